@@ -1,0 +1,1 @@
+"""flowctl's command line (Typer). A thin layer over the engine and renderers."""

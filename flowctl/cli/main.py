@@ -1,0 +1,40 @@
+"""The ``flowctl`` Typer app: global options and command registration."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+import flowctl
+
+app = typer.Typer(
+    name="flowctl",
+    help="Write, test and run Python workflows (Prefect 1-style flows) from a terminal or CI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flowctl {flowctl.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """flowctl: run task/flow workflows locally, on threads, processes or Dask."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Edges: the dependency (and data) links between two tasks of a flow."""
+from __future__ import annotations
+
+from typing import Any
+
+from flowctl.exceptions import FlowDefinitionError
+
+
+class Edge:
+    """``upstream_task`` feeds ``downstream_task``, as keyword ``key`` when given.
+
+    ``mapped`` edges map the downstream task over the upstream result;
+    ``flattened`` edges flatten a list of lists before it is passed on.
+    """
+
+    __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened")
+
+    def __init__(self, upstream_task: Any, downstream_task: Any, key: str | None = None,
+                 mapped: bool = False, flattened: bool = False) -> None:
+        if key is not None and not (isinstance(key, str) and key.isidentifier()):
+            raise FlowDefinitionError(
+                f"Edge key must be a valid Python identifier (received {key!r}): it is passed "
+                f"to {downstream_task!r}.run() as a keyword argument."
+            )
+        self.upstream_task = upstream_task
+        self.downstream_task = downstream_task
+        self.key = key
+        self.mapped = mapped
+        self.flattened = flattened
+
+    def _identity(self) -> tuple:
+        return (id(self.upstream_task), id(self.downstream_task), self.key, self.mapped, self.flattened)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Edge):
+            return NotImplemented
+        return (
+            self.upstream_task is other.upstream_task
+            and self.downstream_task is other.downstream_task
+            and self.key == other.key
+            and self.mapped == other.mapped
+            and self.flattened == other.flattened
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        key = f" (key={self.key})" if self.key else ""
+        arrow = " (mapped)" if self.mapped else ""
+        return f"<Edge{key}{arrow}: {self.upstream_task.name} to {self.downstream_task.name}>"
+
+    @property
+    def tasks(self) -> set:
+        return {self.upstream_task, self.downstream_task}
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, data: dict) -> None:
+        for name, value in data.items():
+            object.__setattr__(self, name, value)

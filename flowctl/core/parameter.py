@@ -1,0 +1,78 @@
+"""Parameters: root tasks whose values are supplied when a flow runs."""
+from __future__ import annotations
+
+import datetime
+from typing import Any, Iterable
+
+from flowctl.core.task import Task
+from flowctl.engine import signals
+from flowctl.exceptions import FlowDefinitionError
+from flowctl.utilities.context import context
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "<no default>"
+
+    def __reduce__(self) -> str:
+        return "no_default"
+
+
+no_default = _NoDefault()
+
+
+class Parameter(Task):
+    """A named input of a flow run. Added to flows as itself, never copied on call."""
+
+    def __init__(self, name: str, default: Any = no_default, required: bool | None = None,
+                 tags: Iterable[str] | None = None) -> None:
+        if required is None:
+            required = default is no_default
+        if default is no_default:
+            default = None
+        self.required = required
+        self.default = default
+        super().__init__(name=name, slug=name, tags=tags)
+
+    def __repr__(self) -> str:
+        return f"<Parameter: {self.name}>"
+
+    def __call__(self, flow: Any = None) -> "Parameter":  # type: ignore[override]
+        """Add this parameter to the active (or given) flow and return it."""
+        return self.bind(flow=flow)
+
+    def bind(self, flow: Any = None, **kwargs: Any) -> "Parameter":  # type: ignore[override]
+        flow = flow if flow is not None else context.get("flow")
+        if flow is None:
+            raise FlowDefinitionError(f"No flow to add {self!r} to: use it inside `with Flow(...)`.")
+        flow.add_task(self)
+        return self
+
+    def copy(self, name: str, **task_args: Any) -> "Parameter":  # type: ignore[override]
+        """Parameters are identified by name, so a copy needs a new one."""
+        if name == self.name:
+            raise FlowDefinitionError("A copy of a Parameter needs a new name.")
+        return super().copy(name=name, slug=name, **task_args)
+
+    def run(self) -> Any:
+        parameters = context.get("parameters") or {}
+        if self.name in parameters:
+            return parameters[self.name]
+        if self.required:
+            raise signals.FAIL(f'Parameter "{self.name}" was required but not provided.')
+        return self.default
+
+
+class DateTimeParameter(Parameter):
+    """A parameter given as an ISO-8601 string, passed on as a ``datetime``."""
+
+    def run(self) -> Any:
+        value = super().run()
+        if value is None or isinstance(value, datetime.datetime):
+            return value
+        try:
+            return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise signals.FAIL(
+                f'Parameter "{self.name}" expects an ISO-8601 datetime (e.g. 2024-01-31T12:00:00); got {value!r}.'
+            ) from None

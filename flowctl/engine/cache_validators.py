@@ -1,0 +1,55 @@
+"""Cache validators: decide whether a ``Cached`` state may stand in for a new run.
+
+Each takes ``(state, inputs, parameters)`` and returns True to reuse the cache.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any, Callable, Iterable
+
+
+def _unexpired(state: Any) -> bool:
+    expiration = getattr(state, "cached_result_expiration", None)
+    return expiration is None or expiration > datetime.datetime.now(datetime.timezone.utc)
+
+
+def never_use(state: Any, inputs: dict, parameters: dict) -> bool:
+    """Never reuse a cache."""
+    return False
+
+
+def duration_only(state: Any, inputs: dict, parameters: dict) -> bool:
+    """Reuse while the cache has not expired."""
+    return _unexpired(state)
+
+
+def all_inputs(state: Any, inputs: dict, parameters: dict) -> bool:
+    """Reuse while unexpired and every input equals the cached one."""
+    return _unexpired(state) and (state.cached_inputs or {}) == (inputs or {})
+
+
+def all_parameters(state: Any, inputs: dict, parameters: dict) -> bool:
+    """Reuse while unexpired and every flow parameter equals the cached one."""
+    return _unexpired(state) and (state.cached_parameters or {}) == (parameters or {})
+
+
+def partial_parameters_only(validate_on: Iterable[str] | None = None) -> Callable:
+    """Reuse while unexpired and the named parameters are unchanged."""
+    names = list(validate_on or [])
+
+    def validator(state: Any, inputs: dict, parameters: dict) -> bool:
+        cached = state.cached_parameters or {}
+        return _unexpired(state) and all(cached.get(n) == (parameters or {}).get(n) for n in names)
+
+    return validator
+
+
+def partial_inputs_only(validate_on: Iterable[str] | None = None) -> Callable:
+    """Reuse while unexpired and the named inputs are unchanged."""
+    names = list(validate_on or [])
+
+    def validator(state: Any, inputs: dict, parameters: dict) -> bool:
+        cached = state.cached_inputs or {}
+        return _unexpired(state) and all(cached.get(n) == (inputs or {}).get(n) for n in names)
+
+    return validator

@@ -1,0 +1,276 @@
+"""The flow runner's ready -> submit -> done loop, mapped children included.
+
+Each task is a node counting the upstream events it still waits for. A plain
+node becomes one unit of work when its upstreams are final. A mapped node is
+*expanded* once its inputs are known (its mapped upstreams need only be
+expanded, not finished), which fixes its number of children; child ``i`` is
+ready as soon as child ``i`` of every mapped upstream is done. So mapped
+pipelines run child to child, depth first (the ready list is a stack), and
+a failure stays inside its own pipeline.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import queue
+import time
+from typing import Any
+
+from flowctl.engine.mapping import child_upstream_states, prepare_parent
+from flowctl.engine.state import Mapped, Pending, Retrying, State
+from flowctl.engine.task_runner import TaskRunner, run_unit
+from flowctl.utilities.context import context as flowctl_context
+
+
+class Node:
+    """Scheduling bookkeeping for one task of the flow."""
+
+    __slots__ = (
+        "task", "runner", "edges", "constants", "mapped", "state", "initial", "context",
+        "deps_left", "expanded", "final", "final_listeners", "expand_listeners", "child_listeners",
+        "child_edges", "n", "children", "children_left", "child_waiting", "sources", "upstream_states",
+    )
+
+    def __init__(self, task: Any, runner: TaskRunner, initial: State | None, context: dict) -> None:
+        self.task = task
+        self.runner = runner
+        self.edges: list = []
+        self.constants: dict = {}
+        self.mapped = False
+        self.initial = initial
+        self.state: State = initial if initial is not None else Pending()
+        self.context = context
+        self.deps_left = 0
+        self.expanded = False
+        self.final = False
+        self.final_listeners: list[Node] = []
+        self.expand_listeners: list[Node] = []
+        self.child_listeners: list[Node] = []
+        self.child_edges: list[tuple[Any, Node]] = []
+        self.n = 0
+        self.children: list = []
+        self.children_left = 0
+        self.child_waiting: list[int] = []
+        self.sources: list = []
+        self.upstream_states: dict = {}
+
+
+class Scheduler:
+    """Runs every node of a flow on an executor and records final states."""
+
+    def __init__(self, flow: Any, flow_context: dict, task_states: dict, task_contexts: dict,
+                 executor: Any, state_handlers: list | None = None) -> None:
+        self.flow = flow
+        self.flow_context = flow_context
+        self.executor = executor
+        self.ready: list[tuple[Node, int | None]] = []
+        self.retries: list[tuple[float, int, Node, int | None, State]] = []
+        self._sequence = itertools.count()
+        self.nodes: dict[Any, Node] = {}
+        self._build(task_states, task_contexts, state_handlers)
+
+    # -- graph --------------------------------------------------------------
+    def _build(self, task_states: dict, task_contexts: dict, state_handlers: list | None) -> None:
+        flow = self.flow
+        for task in flow.sorted_tasks():
+            runner = TaskRunner(task, state_handlers=state_handlers, flow_result=flow.result)
+            runner.slug = flow.slugs.get(task)
+            context = self.flow_context
+            if task in task_contexts:
+                context = {**context, **task_contexts[task]}
+            node = Node(task, runner, task_states.get(task), context)
+            node.constants = flow.constants.get(task, {})
+            node.edges = sorted(flow._upstream[task], key=lambda e: (e.key or "", id(e.upstream_task)))
+            node.mapped = any(e.mapped for e in node.edges)
+            self.nodes[task] = node
+        for node in self.nodes.values():
+            for edge in node.edges:
+                upstream = self.nodes[edge.upstream_task]
+                node.deps_left += 1
+                if node.mapped and edge.mapped and upstream.mapped and not edge.flattened:
+                    upstream.expand_listeners.append(node)
+                    upstream.child_listeners.append(node)
+                    node.child_edges.append((edge, upstream))
+                else:
+                    upstream.final_listeners.append(node)
+
+    # -- events of the graph ---------------------------------------------------
+    def _dependency_met(self, node: Node) -> None:
+        node.deps_left -= 1
+        if node.deps_left == 0:
+            self._schedule(node)
+
+    def _schedule(self, node: Node) -> None:
+        initial = node.initial
+        if initial is not None and initial.is_finished() and not isinstance(initial, Mapped):
+            self._node_final(node, initial)
+        elif node.mapped:
+            self._expand(node)
+        else:
+            self.ready.append((node, None))
+
+    def _expand(self, node: Node) -> None:
+        node.upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
+        mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
+        previous = flowctl_context._swap({**node.context, "task_name": node.task.name, "map_index": None})
+        try:
+            parent, sources, n = prepare_parent(node.runner, node.initial or Pending(), node.upstream_states,
+                                                mapped_children)
+        finally:
+            flowctl_context._local.data = previous
+        if not isinstance(parent, Mapped):
+            self._node_final(node, parent)
+            return
+        node.state, node.sources, node.n = parent, sources, n
+        node.children = parent.map_states
+        node.children_left = n
+        node.expanded = True
+        waiting = [0] * n
+        for _edge, upstream in node.child_edges:
+            if upstream.state.is_mapped():
+                upstream_children = upstream.children
+                for index in range(min(n, len(upstream_children))):
+                    if upstream_children[index] is None:
+                        waiting[index] += 1
+        node.child_waiting = waiting
+        for listener in node.expand_listeners:
+            self._dependency_met(listener)
+        if n == 0:
+            self._node_final(node, parent)
+            return
+        reused = node.initial.map_states if isinstance(node.initial, Mapped) else ()
+        for index in range(n - 1, -1, -1):
+            if index < len(reused) and reused[index] is not None and reused[index].is_finished():
+                waiting[index] = -1
+                self._child_done(node, index, reused[index])
+            elif waiting[index] == 0:
+                self.ready.append((node, index))
+
+    def _child_done(self, node: Node, index: int, state: State) -> None:
+        node.children[index] = state
+        node.children_left -= 1
+        for listener in node.child_listeners:
+            if listener.expanded and index < listener.n:
+                waiting = listener.child_waiting
+                waiting[index] -= 1
+                if waiting[index] == 0:
+                    self.ready.append((listener, index))
+        if node.children_left == 0:
+            self._node_final(node, node.state)
+
+    def _node_final(self, node: Node, state: State) -> None:
+        node.state = state
+        node.final = True
+        if not node.expanded:
+            node.expanded = True
+            for listener in node.expand_listeners:
+                self._dependency_met(listener)
+        for listener in node.final_listeners:
+            self._dependency_met(listener)
+
+    # -- units of work -------------------------------------------------------------
+    def _unit_args(self, node: Node, index: int | None, state: State | None) -> tuple:
+        if index is None:
+            upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
+            initial = state if state is not None else (node.initial or Pending())
+        else:
+            upstream_states = child_upstream_states(node.upstream_states, node.sources, index)
+            initial = state if state is not None else Pending()
+        return (node.runner, initial, upstream_states, node.context, index, node.constants)
+
+    def _complete(self, node: Node, index: int | None, state: State) -> None:
+        if isinstance(state, Retrying):
+            start = state.start_time.timestamp()
+            heapq.heappush(self.retries, (start, next(self._sequence), node, index, state))
+            if index is None:
+                node.state = state
+            return
+        if not state.is_finished():
+            if index is None:
+                node.state = state
+            else:
+                node.children[index] = state
+            return
+        if index is None:
+            self._node_final(node, state)
+        else:
+            self._child_done(node, index, state)
+
+    def _due_retries(self, now: float) -> list[tuple[Node, int | None, State]]:
+        due = []
+        while self.retries and self.retries[0][0] <= now:
+            _, _, node, index, state = heapq.heappop(self.retries)
+            due.append((node, index, state))
+        return due
+
+    # -- the loop ------------------------------------------------------------------
+    def run(self) -> dict[Any, State]:
+        for node in self.nodes.values():
+            if node.deps_left == 0:
+                self._schedule(node)
+        self.ready.reverse()
+        if getattr(self.executor, "runs_inline", False):
+            self._run_inline()
+        else:
+            self._run_async()
+        return self.final_states()
+
+    def _run_inline(self) -> None:
+        ready, complete = self.ready, self._complete
+        while True:
+            while ready:
+                node, index = ready.pop()
+                complete(node, index, run_unit(*self._unit_args(node, index, None)))
+            if not self.retries:
+                return
+            delay = self.retries[0][0] - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            for node, index, state in self._due_retries(time.time()):
+                complete(node, index, run_unit(*self._unit_args(node, index, state)))
+
+    def _run_async(self) -> None:
+        executor = self.executor
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        in_flight = 0
+        limit = max(1, int(getattr(executor, "max_in_flight", 0) or 256))
+        pending_retry: list[tuple[Node, int | None, State]] = []
+
+        def submit(node: Node, index: int | None, state: State | None) -> None:
+            future = executor.submit(run_unit, *self._unit_args(node, index, state))
+            executor.on_done(future, lambda f, n=node, i=index: done.put((n, i, f)))
+
+        while True:
+            pending_retry.extend(self._due_retries(time.time()))
+            while in_flight < limit and (pending_retry or self.ready):
+                if pending_retry:
+                    submit(*pending_retry.pop())
+                else:
+                    node, index = self.ready.pop()
+                    submit(node, index, None)
+                in_flight += 1
+            if in_flight == 0:
+                if not self.retries:
+                    return
+                time.sleep(max(0.0, self.retries[0][0] - time.time()))
+                continue
+            timeout = None if not self.retries else max(0.0, self.retries[0][0] - time.time())
+            try:
+                node, index, future = done.get(timeout=timeout) if timeout is not None else done.get()
+            except queue.Empty:
+                continue
+            in_flight -= 1
+            self._complete(node, index, executor.result_of(future, node.task, index))
+
+    # -- results -------------------------------------------------------------------
+    def final_states(self) -> dict[Any, State]:
+        states = {}
+        for task, node in self.nodes.items():
+            state = node.state
+            if isinstance(state, Mapped):
+                children = state.map_states
+                for index, child in enumerate(children):
+                    if child is None:
+                        children[index] = Pending()
+            states[task] = state
+        return states

@@ -1,0 +1,86 @@
+"""Signals: exceptions a task raises to move its run into a given state.
+
+``raise FAIL("bad input")`` inside ``run`` ends the run ``Failed`` with that
+message; a ``result=`` keyword becomes the state's result.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flowctl.engine import state as _state
+from flowctl.exceptions import PrefectSignal
+
+_UNSET = object()
+
+
+class PrefectStateSignal(PrefectSignal):
+    """A signal that carries the state its task run ends in."""
+
+    _state_cls: type = _state.State
+
+    def __init__(self, message: str | None = None, *args: Any, **kwargs: Any) -> None:
+        result = kwargs.pop("result", _UNSET)
+        super().__init__(message, *args)
+        self.message = message
+        self.state = self._state_cls(
+            message=message, result=self if result is _UNSET else result, **kwargs
+        )
+
+
+FlowctlStateSignal = PrefectStateSignal
+
+
+class FAIL(PrefectStateSignal):
+    """The task run failed."""
+
+    _state_cls = _state.Failed
+
+
+class TRIGGERFAIL(FAIL):
+    """The task's trigger did not pass."""
+
+    _state_cls = _state.TriggerFailed
+
+
+class VALIDATIONFAIL(FAIL):
+    """The task's inputs or outputs did not validate."""
+
+    _state_cls = _state.ValidationFailed
+
+
+class SUCCESS(PrefectStateSignal):
+    """End the run successfully, without returning from ``run``."""
+
+    _state_cls = _state.Success
+
+
+class RETRY(PrefectStateSignal):
+    """Ask for another run (the runner decides on ``Retrying``)."""
+
+    _state_cls = _state.Retrying
+
+
+class SKIP(PrefectStateSignal):
+    """Skip this task (and, by default, its downstream tasks)."""
+
+    _state_cls = _state.Skipped
+
+
+class PAUSE(PrefectStateSignal):
+    """Pause the run until it is resumed."""
+
+    _state_cls = _state.Paused
+
+
+class LOOP(PrefectStateSignal):
+    """Run the task again with ``task_loop_result`` in context."""
+
+    _state_cls = _state.Looped
+
+
+class ENDRUN(Exception):
+    """Stop a runner's pipeline and return ``state`` as its final state."""
+
+    def __init__(self, state: _state.State | None = None) -> None:
+        self.state = state
+        super().__init__(state)

@@ -1,0 +1,112 @@
+"""Calling a task's ``run``: timeouts, captured stdout, and input helpers.
+
+Timeouts interrupt the task with ``TaskTimeoutSignal``: on the main thread a
+``SIGALRM`` timer raises it inside the running code; elsewhere (thread pools,
+Dask workers) the call moves to a helper thread that is abandoned once the
+time is up, the way Prefect 1 did it, since Python cannot kill a thread.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import signal
+import sys
+import threading
+from contextlib import redirect_stdout
+from typing import Any
+
+from flowctl.exceptions import TaskTimeoutSignal
+from flowctl.utilities.context import context as flowctl_context
+
+
+def flatten_once(value: Any) -> list:
+    """``[[1, 2], [3]] -> [1, 2, 3]``; non-list items are kept as they are."""
+    flat: list = []
+    for item in value or ():
+        if isinstance(item, (list, tuple)):
+            flat.extend(item)
+        else:
+            flat.append(item)
+    return flat
+
+
+def _timeout_seconds(timeout: Any) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, datetime.timedelta):
+        return timeout.total_seconds()
+    return float(timeout)
+
+
+class _LogWriter(io.TextIOBase):
+    """A stdout replacement that sends each printed line to the task's logger."""
+
+    def __init__(self, logger: Any) -> None:
+        self.logger = logger
+        self.buffer_text = ""
+
+    def write(self, text: str) -> int:
+        self.buffer_text += text
+        while "\n" in self.buffer_text:
+            line, self.buffer_text = self.buffer_text.split("\n", 1)
+            self.logger.info(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.buffer_text:
+            self.logger.info(self.buffer_text)
+            self.buffer_text = ""
+
+
+def _call(task: Any, inputs: dict, run_context: dict) -> Any:
+    if task.log_stdout:
+        writer = _LogWriter(run_context["logger"])
+        with redirect_stdout(writer):
+            try:
+                return task.run(**inputs)
+            finally:
+                writer.flush()
+    return task.run(**inputs)
+
+
+def call_with_timeout(task: Any, inputs: dict, run_context: dict) -> Any:
+    """Call ``task.run(**inputs)``, raising ``TaskTimeoutSignal`` past ``task.timeout``."""
+    seconds = _timeout_seconds(task.timeout)
+    if seconds is None:
+        return _call(task, inputs, run_context)
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        return _call_with_alarm(task, inputs, run_context, seconds)
+    return _call_in_thread(task, inputs, run_context, seconds)
+
+
+def _call_with_alarm(task: Any, inputs: dict, run_context: dict, seconds: float) -> Any:
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise TaskTimeoutSignal(f"Task timed out after {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
+    try:
+        return _call(task, inputs, run_context)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float) -> Any:
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        flowctl_context._swap(run_context)
+        try:
+            outcome["value"] = _call(task, inputs, run_context)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"flowctl-timeout-{task.name}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TaskTimeoutSignal(f"Task timed out after {seconds}s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -1,0 +1,48 @@
+"""The executor interface: where the flow runner's units of work run.
+
+Public surface (as in Prefect 1): ``start()`` context manager, ``submit(fn,
+*args, **kwargs)`` and ``wait(futures)``. The scheduler also uses
+``on_done(future, callback)`` and ``result_of(future, task, map_index)`` so
+every executor plugs into the same completion loop.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+
+class Executor:
+    """Base class. ``runs_inline`` executors call ``fn`` at submit time."""
+
+    runs_inline = False
+    max_in_flight = 256
+
+    def __repr__(self) -> str:
+        return f"<Executor: {type(self).__name__}>"
+
+    @contextmanager
+    def start(self) -> Iterator[None]:
+        """Set up (and finally tear down) whatever the executor needs."""
+        yield
+
+    def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def wait(self, futures: Any) -> Any:
+        raise NotImplementedError
+
+    def on_done(self, future: Any, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(future)`` once ``future`` is done (from any thread)."""
+        future.add_done_callback(callback)
+
+    def result_of(self, future: Any, task: Any, map_index: int | None) -> Any:
+        """The value of a finished future, turning transport errors into a Failed state."""
+        from flowctl.engine.state import Failed
+
+        try:
+            return future.result()
+        except BaseException as exc:  # noqa: BLE001 - the run must not crash
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            name = task.name if map_index is None else f"{task.name}[{map_index}]"
+            return Failed(f"Task {name!r} could not be run by {type(self).__name__}: {exc!r}", result=exc)

@@ -1,0 +1,62 @@
+"""Collection tasks: build a list, tuple, set or dict from their inputs.
+
+Passing a Python collection to a task creates these automatically, so the
+collection's elements can themselves be task results.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flowctl.core.task import Task
+
+
+class VarArgsTask(Task):
+    """A task bound with positional arguments, passed to ``run`` as ``arg_1, arg_2, ...``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_generated = True
+
+    def bind(self, *args: Any, upstream_tasks: Iterable | None = None, flow: Any = None,  # type: ignore[override]
+             mapped: bool = False, **kwargs: Any) -> "Task":
+        kwargs.update({f"arg_{i + 1}": value for i, value in enumerate(args)})
+        return super().bind(upstream_tasks=upstream_tasks, flow=flow, mapped=mapped, **kwargs)
+
+    @staticmethod
+    def _ordered(task_results: dict) -> list:
+        return [task_results[k] for k in sorted(task_results, key=lambda k: int(k[4:]))]
+
+
+class List(VarArgsTask):
+    """Collects its inputs into a list."""
+
+    def run(self, **task_results: Any) -> list:
+        return self._ordered(task_results)
+
+
+class Tuple(VarArgsTask):
+    """Collects its inputs into a tuple."""
+
+    def run(self, **task_results: Any) -> tuple:
+        return tuple(self._ordered(task_results))
+
+
+class Set(VarArgsTask):
+    """Collects its inputs into a set."""
+
+    def run(self, **task_results: Any) -> set:
+        return set(task_results.values())
+
+
+class Dict(Task):
+    """Builds a dict from a list of keys and a list of values."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_generated = True
+
+    def run(self, keys: Iterable, values: Iterable) -> dict:
+        keys, values = list(keys), list(values)
+        if len(keys) != len(values):
+            raise ValueError("A Dict task needs as many keys as values.")
+        return dict(zip(keys, values))

@@ -1,0 +1,88 @@
+"""flowctl's settings: defaults, overridden by ``FLOWCTL__SECTION__KEY`` variables.
+
+The settings object is built once at import; the engine reads plain attributes
+from it, so consulting configuration costs nothing per task.
+"""
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from flowctl.utilities.collections import DotDict
+
+DEFAULTS: dict[str, Any] = {
+    "flows": {"checkpointing": False, "eager_edge_validation": False},
+    "tasks": {"defaults": {"max_retries": 0, "retry_delay": None, "timeout": None}},
+    "logging": {
+        "level": "INFO",
+        "format": "[%(asctime)s] %(levelname)s - %(name)s | %(message)s",
+        "datefmt": "%Y-%m-%d %H:%M:%S%z",
+        "log_to_stderr": True,
+    },
+    "engine": {
+        "executor": {"default_class": "flowctl.executors.LocalExecutor"},
+    },
+    "context": {},
+}
+
+ENV_PREFIX = "FLOWCTL__"
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Environment values are JSON when they parse as JSON, strings otherwise."""
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_configuration(environ: dict[str, str] | None = None) -> DotDict:
+    """Build the settings tree from the defaults and the environment."""
+    config = DotDict(json.loads(json.dumps(DEFAULTS)))
+    for name, raw in (os.environ if environ is None else environ).items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__") if part]
+        if not path:
+            continue
+        node = config
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = DotDict()
+            node = node[part]
+        node[path[-1]] = _parse_env_value(raw)
+    return config
+
+
+config: DotDict = load_configuration()
+
+
+def _set_path(root: DotDict, dotted: str, value: Any) -> None:
+    node = root
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        if not isinstance(node.get(part), dict):
+            node[part] = DotDict()
+        node = node[part]
+    node[leaf] = value
+
+
+@contextmanager
+def set_temporary_config(temp_config: dict[str, Any]) -> Iterator[DotDict]:
+    """Override settings (``{"flows.checkpointing": True}``) inside a ``with`` block."""
+    saved = config.to_dict()
+    try:
+        for dotted, value in temp_config.items():
+            _set_path(config, dotted, value)
+        yield config
+    finally:
+        config.clear()
+        for key, value in saved.items():
+            config[key] = value

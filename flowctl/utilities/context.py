@@ -1,0 +1,119 @@
+"""``flowctl.context``: thread-local, layered runtime information.
+
+Each thread sees its own dict. Entering ``flowctl.context(key=value)`` swaps
+in a new dict built from the current one plus the given keys, and leaving it
+restores the previous dict by reference: one C-level dict copy per layer and
+no copy on exit, which keeps the per-task cost of the task runner small.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+
+class Context:
+    """A dict-like object with attribute access, local to each thread."""
+
+    __slots__ = ("_local",)
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_local", threading.local())
+
+    # -- storage ---------------------------------------------------------
+    @property
+    def _data(self) -> dict:
+        local = self._local
+        try:
+            return local.data
+        except AttributeError:
+            local.data = {}
+            return local.data
+
+    def _swap(self, data: dict) -> dict:
+        """Install ``data`` as this thread's context; return the previous one."""
+        previous = self._data
+        self._local.data = data
+        return previous
+
+    # -- layering --------------------------------------------------------
+    @contextmanager
+    def __call__(self, *args: dict, **kwargs: Any) -> Iterator["Context"]:
+        """Layer values for a ``with`` block: ``with flowctl.context(a=1): ...``."""
+        layered = dict(self._data)
+        for mapping in args:
+            layered.update(mapping)
+        layered.update(kwargs)
+        previous = self._swap(layered)
+        try:
+            yield self
+        finally:
+            self._local.data = previous
+
+    # -- dict-like access -----------------------------------------------
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except KeyError:
+            raise AttributeError(f"flowctl.context has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def __delattr__(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._data))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"<Context: {sorted(self._data)}>"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        return self._data.setdefault(key, default)
+
+    def keys(self):  # noqa: ANN201 - mirrors dict
+        return self._data.keys()
+
+    def values(self):  # noqa: ANN201
+        return self._data.values()
+
+    def items(self):  # noqa: ANN201
+        return self._data.items()
+
+    def update(self, *args: dict, **kwargs: Any) -> None:
+        self._data.update(*args, **kwargs)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        return self._data.pop(key, *default)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def copy(self) -> dict:
+        return dict(self._data)
+
+    def to_dict(self) -> dict:
+        """A shallow copy of this thread's context as a plain dict."""
+        return dict(self._data)
+
+
+context = Context()

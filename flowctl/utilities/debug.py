@@ -1,0 +1,25 @@
+"""Debugging helpers: let the first exception inside a task run propagate."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+_state = threading.local()
+_global_depth = 0
+
+
+def raising() -> bool:
+    """True inside ``raise_on_exception()`` (on any thread of the process)."""
+    return _global_depth > 0
+
+
+@contextmanager
+def raise_on_exception() -> Iterator[None]:
+    """Under this block, exceptions in task runs propagate instead of becoming ``Failed``."""
+    global _global_depth
+    _global_depth += 1
+    try:
+        yield
+    finally:
+        _global_depth -= 1

@@ -1,0 +1,89 @@
+"""Loggers for flows and tasks, and the bridge from log records to engine events.
+
+Every task gets a child of the ``flowctl`` logger. A handler on that logger
+turns records into ``LogEmitted`` events (tagged with the task and map index
+from ``flowctl.context``) while someone subscribes to the event bus; the
+standard stderr handler can be switched off by the CLI, which renders logs
+from those events instead.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flowctl.engine.events import LogEmitted, bus
+from flowctl.utilities.configuration import config
+from flowctl.utilities.context import context
+
+ROOT_NAME = "flowctl"
+
+
+class EventBridgeHandler(logging.Handler):
+    """Publishes log records of the ``flowctl`` tree on the event bus."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not bus.active:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not fail a task
+            message = str(record.msg)
+        if record.exc_info and record.exc_info[0] is not None:
+            message = message + "\n" + logging.Formatter().formatException(record.exc_info)
+        bus.emit(
+            LogEmitted(
+                task_name=context.get("task_name"),
+                map_index=context.get("map_index"),
+                level=record.levelname,
+                levelno=record.levelno,
+                message=message,
+                logger=record.name,
+                at=record.created,
+                flow_name=context.get("flow_name"),
+            )
+        )
+
+
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at emit time (test capture, redirects)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.set_name("flowctl-stderr")
+        self.setFormatter(logging.Formatter(config.logging.format, config.logging.datefmt))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _configure_root() -> logging.Logger:
+    root = logging.getLogger(ROOT_NAME)
+    root.setLevel(str(config.logging.level).upper())
+    if not any(isinstance(h, EventBridgeHandler) for h in root.handlers):
+        root.addHandler(EventBridgeHandler())
+    if config.logging.get("log_to_stderr", True):
+        root.addHandler(CurrentStderrHandler())
+    return root
+
+
+_root = _configure_root()
+
+
+def get_logger(name: str | None = None) -> logging.Logger:
+    """The ``flowctl`` logger, or its child ``flowctl.<name>``."""
+    return _root if name is None else _root.getChild(name)
+
+
+def set_stderr_logging(enabled: bool) -> None:
+    """Turn the default stderr handler on or off (the CLI renders logs itself)."""
+    for handler in list(_root.handlers):
+        if handler.get_name() == "flowctl-stderr":
+            _root.removeHandler(handler)
+    if enabled:
+        _root.addHandler(CurrentStderrHandler())
+
+
+def set_level(level: str | int) -> None:
+    """Set the level of the whole ``flowctl`` logger tree."""
+    _root.setLevel(level.upper() if isinstance(level, str) else level)
