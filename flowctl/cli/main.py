@@ -1,4 +1,7 @@
-"""The ``flowctl`` Typer app: global options and command registration."""
+"""The ``flowctl`` Typer app: global options and command registration.
+
+Each command lives in its own module exposing ``register(app)``.
+"""
 from __future__ import annotations
 
 from typing import Optional
@@ -29,6 +32,10 @@ def main_callback(
     ),
 ) -> None:
     """flowctl: run task/flow workflows locally, on threads, processes or Dask."""
+
+
+# Command registration: one line per command module.
+# (commands are added below by their modules' register(app) functions)
 
 
 def main() -> None:
