@@ -290,7 +290,8 @@ class Mapped(Success):
 
     @property
     def result(self) -> Any:
-        if self._result is None and self.map_states:
+        # An empty map reduces to an empty list, as a downstream reduce expects.
+        if self._result is None:
             return [s.result if s is not None else None for s in self.map_states]
         return self._result
 
