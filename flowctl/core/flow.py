@@ -22,6 +22,11 @@ from flowctl.utilities.context import context
 _COLLECTIONS = (list, tuple, set, dict)
 
 
+def _loading_flows() -> bool:
+    """True while flowctl's CLI imports a user module (``flowctl.context.loading_flow``)."""
+    return bool(context.get("loading_flow"))
+
+
 class Flow:
     """A named graph of tasks. ``with Flow("name") as flow:`` builds it functionally."""
 
@@ -392,6 +397,14 @@ class Flow:
         """Run the flow once and return its final state (``state.result`` maps tasks to states)."""
         from flowctl.engine.flow_runner import FlowRunner
 
+        if _loading_flows():
+            # flowctl is importing the user's module: the CLI runs the flow itself, once.
+            from flowctl.utilities.logging import get_logger
+
+            get_logger("Flow").warning(
+                "flow.run() called while flowctl loads the module; skipping it (flowctl runs %r itself).",
+                self.name)
+            return None
         parameters = self.check_parameters(parameters)
         runner = FlowRunner(flow=self)
         return runner.run(parameters=parameters, executor=executor, task_states=task_states,

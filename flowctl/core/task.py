@@ -159,7 +159,9 @@ class Task:
 
     # -- identity and introspection --------------------------------------
     def __getattr__(self, name: str) -> Any:
-        if name in _INIT_ATTRIBUTES:
+        # A property of Task (``logger``...) that failed on an uninitialized task lands here too.
+        uninitialized_property = "name" not in self.__dict__ and isinstance(getattr(type(self), name, None), property)
+        if name in _INIT_ATTRIBUTES or uninitialized_property:
             raise TaskNotInitializedError(
                 f"{type(self).__name__} has no attribute {name!r}: its __init__ did not call "
                 f"super().__init__(**kwargs). Add that call so flowctl can set up the task."
@@ -167,7 +169,7 @@ class Task:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
-        return f"<Task: {self.name}>"
+        return f"<Task: {self.__dict__.get('name', type(self).__name__)}>"
 
     __hash__ = object.__hash__
 

@@ -36,6 +36,14 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+def _is_future(when: Any) -> bool:
+    if not isinstance(when, datetime.datetime):
+        return False
+    if when.tzinfo is None:
+        when = when.astimezone()
+    return when > _now()
+
+
 def describe_exception(exc: BaseException) -> str:
     """``repr(exc)``, even for exceptions whose ``__repr__``/``__str__`` fail."""
     try:
@@ -213,8 +221,11 @@ class TaskRunner:
     def _check_ready(self, state: State) -> None:
         if state.is_finished() or state.is_running():
             raise signals.ENDRUN(state)
-        if isinstance(state, Paused) and not flowctl_context._data.get("resume"):
-            raise signals.ENDRUN(state)
+        if isinstance(state, Paused):
+            if not flowctl_context._data.get("resume"):
+                raise signals.ENDRUN(state)
+        elif isinstance(state, Retrying) and _is_future(state.start_time):
+            raise signals.ENDRUN(state)  # as in Prefect 1: a retry waits for its start time
 
     def _resolve_inputs(self, state: State, upstream_states: dict, constants: dict) -> dict:
         inputs = dict(state.cached_inputs) if state._cached_inputs else {}
@@ -260,6 +271,8 @@ class TaskRunner:
     def _run(self, state: State, inputs: dict, run_context: dict) -> State:
         task = self.task
         while True:
+            if not state.is_running():  # a state handler turned Running into something else
+                raise signals.ENDRUN(state)
             try:
                 value = call_with_timeout(task, inputs, run_context)
                 return self._transition(state, Success(message="Task run succeeded.", result=value))

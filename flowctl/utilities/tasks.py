@@ -103,8 +103,9 @@ def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> An
         upstream = edge.upstream_task
         if upstream in placeholders:
             upstream = as_task(placeholders[upstream], flow=flow)
+        flattened = edge.flattened or isinstance(placeholders.get(edge.upstream_task), edge_annotations.flatten)
         flow.add_edge(upstream, edge.downstream_task, key=edge.key,
-                      mapped=edge.upstream_task in tainted, flattened=edge.flattened)
+                      mapped=edge.upstream_task in tainted, flattened=flattened)
     for t, values in scratch.constants.items():
         flow.constants[t].update(values)
     return output

@@ -319,3 +319,35 @@ def test_date_time_parameter_parses_iso_strings():
     flow = Flow("f", tasks=[when])
     state = flow.run(parameters={"when": "2024-01-31T12:00:00"})
     assert state.result[when].result == datetime.datetime(2024, 1, 31, 12, 0)
+
+
+def test_flow_constructor_accepts_tasks_edges_and_reference_tasks():
+    a, b, c = Task(name="a"), Task(name="b"), Task(name="c")
+    flow = Flow("f", tasks=[c], edges=[Edge(a, b)], reference_tasks=[a])
+    assert flow.tasks == {a, b, c}
+    assert flow.edges == {Edge(a, b)}
+    assert flow.reference_tasks() == {a}
+
+
+def test_validate_rejects_edges_to_tasks_outside_the_flow():
+    a = Task(name="a")
+    flow = Flow("f", tasks=[a])
+    flow.edges.add(Edge(a, Task(name="stranger")))
+    with pytest.raises(ValueError, match="not in flow"):
+        flow.validate()
+
+
+def test_reentering_the_same_flow_is_allowed():
+    with Flow("f") as flow:
+        a = inc(1)
+    with flow:
+        b = inc(a)
+    assert flow.upstream_tasks(b) == {a}
+
+
+def test_flow_context_is_cleared_after_the_with_block():
+    import flowctl
+
+    with Flow("f"):
+        assert flowctl.context.get("flow") is not None
+    assert flowctl.context.get("flow") is None

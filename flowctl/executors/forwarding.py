@@ -1,0 +1,182 @@
+"""Live events from task runs in other processes, replayed on the driver's event bus.
+
+Worker side: while a unit runs with a *forward target* in its context, a
+subscriber on the worker's own bus turns each ``TaskStateChanged`` and
+``LogEmitted`` into a small msgpack-friendly list and sends it down a
+channel: a multiprocessing queue for process pools, or distributed's worker
+events (``Worker.log_event``, received with ``Client.subscribe_topic``) for
+Dask. The target lives in ``flowctl.context`` rather than in a thread-local
+of ours because the task runner copies the context into its timeout helper
+threads, so their log records are forwarded too.
+
+Driver side: ``EventRelay`` rebuilds the events (``task`` resolved to the
+driver's Task object, states rebuilt as State objects) and emits them on the
+bus. Each unit's result says how many events it sent; the executor waits
+for that many (briefly) before handing the result to the scheduler, so a
+task's events are published in order and before its completion is seen.
+"""
+from __future__ import annotations
+
+import datetime
+import itertools
+import os
+import threading
+import time
+from typing import Any, Callable
+
+from flowctl.engine import state as state_module
+from flowctl.engine.events import LogEmitted, TaskStateChanged, bus
+from flowctl.utilities.context import context as flowctl_context
+
+FORWARD_KEY = "_flowctl_forward"
+
+# -- worker side ---------------------------------------------------------------------------
+_senders: dict[str, Callable[[str, list], None]] = {}
+_sent: dict[int, int] = {}
+_sent_lock = threading.Lock()
+_installed = False
+_event_queue: Any = None
+
+
+def _send_to_queue(channel: str, message: list) -> None:
+    _event_queue.put(message)
+
+
+def _send_to_dask(channel: str, message: list) -> None:
+    from distributed import get_worker
+
+    get_worker().log_event(channel, message)
+
+
+_senders["queue"] = _send_to_queue
+_senders["dask"] = _send_to_dask
+
+
+def set_event_queue(event_queue: Any) -> None:
+    """Process-pool initializer: where this worker process sends its events."""
+    global _event_queue
+    _event_queue = event_queue
+
+
+def _describe_state(state: Any) -> list:
+    start = getattr(state, "start_time", None)
+    timestamp = start.timestamp() if isinstance(start, datetime.datetime) and start.year < 9999 else None
+    message = state.message if state.message is None or isinstance(state.message, str) else str(state.message)
+    return [type(state).__name__, message, timestamp, getattr(state, "run_count", None)]
+
+
+def encode_event(unit_id: int, event: Any) -> list | None:
+    if isinstance(event, TaskStateChanged):
+        return ["state", unit_id, event.flow_name, event.task_name, event.map_index,
+                _describe_state(event.old), _describe_state(event.new), event.at]
+    if isinstance(event, LogEmitted):
+        return ["log", unit_id, event.task_name, event.map_index, event.level, event.levelno,
+                str(event.message), event.logger, event.at, event.flow_name]
+    return None
+
+
+def _forward(event: Any) -> None:
+    target = flowctl_context._data.get(FORWARD_KEY)
+    if target is None:
+        return
+    kind, channel, unit_id, _driver_pid = target
+    message = encode_event(unit_id, event)
+    if message is None:
+        return
+    with _sent_lock:
+        _sent[unit_id] = _sent.get(unit_id, 0) + 1
+    _senders[kind](channel, message)
+
+
+def worker_context(context: dict, target: tuple) -> dict:
+    """``context`` plus the forward target, unless this worker *is* the driver's process."""
+    global _installed
+    if target[3] == os.getpid():
+        return context
+    if not _installed:
+        bus.subscribe(_forward)
+        _installed = True
+    return {**context, FORWARD_KEY: target}
+
+
+def sent_count(target: tuple | None) -> int:
+    if target is None:
+        return 0
+    return _sent.get(target[2], 0)
+
+
+def forget(target: tuple | None) -> None:
+    if target is not None:
+        with _sent_lock:
+            _sent.pop(target[2], None)
+
+
+# -- driver side ---------------------------------------------------------------------------
+def _rebuild_state(description: list) -> Any:
+    name, message, timestamp, run_count = description
+    kind = getattr(state_module, name, None)
+    if not (isinstance(kind, type) and issubclass(kind, state_module.State)):
+        kind = state_module.State
+    try:
+        state = kind(message)
+    except Exception:  # noqa: BLE001 - a state class with unusual arguments
+        state = state_module.State(message)
+    if timestamp is not None and hasattr(state, "start_time"):
+        state.start_time = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    if run_count is not None and hasattr(state, "run_count"):
+        state.run_count = run_count
+    return state
+
+
+class EventRelay:
+    """Driver-side end of the event channels: decode, publish, and count per unit."""
+
+    def __init__(self, kind: str, channel: str) -> None:
+        self.kind = kind
+        self.channel = channel
+        self._ids = itertools.count()
+        self._tasks: dict[int, Any] = {}
+        self._received: dict[int, int] = {}
+        self._condition = threading.Condition()
+
+    def target(self, task: Any) -> tuple | None:
+        """A forward target for one unit of ``task``, or None when nobody listens."""
+        if not bus.active:
+            return None
+        unit_id = next(self._ids)
+        with self._condition:
+            self._tasks[unit_id] = task
+            self._received[unit_id] = 0
+        return (self.kind, self.channel, unit_id, os.getpid())
+
+    def deliver(self, message: list) -> None:
+        """Publish one forwarded event (called from the channel's reader thread)."""
+        unit_id = message[1]
+        task = self._tasks.get(unit_id)
+        if message[0] == "state":
+            _, _, flow_name, task_name, map_index, old, new, at = message
+            event: Any = TaskStateChanged(flow_name, task, task_name, map_index,
+                                          _rebuild_state(old), _rebuild_state(new), at)
+        else:
+            _, _, task_name, map_index, level, levelno, text, logger, at, flow_name = message
+            event = LogEmitted(task_name, map_index, level, levelno, text, logger, at, flow_name=flow_name)
+        bus.emit(event)
+        with self._condition:
+            if unit_id in self._received:
+                self._received[unit_id] += 1
+                self._condition.notify_all()
+
+    def settle(self, target: tuple | None, sent: int, timeout: float = 5.0) -> None:
+        """Wait (bounded) until the ``sent`` events of a unit were published, then forget it."""
+        if target is None:
+            return
+        unit_id = target[2]
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._received.get(unit_id, 0) < sent:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._condition.wait(remaining)
+            self._received.pop(unit_id, None)
+            self._tasks.pop(unit_id, None)

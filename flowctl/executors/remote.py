@@ -1,0 +1,99 @@
+"""What the process-based executors share: turning a submitted unit into bytes and back.
+
+``UnitSender.prepare`` encodes a ``run_unit`` call (bundle + payload, see
+``serialization``) or, when its task or inputs cannot be pickled, fails it
+right there on the driver. ``UnitSender.finish`` decodes a worker's answer
+and waits for the unit's forwarded events, so the scheduler sees a unit's
+completion only after its events were published.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any, Callable
+
+from flowctl.engine.state import Failed, State
+from flowctl.engine.task_runner import run_unit
+from flowctl.executors.forwarding import EventRelay
+from flowctl.executors.serialization import Bundle, UnitCodec, dumps, fail_unit, loads, unit_name
+
+
+class RemoteUnit:
+    """The scheduler's handle on one submitted unit (a "future" as far as it knows)."""
+
+    __slots__ = ("future", "task", "map_index", "target", "state", "outcome", "generic")
+
+    def __init__(self, task: Any, map_index: int | None) -> None:
+        self.future: Any = None
+        self.task = task
+        self.map_index = map_index
+        self.target: tuple | None = None
+        self.state: State | None = None  # set when the unit failed before it was sent
+        self.outcome: Any = None  # set by executors that collect results themselves
+        self.generic = False
+
+    def add_done_callback(self, callback: Callable[[Any], None]) -> None:
+        if self.future is None:
+            callback(self)
+        else:
+            self.future.add_done_callback(lambda _f: callback(self))
+
+
+def _call_pickled(payload: bytes) -> bytes:
+    """Worker entry point for plain ``submit(fn, *args)`` calls (not task runs)."""
+    fn, args, kwargs = loads(payload)
+    return dumps(fn(*args, **kwargs))
+
+
+def done_future(value: Any) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+class UnitSender:
+    """Encodes units for another process and decodes their final states."""
+
+    def __init__(self, relay: EventRelay | None) -> None:
+        self.codec = UnitCodec()
+        self.relay = relay
+
+    def prepare(self, fn: Callable, args: tuple, kwargs: dict) -> tuple[RemoteUnit, Bundle | None, bytes | None]:
+        """(unit, bundle, payload); ``unit.state`` is already final when it cannot be sent."""
+        if fn is not run_unit or kwargs or len(args) != 6:
+            unit = RemoteUnit(None, None)
+            unit.generic = True
+            return unit, None, dumps((fn, args, kwargs))
+        runner, state, upstream_states, context, map_index, constants = args
+        unit = RemoteUnit(runner.task, map_index)
+        bundle = self.codec.bundle(runner, upstream_states, context, constants)
+        if bundle.error is not None:
+            unit.state = fail_unit(runner, state, context, map_index, bundle.error)
+            return unit, bundle, None
+        unit.target = self.relay.target(runner.task) if self.relay is not None else None
+        payload, error = self.codec.payload(bundle, state, upstream_states, map_index, unit.target)
+        if error is not None:
+            if self.relay is not None:
+                self.relay.settle(unit.target, 0)
+            unit.target = None
+            unit.state = fail_unit(runner, state, context, map_index, error)
+        return unit, bundle, payload
+
+    def finish(self, unit: RemoteUnit, raw: Any) -> Any:
+        """The final State in a worker's answer (or the value, for plain calls)."""
+        if unit.generic:
+            return loads(raw)
+        try:
+            state, sent = loads(raw)
+        except Exception as exc:  # noqa: BLE001 - e.g. a result class the driver cannot import
+            name = unit_name(unit.task, unit.map_index)
+            return Failed(f"Task {name!r} finished, but its final state could not be read back: {exc!r}", result=exc)
+        if self.relay is not None:
+            self.relay.settle(unit.target, sent)
+        return state
+
+    def failed(self, unit: RemoteUnit, executor_name: str, exc: BaseException) -> State:
+        """A transport error (lost worker, cancelled future) as the unit's Failed state."""
+        if self.relay is not None:
+            self.relay.settle(unit.target, 0, timeout=0)
+        name = unit_name(unit.task, unit.map_index) if unit.task is not None else "<call>"
+        return Failed(f"Task {name!r} could not be run by {executor_name}: {exc!r}", result=exc)

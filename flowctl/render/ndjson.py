@@ -1,0 +1,71 @@
+"""``--output json``: one JSON object per line with the stable keys of CLI.md.
+
+The keys are a public contract (documented in the README): ``flow_state``,
+``task_state``, ``log`` events and a final ``summary``. Nothing else may
+reach stdout, so the CLI points stdout at stderr while the user's code runs
+and hands this renderer the real stdout.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from typing import Any, TextIO
+
+from flowctl.engine.events import FlowStateChanged, LogEmitted, TaskStateChanged
+from flowctl.render.stream import LineWriter
+from flowctl.render.summary import Summary
+
+
+def iso_time(at: float) -> str:
+    return datetime.datetime.fromtimestamp(at, datetime.timezone.utc).isoformat()
+
+
+def _message(state: Any) -> str | None:
+    message = state.message
+    return None if message is None else str(message)
+
+
+def event_record(event: Any) -> dict | None:
+    """The NDJSON object for an engine event, or None for events we do not publish."""
+    if isinstance(event, TaskStateChanged):
+        return {"event": "task_state", "flow": event.flow_name, "task": event.task_name,
+                "map_index": event.map_index, "state": type(event.new).__name__,
+                "previous": type(event.old).__name__, "message": _message(event.new),
+                "time": iso_time(event.at)}
+    if isinstance(event, FlowStateChanged):
+        return {"event": "flow_state", "flow": event.flow_name, "state": type(event.new).__name__,
+                "message": _message(event.new), "time": iso_time(event.at)}
+    if isinstance(event, LogEmitted):
+        return {"event": "log", "task": event.task_name, "map_index": event.map_index,
+                "level": event.level, "message": event.message, "time": iso_time(event.at)}
+    return None
+
+
+def summary_record(summary: Summary) -> dict:
+    return {"event": "summary", "flow": summary.flow, "state": summary.state,
+            "duration_s": summary.duration_s, "counts": dict(summary.counts),
+            "failed": [{"task": f.task, "map_index": f.map_index, "message": f.message}
+                       for f in summary.failures]}
+
+
+class JsonRenderer:
+    """Writes NDJSON records to ``stream``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.out = LineWriter(stream or sys.stdout)
+
+    def start(self, model: Any) -> None:
+        pass
+
+    def handle(self, event: Any) -> None:
+        record = event_record(event)
+        if record is not None:
+            self.out.write_line(json.dumps(record, default=str))
+
+    def finish(self, summary: Summary) -> None:
+        self.out.write_line(json.dumps(summary_record(summary), default=str))
+        self.out.close()
+
+    def close(self) -> None:
+        self.out.close()

@@ -1,0 +1,78 @@
+"""The names API.md promises are importable from the documented paths."""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import flowctl
+
+TOP_LEVEL = ["Task", "Flow", "Parameter", "task", "tags", "unmapped", "mapped", "flatten", "apply_map",
+             "case", "resource_manager", "context", "config", "__version__"]
+
+PATHS = {
+    "flowctl.core.task": ["Task"],
+    "flowctl.core": ["Task", "Flow", "Edge", "Parameter"],
+    "flowctl.core.flow": ["Flow"],
+    "flowctl.core.edge": ["Edge"],
+    "flowctl.core.parameter": ["Parameter", "DateTimeParameter"],
+    "flowctl.engine": ["TaskRunner", "FlowRunner"],
+    "flowctl.engine.state": ["State", "Pending", "Scheduled", "Paused", "Resume", "Retrying", "Submitted",
+                             "Queued", "Running", "Cancelling", "Finished", "Success", "Cached", "Mapped",
+                             "Skipped", "Looped", "Cancelled", "Failed", "TimedOut", "TriggerFailed",
+                             "ValidationFailed"],
+    "flowctl.engine.signals": ["FAIL", "TRIGGERFAIL", "VALIDATIONFAIL", "SUCCESS", "RETRY", "SKIP", "PAUSE",
+                               "LOOP", "ENDRUN"],
+    "flowctl.engine.task_runner": ["TaskRunner"],
+    "flowctl.engine.flow_runner": ["FlowRunner"],
+    "flowctl.triggers": ["all_successful", "all_failed", "all_finished", "always_run", "manual_only",
+                         "any_successful", "any_failed", "not_all_skipped", "some_successful", "some_failed"],
+    "flowctl.tasks.core.function": ["FunctionTask"],
+    "flowctl.tasks.core.constants": ["Constant"],
+    "flowctl.tasks.core.collections": ["List", "Tuple", "Set", "Dict"],
+    "flowctl.utilities.tasks": ["task", "tags", "as_task", "defaults_from_attrs", "apply_map", "pause_task"],
+    "flowctl.utilities.configuration": ["set_temporary_config"],
+    "flowctl.utilities.debug": ["raise_on_exception"],
+    "flowctl.utilities.logging": ["get_logger"],
+    "flowctl.utilities.collections": ["DotDict"],
+    "flowctl.exceptions": ["PrefectSignal", "TaskTimeoutSignal", "FlowctlError"],
+    "flowctl.engine.events": ["bus", "TaskStateChanged", "FlowStateChanged", "LogEmitted"],
+}
+
+
+@pytest.mark.parametrize("name", TOP_LEVEL)
+def test_top_level_name_is_exported(name):
+    assert hasattr(flowctl, name)
+
+
+def test_subpackages_are_attributes():
+    for sub in ("triggers", "executors", "engine", "tasks", "utilities"):
+        assert hasattr(flowctl, sub)
+
+
+@pytest.mark.parametrize("module,names", sorted(PATHS.items()))
+def test_documented_names_import_from_their_paths(module, names):
+    loaded = importlib.import_module(module)
+    missing = [n for n in names if not hasattr(loaded, n)]
+    assert missing == []
+
+
+def test_flowctl_context_module_does_not_exist():
+    import os
+
+    assert not os.path.exists(os.path.join(os.path.dirname(flowctl.__file__), "context.py"))
+
+
+def test_get_logger_returns_flowctl_loggers():
+    from flowctl.utilities.logging import get_logger
+
+    assert get_logger().name == "flowctl"
+    assert get_logger("x").name == "flowctl.x"
+
+
+def test_task_decorator_and_tags_are_the_same_objects_everywhere():
+    from flowctl.utilities import tasks
+
+    assert flowctl.task is tasks.task
+    assert flowctl.tags is tasks.tags
+    assert flowctl.case is importlib.import_module("flowctl.tasks.control_flow").case

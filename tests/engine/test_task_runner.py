@@ -1,0 +1,494 @@
+"""TaskRunner: retries, timeouts, skips, state handlers, debugging."""
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import pytest
+
+import flowctl
+from flowctl import Flow, Task, task
+from flowctl.core import Edge
+from flowctl.engine import TaskRunner, signals
+from flowctl.engine import state as st
+from flowctl.exceptions import TaskTimeoutSignal
+from flowctl.utilities.debug import raise_on_exception
+
+
+def upstream_of(t, state, key=None):
+    return {Edge(Task(name="up"), t, key=key): state}
+
+
+# -- retries ------------------------------------------------------------------------
+def test_bare_task_runner_returns_retrying_state_on_failure():
+    @task(max_retries=2, retry_delay=datetime.timedelta(seconds=5))
+    def fails():
+        raise ValueError("no")
+
+    before = datetime.datetime.now(datetime.timezone.utc)
+    state = TaskRunner(fails).run()
+    assert isinstance(state, st.Retrying)
+    assert state.run_count == 1
+    assert state.start_time >= before + datetime.timedelta(seconds=5)
+
+
+def test_retrying_state_passed_back_increments_run_count_until_failed():
+    counts = []
+
+    @task(max_retries=2, retry_delay=datetime.timedelta(0))
+    def fails():
+        counts.append(flowctl.context["task_run_count"])
+        raise ValueError("no")
+
+    runner = TaskRunner(fails)
+    state = runner.run()
+    assert isinstance(state, st.Retrying) and state.run_count == 1
+    state = runner.run(state=state)
+    assert isinstance(state, st.Retrying) and state.run_count == 2
+    state = runner.run(state=state)
+    assert isinstance(state, st.Failed)
+    assert counts == [1, 2, 3]
+
+
+def test_flow_honours_max_retries_and_retry_delay():
+    attempts = []
+
+    @task(max_retries=2, retry_delay=datetime.timedelta(seconds=0.3))
+    def flaky():
+        attempts.append((time.monotonic(), flowctl.context["task_run_count"]))
+        if len(attempts) < 3:
+            raise RuntimeError("flaky")
+        return "ok"
+
+    with Flow("retry") as flow:
+        t = flaky()
+    state = flow.run()
+    assert state.is_successful()
+    assert state.result[t].result == "ok"
+    assert [count for _, count in attempts] == [1, 2, 3]
+    gaps = [b[0] - a[0] for a, b in zip(attempts, attempts[1:])]
+    assert all(gap >= 0.3 for gap in gaps)
+
+
+def test_retries_exhausted_leave_task_failed_with_the_error():
+    @task(max_retries=1, retry_delay=datetime.timedelta(0))
+    def always():
+        raise KeyError("k")
+
+    with Flow("f") as flow:
+        t = always()
+    state = flow.run()
+    assert state.is_failed()
+    assert isinstance(state.result[t].result, KeyError)
+
+
+def test_retry_on_only_retries_matching_exceptions():
+    calls = {"match": 0, "other": 0}
+
+    @task(max_retries=3, retry_delay=datetime.timedelta(0), retry_on=ConnectionError)
+    def matching():
+        calls["match"] += 1
+        raise ConnectionError("net")
+
+    @task(max_retries=3, retry_delay=datetime.timedelta(0), retry_on={ConnectionError, TimeoutError})
+    def other():
+        calls["other"] += 1
+        raise ValueError("bad")
+
+    with Flow("f") as flow:
+        matching()
+        other()
+    flow.run()
+    assert calls == {"match": 4, "other": 1}
+
+
+def test_retry_delay_as_seconds_number_is_accepted():
+    @task(max_retries=1, retry_delay=0)
+    def fails():
+        raise ValueError
+
+    assert isinstance(TaskRunner(fails).run(), st.Retrying)
+
+
+def test_downstream_waits_for_retried_upstream():
+    attempts = []
+
+    @task(max_retries=1, retry_delay=datetime.timedelta(0))
+    def flaky():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError
+        return 5
+
+    @task
+    def double(x):
+        return 2 * x
+
+    with Flow("f") as flow:
+        d = double(flaky())
+    assert flow.run().result[d].result == 10
+
+
+# -- timeouts -------------------------------------------------------------------------
+def test_timeout_ends_task_timed_out():
+    @task(timeout=0.2)
+    def slow():
+        time.sleep(5)
+
+    state = TaskRunner(slow).run()
+    assert isinstance(state, st.TimedOut)
+    assert state.is_failed()
+    assert isinstance(state.result, TaskTimeoutSignal)
+
+
+def test_timeout_also_applies_in_a_worker_thread():
+    @task(timeout=datetime.timedelta(seconds=0.2))
+    def slow():
+        time.sleep(3)
+
+    out = {}
+    worker = threading.Thread(target=lambda: out.setdefault("state", TaskRunner(slow).run()))
+    worker.start()
+    worker.join(10)
+    assert isinstance(out["state"], st.TimedOut)
+
+
+def test_fast_task_with_timeout_succeeds_in_thread_and_main():
+    @task(timeout=5)
+    def quick():
+        return flowctl.context.get("task_name")
+
+    assert TaskRunner(quick).run().result == "quick"
+    out = {}
+    worker = threading.Thread(target=lambda: out.setdefault("state", TaskRunner(quick).run()))
+    worker.start()
+    worker.join(10)
+    assert out["state"].result == "quick"
+
+
+def test_timed_out_task_is_retried():
+    attempts = []
+
+    @task(timeout=0.2, max_retries=1, retry_delay=datetime.timedelta(0))
+    def slow_once():
+        attempts.append(1)
+        if len(attempts) == 1:
+            time.sleep(3)
+        return "second"
+
+    with Flow("f") as flow:
+        t = slow_once()
+    assert flow.run().result[t].result == "second"
+
+
+# -- skips ----------------------------------------------------------------------------
+def test_upstream_skip_skips_downstream():
+    t = Task(name="t")
+    state = TaskRunner(t).run(upstream_states=upstream_of(t, st.Skipped()))
+    assert state.is_skipped()
+
+
+def test_skip_on_upstream_skip_false_runs_the_task():
+    @task(skip_on_upstream_skip=False)
+    def runs_anyway(x):
+        return "ran"
+
+    state = TaskRunner(runs_anyway).run(upstream_states=upstream_of(runs_anyway, st.Skipped(), key="x"))
+    assert state.result == "ran"
+
+
+def test_skip_propagates_through_a_chain_in_a_flow():
+    @task
+    def skipper():
+        raise signals.SKIP("skip")
+
+    @task
+    def mid(x):
+        return x
+
+    @task(skip_on_upstream_skip=False)
+    def last(x):
+        return "last ran"
+
+    with Flow("f") as flow:
+        a = skipper()
+        b = mid(a)
+        c = last(b)
+    state = flow.run()
+    assert state.result[b].is_skipped()
+    assert state.result[c].result == "last ran"
+
+
+# -- upstream readiness -----------------------------------------------------------------
+def test_unfinished_upstream_leaves_task_pending():
+    t = Task(name="t")
+    state = TaskRunner(t).run(upstream_states=upstream_of(t, st.Running()))
+    assert state.is_pending()
+
+
+def test_finished_initial_state_is_returned_unchanged():
+    done = st.Success(result=9)
+    assert TaskRunner(Task()).run(state=done) is done
+
+
+def test_upstream_result_is_passed_by_key():
+    @task
+    def ident(x):
+        return x
+
+    state = TaskRunner(ident).run(upstream_states=upstream_of(ident, st.Success(result=11), key="x"))
+    assert state.result == 11
+
+
+# -- state handlers ----------------------------------------------------------------------
+def test_state_handlers_see_every_transition_in_order():
+    log = []
+
+    def first(t, old, new):
+        log.append(("first", type(old).__name__, type(new).__name__))
+        return new
+
+    def second(t, old, new):
+        log.append(("second", type(old).__name__, type(new).__name__))
+        return new
+
+    @task(state_handlers=[first, second])
+    def work():
+        return 1
+
+    TaskRunner(work).run()
+    assert log == [
+        ("first", "Pending", "Running"), ("second", "Pending", "Running"),
+        ("first", "Running", "Success"), ("second", "Running", "Success"),
+    ]
+
+
+def test_state_handler_can_replace_the_new_state():
+    def intercept(t, old, new):
+        if new.is_successful():
+            return st.Success(result=new.result * 10)
+        return new
+
+    @task(state_handlers=[intercept])
+    def one():
+        return 1
+
+    assert TaskRunner(one).run().result == 10
+
+
+def test_failing_state_handler_fails_the_task():
+    def broken(t, old, new):
+        if new.is_running():
+            raise RuntimeError("handler broke")
+        return new
+
+    ran = []
+
+    @task(state_handlers=[broken])
+    def work():
+        ran.append(1)
+
+    state = TaskRunner(work).run()
+    assert state.is_failed()
+    assert isinstance(state.result, RuntimeError)
+    assert ran == []
+
+
+def test_task_runner_state_handlers_run_before_task_handlers():
+    log = []
+
+    @task(state_handlers=[lambda t, o, n: log.append("task") or n])
+    def work():
+        return 1
+
+    TaskRunner(work, state_handlers=[lambda t, o, n: log.append("runner") or n]).run()
+    assert log[:2] == ["runner", "task"]
+
+
+def test_on_failure_is_called_only_for_failed_states():
+    calls = []
+
+    def on_failure(t, state):
+        calls.append((t.name, type(state).__name__))
+
+    @task(on_failure=on_failure)
+    def boom():
+        raise ValueError
+
+    @task(on_failure=on_failure)
+    def fine():
+        return 1
+
+    TaskRunner(fine).run()
+    assert calls == []
+    TaskRunner(boom).run()
+    assert calls == [("boom", "Failed")]
+
+
+# -- errors and debugging ------------------------------------------------------------------
+def test_exception_in_run_becomes_failed_state_with_the_exception():
+    @task
+    def boom():
+        raise ZeroDivisionError("nope")
+
+    state = TaskRunner(boom).run()
+    assert state.is_failed()
+    assert isinstance(state.result, ZeroDivisionError)
+    assert "ZeroDivisionError" in state.message
+
+
+def test_raise_on_exception_propagates_the_first_error():
+    @task
+    def boom():
+        raise ZeroDivisionError("nope")
+
+    with raise_on_exception():
+        with pytest.raises(ZeroDivisionError):
+            TaskRunner(boom).run()
+        with Flow("f") as flow:
+            boom()
+        with pytest.raises(ZeroDivisionError):
+            flow.run()
+    assert TaskRunner(boom).run().is_failed()
+
+
+def test_log_stdout_sends_prints_to_the_task_logger(caplog):
+    import logging
+
+    @task(log_stdout=True)
+    def printer():
+        print("printed line")
+
+    with caplog.at_level(logging.INFO, logger="flowctl"):
+        TaskRunner(printer).run()
+    assert "printed line" in [r.getMessage() for r in caplog.records]
+
+
+def test_task_runner_context_argument_reaches_the_task():
+    @task
+    def read():
+        return flowctl.context.get("custom")
+
+    assert TaskRunner(read).run(context={"custom": "value"}).result == "value"
+
+
+def test_timeout_raises_task_timeout_signal_inside_the_task():
+    seen = []
+
+    @task(timeout=0.2)
+    def slow():
+        try:
+            time.sleep(5)
+        except TaskTimeoutSignal as signal:
+            seen.append(signal)
+            raise
+
+    assert isinstance(TaskRunner(slow).run(), st.TimedOut)
+    assert len(seen) == 1
+
+
+def test_flow_run_in_a_thread_times_out_its_tasks():
+    @task(timeout=0.2)
+    def slow():
+        time.sleep(3)
+
+    with Flow("threaded") as flow:
+        s = slow()
+    out = {}
+    worker = threading.Thread(target=lambda: out.setdefault("state", flow.run()))
+    worker.start()
+    worker.join(10)
+    assert out["state"].is_failed()
+    assert isinstance(out["state"].result[s], st.TimedOut)
+
+
+def test_paused_task_resumes_with_resume_in_context():
+    @task(trigger=flowctl.triggers.manual_only)
+    def gated():
+        return 5
+
+    @task
+    def first():
+        return 1
+
+    with Flow("p") as flow:
+        g = gated(upstream_tasks=[first])
+    paused = flow.run()
+    assert isinstance(paused.result[g], st.Paused)
+    resumed = flow.run(task_states=paused.result, context={"resume": True})
+    assert resumed.is_successful()
+    assert resumed.result[g].result == 5
+
+
+def test_pause_task_pauses_until_resumed():
+    from flowctl.utilities.tasks import pause_task
+
+    @task
+    def pauses():
+        pause_task("hold on")
+        return 3
+
+    assert isinstance(TaskRunner(pauses).run(), st.Paused)
+    assert TaskRunner(pauses).run(context={"resume": True}).result == 3
+
+
+def test_failing_on_failure_callback_fails_with_its_error():
+    @task(on_failure=lambda t, s: 1 / 0)
+    def boom():
+        raise ValueError
+
+    state = TaskRunner(boom).run()
+    assert state.is_failed()
+    assert isinstance(state.result, ZeroDivisionError)
+
+
+def test_state_handler_refusing_running_state_prevents_the_run():
+    ran = []
+
+    def not_ready(t, old, new):
+        if new.is_running():
+            return st.Skipped("external system not ready")
+        return new
+
+    @task(state_handlers=[not_ready])
+    def work():
+        ran.append(1)
+        return 1
+
+    state = TaskRunner(work).run()
+    assert state.is_skipped()
+    assert state.message == "external system not ready"
+    assert ran == []
+
+
+def test_task_runner_on_subclass_forgetting_super_init_explains_the_fix():
+    from flowctl.core.task import TaskNotInitializedError
+
+    class Forgetful(Task):
+        def __init__(self, value):
+            self.value = value
+
+        def run(self):
+            return self.value
+
+    with pytest.raises(TaskNotInitializedError, match=r"super\(\).__init__"):
+        TaskRunner(Forgetful(1))
+    with pytest.raises(TaskNotInitializedError, match=r"super\(\).__init__"):
+        Flow("f").add_task(Forgetful(1))
+
+
+def test_retrying_state_before_its_start_time_is_returned_unchanged():
+    ran = []
+
+    @task
+    def work():
+        ran.append(1)
+
+    later = st.Retrying(start_time=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1),
+                        run_count=1)
+    assert TaskRunner(work).run(state=later) is later
+    assert ran == []
+    due = st.Retrying(start_time=datetime.datetime.now(datetime.timezone.utc), run_count=1)
+    assert TaskRunner(work).run(state=due).is_successful()
+    assert ran == [1]
