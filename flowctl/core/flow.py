@@ -277,7 +277,8 @@ class Flow:
             block = task.__dict__.get("block_tasks")  # a resource manager's cleanup task
             if block is None:
                 reference.add(task)
-            else:
+            else:  # the cleanup counts, and so do the block's own last tasks
+                reference.add(task)
                 reference |= {b for b in block if {e.downstream_task for e in self._downstream[b]} <= {task}}
         return reference
 
@@ -389,7 +390,8 @@ class Flow:
                 f"Flow {self.name!r} is missing required parameter(s) {', '.join(map(repr, missing))}. "
                 f"The flow takes: {describe_parameters(known.values())}."
             )
-        return parameters
+        defaults = {name: p.default for name, p in known.items() if not p.required}
+        return {**defaults, **parameters}
 
     def run(self, parameters: dict[str, Any] | None = None, executor: Any = None,
             task_states: dict | None = None, return_tasks: Iterable[Task] | None = None,

@@ -260,7 +260,7 @@ class TaskRunner:
             return state
         parameters = run_context.get("parameters") or {}
         candidates = [state] if state.is_cached() else []
-        candidates += run_context.get("caches", {}).get(task.cache_key or task.name, [])
+        candidates += run_context.get("caches", {}).get(self._cache_slot(run_context), [])
         for candidate in reversed(candidates):
             if candidate.is_cached() and task.cache_validator(candidate, inputs, parameters):
                 raise signals.ENDRUN(self._transition(state, candidate))
@@ -322,6 +322,12 @@ class TaskRunner:
         state.location = written.location
         return state
 
+    def _cache_slot(self, run_context: dict) -> Any:
+        """Caches are per task and, for mapped children, per map index: each child caches on its own."""
+        key = self.task.cache_key or self.task.name
+        map_index = run_context.get("map_index")
+        return key if map_index is None else (key, map_index)
+
     def _store_cache(self, state: State, inputs: dict, run_context: dict) -> State:
         task = self.task
         if task.cache_for is None or not state.is_successful() or state.is_cached():
@@ -334,7 +340,7 @@ class TaskRunner:
             cached_parameters=dict(run_context.get("parameters") or {}),
             cached_result_expiration=_now() + task.cache_for,
         )
-        caches.setdefault(task.cache_key or task.name, []).append(cached)
+        caches.setdefault(self._cache_slot(run_context), []).append(cached)
         return state
 
     def _retrying(self, run_context: dict, message: str, inputs: dict) -> Retrying:
