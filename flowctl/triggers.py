@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flowctl.engine import signals
+from flowctl.engine.state import Mapped, Success
 from flowctl.utilities.context import context
 
 Trigger = Callable[[dict], bool]
@@ -19,9 +20,8 @@ def _states(upstream_states: dict) -> list:
     """All upstream states, with mapped parents expanded into their children."""
     states: list = []
     for upstream_state in upstream_states.values():
-        map_states = getattr(upstream_state, "map_states", None)
-        if map_states is not None and upstream_state.is_mapped():
-            states.extend(map_states)
+        if isinstance(upstream_state, Mapped):
+            states.extend(upstream_state.map_states)
         else:
             states.append(upstream_state)
     return states
@@ -44,7 +44,7 @@ def _names(upstream_states: dict, predicate: Callable[[Any], bool]) -> str:
 
 def all_successful(upstream_states: dict) -> bool:
     """Run when every upstream succeeded (the default)."""
-    if not all(s.is_successful() for s in _states(upstream_states)):
+    if not all(isinstance(s, Success) for s in _states(upstream_states)):
         raise signals.TRIGGERFAIL(
             'Trigger was "all_successful" but some of the upstream tasks failed: '
             + _names(upstream_states, lambda s: not s.is_successful())

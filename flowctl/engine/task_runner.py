@@ -17,7 +17,7 @@ from typing import Any, Callable
 from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.state import (
-    Cached, Failed, Looped, Paused, Pending, Retrying, Running, Skipped, State, Success,
+    Cached, Failed, Finished, Looped, Mapped, Paused, Pending, Retrying, Running, Skipped, State, Success,
     TimedOut, TriggerFailed,
 )
 from flowctl.engine.task_execution import call_with_timeout, flatten_once
@@ -156,19 +156,26 @@ class TaskRunner:
 
     # -- the pipeline -----------------------------------------------------------------
     def _pipeline(self, state: State, upstream_states: dict, constants: dict, run_context: dict) -> State:
+        task = self.task
         try:
-            self._check_upstream_finished(state, upstream_states)
-            state = self._check_upstream_skipped(state, upstream_states)
-            state = self._check_trigger(state, upstream_states)
-            self._check_ready(state)
+            if upstream_states:
+                self._check_upstream_finished(state, upstream_states)
+                state = self._check_upstream_skipped(state, upstream_states)
+                state = self._check_trigger(state, upstream_states)
+            if type(state) is not Pending:
+                self._check_ready(state)
             inputs = self._resolve_inputs(state, upstream_states, constants)
-            state = self._check_target(state, inputs, run_context)
-            state = self._check_cache(state, inputs, run_context)
+            if task.target is not None:
+                state = self._check_target(state, inputs, run_context)
+            if task.cache_for is not None or isinstance(state, Cached):
+                state = self._check_cache(state, inputs, run_context)
             state = self._transition(state, Running(message="Starting task run."))
             state = self._run(state, inputs, run_context)
-            state = self._checkpoint(state, inputs, run_context)
-            state = self._store_cache(state, inputs, run_context)
-            state = self._check_retry(state, inputs, run_context)
+            if isinstance(state, Success):
+                state = self._checkpoint(state, inputs, run_context)
+                state = self._store_cache(state, inputs, run_context)
+            elif task.max_retries and isinstance(state, Failed):
+                state = self._check_retry(state, inputs, run_context)
         except signals.ENDRUN as end:
             state = end.state
         except KeyboardInterrupt:
@@ -183,25 +190,25 @@ class TaskRunner:
 
     def _check_upstream_finished(self, state: State, upstream_states: dict) -> None:
         for edge, upstream_state in upstream_states.items():
-            if not upstream_state.is_finished():
+            if not isinstance(upstream_state, Finished):
                 raise signals.ENDRUN(state)
-            if upstream_state.is_mapped() and not edge.mapped:
-                if not all(s is not None and s.is_finished() for s in upstream_state.map_states):
+            if isinstance(upstream_state, Mapped) and not edge.mapped:
+                if not all(isinstance(s, Finished) for s in upstream_state.map_states):
                     raise signals.ENDRUN(state)
 
     def _check_upstream_skipped(self, state: State, upstream_states: dict) -> State:
         if not self.task.skip_on_upstream_skip:
             return state
         for edge, upstream_state in upstream_states.items():
-            if upstream_state.is_skipped() or (
-                upstream_state.is_mapped() and not edge.mapped
-                and any(s.is_skipped() for s in upstream_state.map_states)
+            if isinstance(upstream_state, Skipped) or (
+                isinstance(upstream_state, Mapped) and not edge.mapped
+                and any(isinstance(s, Skipped) for s in upstream_state.map_states)
             ):
                 raise signals.ENDRUN(self._transition(state, Skipped(message=_SKIP_MESSAGE, result=None)))
         return state
 
     def _check_trigger(self, state: State, upstream_states: dict) -> State:
-        if state.is_finished() or not upstream_states:
+        if isinstance(state, Finished) or not upstream_states:
             return state
         try:
             if not self.task.trigger(upstream_states):
@@ -270,11 +277,12 @@ class TaskRunner:
 
     def _run(self, state: State, inputs: dict, run_context: dict) -> State:
         task = self.task
+        plain_call = task.timeout is None and not task.log_stdout
         while True:
-            if not state.is_running():  # a state handler turned Running into something else
+            if not isinstance(state, Running):  # a state handler turned Running into something else
                 raise signals.ENDRUN(state)
             try:
-                value = call_with_timeout(task, inputs, run_context)
+                value = task.run(**inputs) if plain_call else call_with_timeout(task, inputs, run_context)
                 return self._transition(state, Success(message="Task run succeeded.", result=value))
             except signals.LOOP as loop:
                 looped = loop.state
