@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench completions clean
+.PHONY: demo test bench bench-peers completions clean
 
 $(BIN)/flowctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,19 @@ test: $(BIN)/flowctl
 
 bench: $(BIN)/flowctl
 	$(BIN)/python -m benchmarks
+
+# Prefect 1.4.1 gets a venv of its own, so its dependencies never leak into
+# flowctl's tests; the table then adds its rows, skipping any workload it cannot
+# finish within the per-row limit (two minutes).
+PEERS_VENV := build/peers-venv
+
+$(PEERS_VENV)/bin/prefect:
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
+	$(PEERS_VENV)/bin/pip install -q 'prefect==1.4.1'
+
+bench-peers: $(BIN)/flowctl $(PEERS_VENV)/bin/prefect
+	$(BIN)/python -m benchmarks --peers
 
 completions: $(BIN)/flowctl
 	$(BIN)/python -m flowctl.cli.completions completions

@@ -25,7 +25,7 @@ COMPLETE_VAR = "_FLOWCTL_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 _INSTALL = {
     "bash": "source completions/flowctl.bash   # or copy it to ~/.local/share/bash-completion/completions/flowctl",
-    "zsh": "copy to a directory on $fpath as _flowctl (e.g. ~/.zfunc/_flowctl), then `autoload -U compinit && compinit`",
+    "zsh": "in ~/.zshrc, after `autoload -U compinit && compinit`: source /path/to/completions/flowctl.zsh",
     "fish": "copy to ~/.config/fish/completions/flowctl.fish",
 }
 
@@ -188,7 +188,11 @@ def completion_script(shell: str, app: typer.Typer | None = None) -> str:
                                  "prog_name": PROG_NAME}
     else:
         body = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell)
-    return _header(shell, app) + "\n" + body.strip() + "\n"
+    body = body.strip()
+    if body.startswith("#compdef"):  # zsh only honours #compdef on the very first line
+        first, _, rest = body.partition("\n")
+        return first + "\n" + _header(shell, app) + rest.rstrip() + "\n"
+    return _header(shell, app) + "\n" + body + "\n"
 
 
 def write_scripts(directory: str | os.PathLike = "completions") -> list[Path]:

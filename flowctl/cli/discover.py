@@ -77,7 +77,7 @@ def _load_file(path: str) -> types.ModuleType:
     if not os.path.isfile(path):
         hint = " (a directory? name the .py file inside it)" if os.path.isdir(path) else ""
         raise TargetError(f"No such file: {path!r}{hint}. Give a path to a .py file or a dotted module name.")
-    path = os.path.abspath(path)
+    given, path = path, os.path.abspath(path)
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)  # sibling imports work as with `python file.py`
@@ -91,7 +91,7 @@ def _load_file(path: str) -> types.ModuleType:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as exc:
         sys.modules.pop(name, None)
-        raise _import_error(path, exc) from None
+        raise _import_error(given, exc) from None
     return module
 
 

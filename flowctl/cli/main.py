@@ -36,6 +36,21 @@ def main_callback(
 
 # Command registration: one line per command module.
 # (commands are added below by their modules' register(app) functions)
+from flowctl.cli import run as _run_command  # noqa: E402
+
+_run_command.register(app)
+from flowctl.cli import visualize as _visualize_command  # noqa: E402
+
+_visualize_command.register(app)
+from flowctl.cli import test_task as _test_task_command  # noqa: E402
+
+_test_task_command.register(app)
+from flowctl.cli import inspect as _inspect_command  # noqa: E402
+
+_inspect_command.register(app)
+from flowctl.cli import completions as _completions  # noqa: E402
+
+_completions.register(app)
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ def build_inputs(task: Any, flow: Any, args: list[str], maps: list[str], upstrea
     from flowctl.core.task import Task
     from flowctl.engine.state import Success
 
-    constants = dict(flow.constants.get(task, {})) if flow is not None else {}
+    constants = _bound_constants(task, flow)
     upstream_states: dict = {}
     given: set[str] = set()
     for option, items in (("--arg", args), ("--map", maps)):
@@ -96,6 +96,20 @@ def build_inputs(task: Any, flow: Any, args: list[str], maps: list[str], upstrea
         raise TaskInputError(f"Task {task.name!r} needs {', '.join(map(repr, missing))}: pass {example} "
                              f"(or --map NAME=[...] to map over it). It takes: {_describe_inputs(task)}.")
     return upstream_states, constants
+
+
+def _bound_constants(task: Any, flow: Any) -> dict:
+    """Plain values the flow binds to this task (``inc(x, by=10)``): defaults that --arg overrides.
+
+    ``file.py:inc`` names the module-level task, while the flow holds a bound
+    copy of it; when exactly one copy has the same name, its values are used.
+    """
+    if flow is None:
+        return {}
+    if task in flow.tasks:
+        return dict(flow.constants.get(task, {}))
+    copies = [t for t in flow.tasks if t.name == task.name]
+    return dict(flow.constants.get(copies[0], {})) if len(copies) == 1 else {}
 
 
 def _describe_inputs(task: Any) -> str:

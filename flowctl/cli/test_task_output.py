@@ -22,6 +22,11 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
+def _first_part(message: str) -> str:
+    """A log message without the engine's traceback: the outcome shows the user's own, trimmed."""
+    return message.split("\nTraceback (most recent call last):", 1)[0]
+
+
 def _time(at: float) -> str:
     return datetime.datetime.fromtimestamp(at).strftime("%H:%M:%S")
 
@@ -77,7 +82,7 @@ def show_plain(task: Any, report: dict) -> None:
     for change in report["transitions"]:
         out(f"{_label(task, change.map_index)}: {change.old.name} -> {change.new.name}\n")
     for log in report["logs"]:
-        out(f"{_time(log.at)} {log.level:<7} {_label(task, log.map_index)} | {log.message}\n")
+        out(f"{_time(log.at)} {log.level:<7} {_label(task, log.map_index)} | {_first_part(log.message)}\n")
     if report["stdout"]:
         out("--- printed by the task ---\n" + report["stdout"].rstrip("\n") + "\n---\n")
     state = report["state"]
@@ -117,7 +122,7 @@ def show_rich(task: Any, report: dict) -> None:
         line = Text(f"{_time(log.at)} ", style="dim")
         line.append(f"{log.level:<7} ", style=style)
         line.append(f"{_label(task, log.map_index)} ", style="cyan")
-        line.append(log.message)
+        line.append(_first_part(log.message))
         console.print(line)
     if report["stdout"]:
         console.print(Panel(report["stdout"].rstrip("\n"), title="printed by the task", title_align="left",

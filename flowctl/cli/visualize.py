@@ -49,9 +49,7 @@ def visualize(
         flow_state = None
         if run or param or params_file:
             parameters = collect_parameters(flow, param, params_file)
-            flow_state = flow.run(parameters=parameters)
-            outcome = "succeeded" if flow_state.is_successful() else f"ended {flow_state.name}"
-            typer.echo(f"Flow {flow.name!r} {outcome}; nodes are coloured by final state.", err=True)
+            flow_state = _run_quietly(flow, parameters)
         model = graph.build_graph(flow, flow_state)
         if output is not None:
             graph.write(model, output, fmt)
@@ -65,6 +63,22 @@ def visualize(
         _print_coloured(rendered, model)
     else:
         sys.stdout.write(rendered)
+
+
+def _run_quietly(flow: object, parameters: dict) -> object:
+    """Run the flow with task logs kept off stderr; one line says how it ended."""
+    from flowctl.utilities.logging import set_stderr_logging
+
+    set_stderr_logging(False)
+    try:
+        flow_state = flow.run(parameters=parameters)  # type: ignore[attr-defined]
+    finally:
+        set_stderr_logging(True)
+    failed = sorted(task.name for task, state in (flow_state.result or {}).items() if state.is_failed())
+    outcome = "succeeded" if flow_state.is_successful() else f"ended {flow_state.name}"
+    detail = f" (failed: {', '.join(failed)})" if failed else ""
+    typer.echo(f"Flow {flow.name!r} {outcome}{detail}; nodes are coloured by final state.", err=True)
+    return flow_state
 
 
 def _print_coloured(text: str, model: object) -> None:

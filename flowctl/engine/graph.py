@@ -96,7 +96,8 @@ def _short(value: Any, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _kind(task: Any) -> str:
+def node_kind(task: Any) -> str:
+    """parameter, constant, collection (auto-generated) or task: they are drawn differently."""
     from flowctl.core.parameter import Parameter
     from flowctl.tasks.core.constants import Constant
 
@@ -120,7 +121,7 @@ def build_graph(flow: Any, flow_state: Any = None) -> Graph:
     nodes: list[Node] = []
     edges: list[GraphEdge] = []
     for task in tasks:
-        node = Node(ids[task], task.name, _kind(task), mapped=task in mapped_tasks)
+        node = Node(ids[task], task.name, node_kind(task), mapped=task in mapped_tasks)
         state = task_states.get(task)
         if state is not None:
             node.state, node.color, node.message = state.name, state.color, state.message

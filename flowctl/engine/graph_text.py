@@ -91,7 +91,8 @@ def _layers(graph: Graph) -> dict[str, int]:
     for node_id in reversed(nodes):
         if not parents[node_id] and children[node_id]:
             layer[node_id] = min(layer[c] for c in children[node_id]) - 1
-    return layer
+    lowest = min(layer.values())  # a value feeding a root task lands at -1
+    return {node_id: depth - lowest for node_id, depth in layer.items()}
 
 
 def to_text(graph: Graph) -> str:

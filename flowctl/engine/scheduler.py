@@ -16,6 +16,7 @@ import queue
 import time
 from typing import Any
 
+from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.mapping import child_upstream_states, prepare_parent
 from flowctl.engine.state import Mapped, Pending, Retrying, State
 from flowctl.engine.task_runner import TaskRunner, run_unit
@@ -103,6 +104,7 @@ class Scheduler:
     def _schedule(self, node: Node) -> None:
         initial = node.initial
         if initial is not None and initial.is_finished() and not isinstance(initial, Mapped):
+            self._announce_reused(node, None, initial)
             self._node_final(node, initial)
         elif node.mapped:
             self._expand(node)
@@ -142,9 +144,16 @@ class Scheduler:
         for index in range(n - 1, -1, -1):
             if index < len(reused) and reused[index] is not None and reused[index].is_finished():
                 waiting[index] = -1
+                self._announce_reused(node, index, reused[index])
                 self._child_done(node, index, reused[index])
             elif waiting[index] == 0:
                 self.ready.append((node, index))
+
+    def _announce_reused(self, node: Node, index: int | None, state: State) -> None:
+        """A state given up front (``task_states``, a resumed run) is still an event to watchers."""
+        if bus.active:
+            bus.emit(TaskStateChanged(self.flow.name, node.task, node.task.name, index, Pending(), state,
+                                      time.time()))
 
     def _child_done(self, node: Node, index: int, state: State) -> None:
         node.children[index] = state

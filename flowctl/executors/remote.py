@@ -96,4 +96,8 @@ class UnitSender:
         if self.relay is not None:
             self.relay.settle(unit.target, 0, timeout=0)
         name = unit_name(unit.task, unit.map_index) if unit.task is not None else "<call>"
-        return Failed(f"Task {name!r} could not be run by {executor_name}: {exc!r}", result=exc)
+        hint = ""
+        if type(exc).__name__ == "BrokenProcessPool":
+            hint = (" A worker process died or could not start; when a script starts worker processes, "
+                    "put `flow.run(...)` under `if __name__ == \"__main__\":` so workers can import it safely.")
+        return Failed(f"Task {name!r} could not be run by {executor_name}: {exc!r}.{hint}", result=exc)

@@ -86,11 +86,14 @@ def unit_name(task: Any, map_index: int | None) -> str:
     return task.name if map_index is None else f"{task.name}[{map_index}]"
 
 
-def describe_failure(task: Any, map_index: int | None, what: str, value: Any) -> str:
-    """The message for ``what`` (e.g. "argument 'x'") of ``task`` that cannot be pickled."""
+def describe_failure(task: Any, map_index: int | None, label: str, value: Any, name: str | None = None) -> str:
+    """The message for ``label`` ``name`` (e.g. argument 'x') of ``task`` that cannot be pickled."""
     culprit = find_culprit(value)
     path, part, error = culprit if culprit is not None else ("", value, None)
-    where = f"{what}{path}" if path else what
+    if name is not None:
+        where = f"{label} '{name}{path}'"
+    else:
+        where = f"{label} (at {path.lstrip('.')})" if path else label
     detail = f" ({describe_exception(error)})" if error is not None else ""
     return (f"Task {unit_name(task, map_index)!r} cannot run in another process: its {where} "
             f"is a {type_name(part)!r}, which cannot be serialised with cloudpickle{detail}. {ADVICE}")
@@ -128,16 +131,16 @@ def _bundle_failure(runner: Any, context: dict, constants: dict) -> str:
     task = runner.task
     for name, value in constants.items():
         if _pickle_error(value) is not None:
-            return describe_failure(task, None, f"argument {name!r}", value)
+            return describe_failure(task, None, "argument", value, name)
     for name, value in (context.get("parameters") or {}).items():
         if _pickle_error(value) is not None:
-            return describe_failure(task, None, f"parameter {name!r}", value)
+            return describe_failure(task, None, "parameter", value, name)
     for name, value in context.items():
         if _pickle_error(value) is not None:
-            return describe_failure(task, None, f"context value {name!r}", value)
+            return describe_failure(task, None, "context value", value, name)
     for name, value in vars(task).items():
         if _pickle_error(value) is not None:
-            return describe_failure(task, None, f"task attribute {name!r}", value)
+            return describe_failure(task, None, "task attribute", value, name)
     return describe_failure(task, None, "task", runner)
 
 
@@ -174,13 +177,13 @@ class UnitCodec:
         task = bundle.runner.task
         for edge, upstream in upstream_states.items():
             if _pickle_error(upstream) is not None:
-                what = f"argument {edge.key!r}" if edge.key else f"upstream result of {edge.upstream_task.name!r}"
+                label, name = ("argument", edge.key) if edge.key else ("upstream result of", edge.upstream_task.name)
                 value = upstream.result if _pickle_error(upstream.result) is not None else upstream
-                return None, describe_failure(task, map_index, what, value)
+                return None, describe_failure(task, map_index, label, value, name)
         if state._cached_inputs:
             for name, value in state.cached_inputs.items():
                 if _pickle_error(value) is not None:
-                    return None, describe_failure(task, map_index, f"argument {name!r}", value)
+                    return None, describe_failure(task, map_index, "argument", value, name)
         return None, describe_failure(task, map_index, "state", state)
 
 

@@ -20,6 +20,7 @@ from flowctl.engine.events import LogEmitted
 from flowctl.render.model import RunModel, TaskRow, unit_label
 from flowctl.render.plain import clock, format_seconds
 from flowctl.render.summary import Summary
+from flowctl.render.tracebacks import trim_traceback_text
 
 REFRESH_PER_SECOND = 8
 MAX_FAILURES_SHOWN = 10
@@ -48,7 +49,7 @@ def _row_word(row: TaskRow) -> tuple[str, str]:
 
 def _children_text(row: TaskRow) -> Text:
     cats = row.child_categories
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{cats['done'] + cats['failed']}/{row.n}", style="bold")
     text.append(f"  done {cats['done']}", style="green")
     text.append(f" · failed {cats['failed']}", style="red" if cats["failed"] else "dim")
@@ -94,7 +95,7 @@ class LiveRenderer:
     def _log_text(self, event: LogEmitted) -> Text:
         where = unit_label(event.task_name, event.map_index) if event.task_name else "flow"
         return Text.assemble((clock(event.at), "dim"), " ", (f"{event.level:<7}", LEVEL_STYLES.get(event.level, "")),
-                             " ", (where, "bold"), " | ", event.message)
+                             " ", (where, "bold"), " | ", trim_traceback_text(event.message))
 
     def _renderable(self) -> RenderableType:
         # Rich also asks for the renderable on every printed log line; rebuilding
@@ -109,13 +110,16 @@ class LiveRenderer:
         assert self.model is not None
         _version, rows, info = self.model.snapshot()
         now = time.time()
+        shown, hidden = self._choose_rows(rows)
+        # Names and state words keep their width; the progress/message column gives way.
+        name_width = min(32, max((len(r.name) for r in shown), default=4))
         table = Table.grid(padding=(0, 1))
         table.add_column(width=1)
-        table.add_column(no_wrap=True, max_width=40, overflow="ellipsis")
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(justify="right", no_wrap=True)
-        shown, hidden = self._choose_rows(rows)
+        table.add_column(no_wrap=True, min_width=name_width, max_width=32, overflow="ellipsis")
+        table.add_column(no_wrap=True, min_width=13)
+        detail_width = max(10, self.console.size.width - name_width - 13 - 7 - 1 - 4)
+        table.add_column(no_wrap=True, overflow="ellipsis", max_width=detail_width)
+        table.add_column(justify="right", no_wrap=True, min_width=7)
         for row in shown:
             word, bucket = _row_word(row)
             style = STYLES[bucket]
@@ -123,12 +127,15 @@ class LiveRenderer:
             progress: RenderableType = Text("")
             if row.mapped and row.n:
                 cats = row.child_categories
-                bar = ProgressBar(total=row.n, completed=cats["done"] + cats["failed"], width=24,
+                bar = ProgressBar(total=row.n, completed=cats["done"] + cats["failed"],
+                                  width=min(24, max(6, detail_width // 3)),
                                   complete_style="red" if cats["failed"] else "green")
                 progress = Table.grid(padding=(0, 1))
+                progress.add_column(no_wrap=True)
+                progress.add_column(no_wrap=True, overflow="ellipsis")
                 progress.add_row(bar, _children_text(row))
             elif row.category in ("failed", "retrying") and row.message:
-                progress = Text(str(row.message)[:80], style="dim")
+                progress = Text(str(row.message), style="dim", no_wrap=True, overflow="ellipsis")
             table.add_row(Text(self.icons[bucket], style=style), Text(row.name, style="bold"),
                           Text(word, style=style), progress,
                           Text(format_seconds(duration) if duration is not None else "", style="dim"))

@@ -13,6 +13,7 @@ from flowctl.engine.events import FlowStateChanged, LogEmitted, TaskStateChanged
 from flowctl.render.model import unit_label
 from flowctl.render.stream import LineWriter
 from flowctl.render.summary import Summary
+from flowctl.render.tracebacks import trim_traceback_text
 
 # Transitions whose message adds nothing ("Starting task run.") are printed without it.
 _QUIET_STATES = {"Running", "Success", "Pending"}
@@ -73,7 +74,8 @@ class PlainRenderer:
                 line += f": {new.message}"
         elif isinstance(event, LogEmitted):
             where = unit_label(event.task_name, event.map_index) if event.task_name else "flow"
-            line = f"[{clock(event.at)}] {event.level:<7} {where} | {event.message}"
+            message = trim_traceback_text(event.message).replace("\n", "\n    ")
+            line = f"[{clock(event.at)}] {event.level:<7} {where} | {message}"
         elif isinstance(event, FlowStateChanged):
             line = f"[{clock(event.at)}] Flow {event.flow_name!r}: {type(event.new).__name__}"
             if event.new.message:

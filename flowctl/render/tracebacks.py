@@ -37,7 +37,24 @@ def failure_details(state: object) -> tuple[str, str]:
     message = getattr(state, "message", None) or type(state).__name__
     result = getattr(state, "result", None)
     if isinstance(result, BaseException):
-        if result.__traceback__ is None:
-            return str(message), ""
+        frames = traceback.extract_tb(result.__traceback__)
+        if not any(not _is_internal(frame.filename) for frame in frames):
+            return str(message), ""  # raised by flowctl itself (a trigger, a signal): the message says it all
         return str(message), format_user_traceback(result)
     return str(message), ""
+
+
+def trim_traceback_text(text: str) -> str:
+    """Drop flowctl's frames from a traceback already formatted into a log message."""
+    if "Traceback (most recent call last)" not in text:
+        return text
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if line.startswith('  File "'):
+            skipping = line[len('  File "'):].startswith(_FLOWCTL_DIR)
+        elif not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)

@@ -1,0 +1,203 @@
+"""``DaskExecutor``: task runs on a Dask distributed cluster (temporary or existing).
+
+Each unit becomes one distributed task (``pure=False``). A task's runner,
+context and constants are encoded once, scattered to the workers and passed
+to every child as a dependency, so a child ships only its own state and
+inputs. Results are collected by one ``as_completed(with_results=True)``
+stream (fetched inside the client's event loop, not one blocking call per
+child). Worker events come back through ``Worker.log_event`` on a topic this
+executor subscribes to for the length of the run.
+
+``dask`` and ``distributed`` are imported only inside ``start()``.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import uuid
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from flowctl.executors.base import Executor
+from flowctl.executors.forwarding import EventRelay
+from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled, done_future
+from flowctl.executors.serialization import execute
+
+
+def _resolve_class(cluster_class: Any) -> Any:
+    if cluster_class is None:
+        from distributed import LocalCluster
+
+        return LocalCluster
+    if isinstance(cluster_class, str):
+        module_name, _, name = cluster_class.rpartition(".")
+        return getattr(importlib.import_module(module_name), name)
+    return cluster_class
+
+
+class DaskExecutor(Executor):
+    """Runs task runs on Dask: a temporary ``LocalCluster`` or the cluster at ``address``."""
+
+    max_in_flight = 1024
+
+    def __init__(self, address: str | None = None, cluster_class: Any = None, cluster_kwargs: dict | None = None,
+                 adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False) -> None:
+        self.address = address
+        self.cluster_class = cluster_class
+        self.cluster_kwargs = dict(cluster_kwargs or {})
+        self.adapt_kwargs = dict(adapt_kwargs or {})
+        self.client_kwargs = dict(client_kwargs or {})
+        self.debug = debug
+        self.client: Any = None
+        self._cluster: Any = None
+        self._sender: UnitSender | None = None
+        self._scattered: dict[str, Any] = {}
+        self._waiting: dict[Any, tuple[RemoteUnit, Callable]] = {}
+        self._lock = threading.Lock()
+        self._completed: Any = None
+        self._arrivals = threading.Semaphore(0)
+        self._stopping = False
+
+    def __repr__(self) -> str:
+        where = self.address or "temporary LocalCluster"
+        return f"<Executor: DaskExecutor ({where})>"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        from distributed import Client
+
+        client_kwargs = {"set_as_default": False, **self.client_kwargs}
+        if self.address is not None:
+            return Client(self.address, **client_kwargs)
+        cluster_kwargs = dict(self.cluster_kwargs)
+        cluster_class = _resolve_class(self.cluster_class)
+        if self.cluster_class is None:
+            cluster_kwargs.setdefault("processes", True)
+            cluster_kwargs.setdefault("host", "127.0.0.1")
+            cluster_kwargs.setdefault("dashboard_address", None)
+            cluster_kwargs.setdefault("silence_logs", logging.WARNING if self.debug else logging.ERROR)
+        self._cluster = cluster_class(**cluster_kwargs)
+        if self.adapt_kwargs:
+            self._cluster.adapt(**self.adapt_kwargs)
+        return Client(self._cluster, **client_kwargs)
+
+    @contextmanager
+    def start(self) -> Iterator[None]:
+        """Connect (starting a temporary cluster without an address); always clean up."""
+        from distributed import as_completed
+
+        self.client = self._connect()
+        topic = f"flowctl-events-{uuid.uuid4().hex}"
+        relay = EventRelay("dask", topic)
+        self.client.subscribe_topic(topic, lambda event: relay.deliver(event[1]))
+        self._sender = UnitSender(relay)
+        self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+        self._stopping = False
+        self._arrivals = threading.Semaphore(0)
+        collector = threading.Thread(target=self._collect, name="flowctl-dask-results", daemon=True)
+        collector.start()
+        interrupted = False
+        try:
+            yield
+        except BaseException:
+            interrupted = True
+            raise
+        finally:
+            self._stop(collector, topic, interrupted)
+
+    def _stop(self, collector: threading.Thread, topic: str, interrupted: bool) -> None:
+        self._stopping = True
+        self._arrivals.release()
+        client, cluster = self.client, self._cluster
+        try:
+            if interrupted:
+                with self._lock:
+                    futures = [unit.future for unit, _ in self._waiting.values()]
+                if futures:
+                    client.cancel(futures, force=True)
+            collector.join(timeout=2 if interrupted else 10)
+            try:
+                client.unsubscribe_topic(topic)
+            except Exception:  # noqa: BLE001 - the scheduler may already be gone
+                pass
+        finally:
+            self._waiting.clear()
+            self._scattered.clear()
+            self._sender = None
+            self.client = None
+            self._cluster = None
+            client.close(timeout=5)
+            if cluster is not None:
+                cluster.close(timeout=10)
+
+    def _collect(self) -> None:
+        """Collector thread: hand each finished unit (with its result) to its callback."""
+        while True:
+            self._arrivals.acquire()
+            if self._stopping:
+                return
+            try:
+                future, result = next(self._completed)
+            except StopIteration:
+                continue
+            with self._lock:
+                unit, callback = self._waiting.pop(future.key, (None, None))
+            if unit is None:
+                continue
+            unit.outcome = (future.status, result)
+            callback(unit)
+
+    # -- units -----------------------------------------------------------------------------
+    def _bundle_future(self, bundle: Any) -> Any:
+        # Scattered to every worker (broadcast), so losing one worker loses no copy.
+        found = self._scattered.get(bundle.token)
+        if found is None:
+            found = self.client.scatter(bundle.data, broadcast=True, hash=False)
+            self._scattered[bundle.token] = found
+        return found
+
+    def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        if self.client is None:
+            raise RuntimeError("DaskExecutor.submit() called outside `with executor.start():`")
+        unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
+        if unit.state is not None:
+            return unit
+        if unit.generic:
+            unit.future = self.client.submit(_call_pickled, payload, pure=False)
+        else:
+            key = f"{unit.task.name}-{uuid.uuid4().hex}"
+            unit.future = self.client.submit(execute, bundle.token, self._bundle_future(bundle), payload,
+                                             pure=False, key=key)
+        return unit
+
+    def on_done(self, future: Any, callback: Callable[[Any], None]) -> None:
+        if future.future is None:
+            callback(future)
+            return
+        with self._lock:
+            self._waiting[future.future.key] = (future, callback)
+        self._completed.add(future.future)
+        self._arrivals.release()
+
+    def result_of(self, future: Any, task: Any, map_index: int | None) -> Any:
+        if future.state is not None:
+            return future.state
+        if future.outcome is None:  # used without on_done (e.g. via wait())
+            try:
+                future.outcome = ("finished", future.future.result())
+            except Exception as exc:  # noqa: BLE001 - reported below
+                future.outcome = ("error", exc)
+        status, result = future.outcome
+        if status != "finished":
+            error = result[1] if isinstance(result, tuple) and len(result) == 3 else result
+            if future.generic:
+                raise error
+            return self._sender.failed(future, "DaskExecutor", error)
+        return self._sender.finish(future, result)
+
+    def wait(self, futures: Any) -> Any:
+        """Results of ``submit`` calls (a single future, or a list of them)."""
+        if isinstance(futures, (list, tuple)):
+            return [self.wait(future) for future in futures]
+        return self.result_of(futures, futures.task, futures.map_index)
