@@ -37,12 +37,16 @@ def command(shape: str, system: str, flow_file: Path, peers_bin: Path | None) ->
     if system == "flowctl":
         # The console script beside this interpreter: the venv the table is built from.
         executable = str(Path(sys.executable).parent / "flowctl")
-        return [executable, "--help"] if shape == "cli-help" else [executable, "run", str(flow_file)]
+        if shape == "cli-help":
+            return [executable, "--help"]
+        return [executable, "run", str(flow_file)]
     if system == "prefect":
         if peers_bin is None:
             raise RuntimeError("no peers environment (run make bench-peers)")
         executable = str(peers_bin / "prefect")
-        return [executable, "--help"] if shape == "cli-help" else [executable, "run", "-p", str(flow_file)]
+        if shape == "cli-help":
+            return [executable, "--help"]
+        return [executable, "run", "-p", str(flow_file)]
     raise ValueError(f"no whole-process command for system {system!r}")
 
 
@@ -60,7 +64,8 @@ def measure(shape: str, system: str, runs: int, peers_bin: Path | None) -> dict:
     walls: list[float] = []
     with tempfile.TemporaryDirectory(prefix="flowctl-bench-") as folder:
         flow_file = Path(folder) / "one_task.py"
-        flow_file.write_text(ONE_TASK_FLOW.format(package="prefect" if system == "prefect" else "flowctl"))
+        package = "prefect" if system == "prefect" else "flowctl"
+        flow_file.write_text(ONE_TASK_FLOW.format(package=package))
         argv = command(shape, system, flow_file, peers_bin)
         for _ in range(runs):
             started = time.perf_counter()
@@ -68,7 +73,8 @@ def measure(shape: str, system: str, runs: int, peers_bin: Path | None) -> dict:
                                   stdin=subprocess.DEVNULL, env=os.environ.copy())
             walls.append(time.perf_counter() - started)
             if done.returncode != 0:
-                raise RuntimeError(f"exit {done.returncode}: {last_words(done.stderr or done.stdout)}")
+                reason = last_words(done.stderr or done.stdout)
+                raise RuntimeError(f"exit {done.returncode}: {reason}")
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"wall": statistics.median(walls), "runs": walls, "build": None,
             "rss_kb": peak_kb, "note": f"median of {runs} processes"}

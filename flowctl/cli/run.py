@@ -138,7 +138,7 @@ def run(
         "--params-file", metavar="FILE.toml",
         help="A TOML table of parameter values. Repeatable; later files and --param win.")] = None,
     executor: Annotated[Optional[ExecutorName], typer.Option(
-        "--executor", "-e", help="Where tasks run.  [default: local]", case_sensitive=False)] = None,
+        "--executor", "-e", help="Where tasks run (default: local).", case_sensitive=False)] = None,
     address: Annotated[Optional[str], typer.Option(
         "--address", metavar="tcp://HOST:PORT", help="An existing Dask scheduler (implies --executor dask).")] = None,
     workers: Annotated[Optional[int], typer.Option(
@@ -172,7 +172,26 @@ def run(
         flow_executor = build_executor(executor, address, workers)
     code = _run_flow(flow, parameters, run_context, flow_executor, mode, json_stream, log_level,
                      junit, visualize)
+    if code == EXIT_INTERRUPTED:
+        _exit_abandoning_task_threads()
     raise typer.Exit(code)
+
+
+def _exit_abandoning_task_threads() -> None:
+    """Exit 130 now, even if tasks still run in pool threads.
+
+    Python cannot stop a thread, and the interpreter joins pool threads at
+    exit, so a task sleeping in a thread pool would hold Ctrl-C hostage. The
+    summary and reports are written already; leave without waiting.
+    """
+    import threading
+
+    busy = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if busy:
+        typer.echo(f"Interrupted: abandoning {len(busy)} task thread(s) still running.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
 
 
 def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any, mode: OutputMode,

@@ -3,9 +3,8 @@
 Each unit becomes one distributed task (``pure=False``). A task's runner,
 context and constants are encoded once, scattered to the workers and passed
 to every child as a dependency, so a child ships only its own state and
-inputs. Results are collected by one ``as_completed(with_results=True)``
-stream (fetched inside the client's event loop, not one blocking call per
-child). Worker events come back through ``Worker.log_event`` on a topic this
+inputs. Results are collected by one ``as_completed`` stream and fetched with one
+``gather`` per batch of finished futures, not one round trip per child. Worker events come back through ``Worker.log_event`` on a topic this
 executor subscribes to for the length of the run.
 
 ``dask`` and ``distributed`` are imported only inside ``start()``.
@@ -21,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from flowctl.executors.base import Executor
 from flowctl.executors.forwarding import EventRelay
-from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled, done_future
+from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
 from flowctl.executors.serialization import execute
 
 
@@ -77,6 +76,12 @@ class DaskExecutor(Executor):
             cluster_kwargs.setdefault("host", "127.0.0.1")
             cluster_kwargs.setdefault("dashboard_address", None)
             cluster_kwargs.setdefault("silence_logs", logging.WARNING if self.debug else logging.ERROR)
+            if cluster_kwargs["dashboard_address"] is None:
+                # Even without a dashboard the scheduler serves health routes,
+                # by default on port 8787; a random local port avoids clashes.
+                scheduler_kwargs = dict(cluster_kwargs.get("scheduler_kwargs") or {})
+                scheduler_kwargs.setdefault("dashboard_address", "127.0.0.1:0")
+                cluster_kwargs["scheduler_kwargs"] = scheduler_kwargs
         self._cluster = cluster_class(**cluster_kwargs)
         if self.adapt_kwargs:
             self._cluster.adapt(**self.adapt_kwargs)
@@ -92,7 +97,7 @@ class DaskExecutor(Executor):
         relay = EventRelay("dask", topic)
         self.client.subscribe_topic(topic, lambda event: relay.deliver(event[1]))
         self._sender = UnitSender(relay)
-        self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+        self._completed = as_completed(loop=self.client.loop)
         self._stopping = False
         self._arrivals = threading.Semaphore(0)
         collector = threading.Thread(target=self._collect, name="flowctl-dask-results", daemon=True)
@@ -132,21 +137,43 @@ class DaskExecutor(Executor):
                 cluster.close(timeout=10)
 
     def _collect(self) -> None:
-        """Collector thread: hand each finished unit (with its result) to its callback."""
+        """Collector thread: fetch finished units' results in batches, then call back.
+
+        One ``gather`` per batch of finished futures costs one round trip
+        instead of one per child, which is most of the per-child overhead.
+        """
         while True:
             self._arrivals.acquire()
             if self._stopping:
                 return
             try:
-                future, result = next(self._completed)
+                batch = self._completed.next_batch(block=True)
             except StopIteration:
                 continue
-            with self._lock:
-                unit, callback = self._waiting.pop(future.key, (None, None))
-            if unit is None:
-                continue
-            unit.outcome = (future.status, result)
-            callback(unit)
+            for _ in range(len(batch) - 1):
+                self._arrivals.acquire()  # one permit per future, already released by on_done
+            finished = [f for f in batch if f.status == "finished"]
+            outcomes: dict = {}
+            try:
+                values = self.client.gather(finished) if finished else []
+                outcomes.update({f.key: ("finished", value) for f, value in zip(finished, values)})
+            except Exception:  # noqa: BLE001 - e.g. the data was lost with its worker; per future below
+                pass
+            for future in batch:
+                if future.key not in outcomes:
+                    outcomes[future.key] = self._outcome_of(future)
+                with self._lock:
+                    unit, callback = self._waiting.pop(future.key, (None, None))
+                if unit is not None:
+                    unit.outcome = outcomes[future.key]
+                    callback(unit)
+
+    @staticmethod
+    def _outcome_of(future: Any) -> tuple[str, Any]:
+        try:
+            return "finished", future.result()
+        except BaseException as exc:  # noqa: BLE001 - cancelled, erred or lost
+            return "error", exc
 
     # -- units -----------------------------------------------------------------------------
     def _bundle_future(self, bundle: Any) -> Any:
@@ -190,7 +217,7 @@ class DaskExecutor(Executor):
                 future.outcome = ("error", exc)
         status, result = future.outcome
         if status != "finished":
-            error = result[1] if isinstance(result, tuple) and len(result) == 3 else result
+            error = result
             if future.generic:
                 raise error
             return self._sender.failed(future, "DaskExecutor", error)

@@ -31,25 +31,29 @@ from flowctl.utilities.context import context as flowctl_context
 FORWARD_KEY = "_flowctl_forward"
 
 # -- worker side ---------------------------------------------------------------------------
-_senders: dict[str, Callable[[str, list], None]] = {}
+_senders: dict[str, Callable[[str], Callable[[list], None]]] = {}
 _sent: dict[int, int] = {}
 _sent_lock = threading.Lock()
-_installed = False
+_unsubscribe: Callable[[], None] | None = None
+_active_units = 0
 _event_queue: Any = None
 
 
-def _send_to_queue(channel: str, message: list) -> None:
-    _event_queue.put(message)
+def _queue_sender(channel: str) -> Callable[[list], None]:
+    return _event_queue.put
 
 
-def _send_to_dask(channel: str, message: list) -> None:
+def _dask_sender(channel: str) -> Callable[[list], None]:
+    # Resolved in the worker's task thread: get_worker() fails in the task
+    # runner's timeout helper threads, which forward events too.
     from distributed import get_worker
 
-    get_worker().log_event(channel, message)
+    log_event = get_worker().log_event
+    return lambda message: log_event(channel, message)
 
 
-_senders["queue"] = _send_to_queue
-_senders["dask"] = _send_to_dask
+_senders["queue"] = _queue_sender
+_senders["dask"] = _dask_sender
 
 
 def set_event_queue(event_queue: Any) -> None:
@@ -79,24 +83,31 @@ def _forward(event: Any) -> None:
     target = flowctl_context._data.get(FORWARD_KEY)
     if target is None:
         return
-    kind, channel, unit_id, _driver_pid = target
+    unit_id, send = target[2], target[4]
     message = encode_event(unit_id, event)
     if message is None:
         return
+    send(message)
     with _sent_lock:
         _sent[unit_id] = _sent.get(unit_id, 0) + 1
-    _senders[kind](channel, message)
 
 
-def worker_context(context: dict, target: tuple) -> dict:
-    """``context`` plus the forward target, unless this worker *is* the driver's process."""
-    global _installed
-    if target[3] == os.getpid():
-        return context
-    if not _installed:
-        bus.subscribe(_forward)
-        _installed = True
-    return {**context, FORWARD_KEY: target}
+def begin(target: tuple | None) -> tuple | None:
+    """Start forwarding for one unit; None when there is nothing to forward to.
+
+    The forwarder is subscribed only while forwarding units run, so a worker
+    that serves runs nobody watches builds no event objects at all.
+    """
+    global _unsubscribe, _active_units
+    if target is None or target[3] == os.getpid():  # the "worker" is the driver itself
+        return None
+    kind, channel = target[0], target[1]
+    target = (*target[:4], _senders[kind](channel))
+    with _sent_lock:
+        _active_units += 1
+        if _unsubscribe is None:
+            _unsubscribe = bus.subscribe(_forward)
+    return target
 
 
 def sent_count(target: tuple | None) -> int:
@@ -105,10 +116,16 @@ def sent_count(target: tuple | None) -> int:
     return _sent.get(target[2], 0)
 
 
-def forget(target: tuple | None) -> None:
-    if target is not None:
-        with _sent_lock:
-            _sent.pop(target[2], None)
+def end(target: tuple | None) -> None:
+    global _unsubscribe, _active_units
+    if target is None:
+        return
+    with _sent_lock:
+        _sent.pop(target[2], None)
+        _active_units -= 1
+        if _active_units == 0 and _unsubscribe is not None:
+            _unsubscribe()
+            _unsubscribe = None
 
 
 # -- driver side ---------------------------------------------------------------------------

@@ -25,10 +25,11 @@ from flowctl.executors.serialization import execute
 
 SCHEDULERS = ("threads", "processes", "synchronous")
 
-# Worker processes start from a fork server that has imported only flowctl's
-# worker side: forking the driver itself is unsafe once it runs threads (the
-# live view, the event reader, a Dask client), and plain "spawn" would re-run
-# an unguarded user script in every worker.
+# Worker processes start from a fork server (a fresh interpreter with flowctl's
+# worker side preloaded), because forking the driver itself is unsafe once it
+# runs threads (the live view, the event reader, a Dask client). As with
+# "spawn" and with Dask, a script that starts worker processes must keep
+# `flow.run(...)` under `if __name__ == "__main__":`.
 _PRELOAD = ["flowctl.executors.serialization", "flowctl.executors.forwarding"]
 
 
@@ -81,8 +82,8 @@ class LocalDaskExecutor(Executor):
             reader = threading.Thread(target=_read_events, args=(events, relay), name="flowctl-events", daemon=True)
             reader.start()
             self._sender = UnitSender(relay)
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                             initializer=set_event_queue, initargs=(events,))
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                                             initargs=(events, _stderr_logging_enabled()))
         try:
             yield
         except BaseException:
@@ -183,6 +184,21 @@ class LocalDaskExecutor(Executor):
         if isinstance(futures, RemoteUnit):
             return self.result_of(futures, futures.task, futures.map_index)
         return futures.result()
+
+
+def _stderr_logging_enabled() -> bool:
+    from flowctl.utilities.logging import get_logger
+
+    return any(handler.get_name() == "flowctl-stderr" for handler in get_logger().handlers)
+
+
+def _init_worker(events: Any, stderr_logging: bool) -> None:
+    """Process-pool initializer: the event channel, and the driver's choice of stderr logging
+    (the CLI turns it off and renders forwarded records itself)."""
+    from flowctl.utilities.logging import set_stderr_logging
+
+    set_event_queue(events)
+    set_stderr_logging(stderr_logging)
 
 
 def _read_events(events: Any, relay: EventRelay) -> None:

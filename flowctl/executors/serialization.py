@@ -235,10 +235,11 @@ def execute(token: str, bundle_data: bytes, payload: bytes) -> bytes:
     runner, context, constants, edges = _load_bundle(token, bundle_data)
     state, refs, map_index, forward = loads(payload)
     upstream_states = {edges[ref] if isinstance(ref, int) else ref: upstream for ref, upstream in refs}
+    forward = forwarding.begin(forward)
     if forward is not None:
-        context = forwarding.worker_context(context, forward)
+        context = {**context, forwarding.FORWARD_KEY: forward}
     try:
         final = run_unit(runner, state, upstream_states, context, map_index, constants)
         return encode_result(runner, final, context, map_index, forward)
     finally:
-        forwarding.forget(forward)
+        forwarding.end(forward)

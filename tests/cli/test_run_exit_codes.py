@@ -70,6 +70,15 @@ def test_usage_errors_exit_2(run_cli, write, args, fact):
     assert "Traceback" not in result.stderr
 
 
+def finish(process: subprocess.Popen) -> tuple[str, str]:
+    try:
+        return process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"flowctl did not exit after SIGINT:\n{out}\n{err}") from None
+
+
 def start_and_wait_for(args: list[str], cwd, marker: str) -> tuple[subprocess.Popen, list[str]]:
     """Start flowctl and read stdout until a line containing ``marker`` appears."""
     process = subprocess.Popen([flowctl_executable(), *args], cwd=cwd, env=cli_env(),
@@ -92,7 +101,7 @@ def test_ctrl_c_cancels_the_run_prints_the_summary_and_exits_130(write, tmp_path
     process, _ = start_and_wait_for(["run", "sleepy.py", "-o", "plain"], tmp_path, "sleepy: Pending -> Running")
     started = time.time()
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
+    out, err = finish(process)
     assert process.returncode == 130, err
     assert time.time() - started < 10  # the sleeping task was interrupted, not awaited
     assert "Flow 'sleepy' Cancelled" in out or "Flow 'sleepy': Cancelled" in out
@@ -101,12 +110,16 @@ def test_ctrl_c_cancels_the_run_prints_the_summary_and_exits_130(write, tmp_path
     assert "Traceback" not in err
 
 
-def test_ctrl_c_in_json_mode_ends_with_a_cancelled_summary(write, tmp_path):
+@pytest.mark.parametrize("executor", ["local", "threads", "processes"])
+def test_ctrl_c_in_json_mode_ends_with_a_cancelled_summary(write, tmp_path, executor):
     write("sleepy.py", SLEEPY_FLOW)
-    process, lines = start_and_wait_for(["run", "sleepy.py", "-o", "json"], tmp_path, '"task": "sleepy"')
+    process, lines = start_and_wait_for(["run", "sleepy.py", "-o", "json", "-e", executor], tmp_path,
+                                        '"task": "sleepy"')
+    started = time.time()
     process.send_signal(signal.SIGINT)
-    out, _err = process.communicate(timeout=30)
+    out, _err = finish(process)
     assert process.returncode == 130
+    assert time.time() - started < 10  # a task sleeping in a worker does not hold the exit hostage
     events = [json.loads(line) for line in lines + out.splitlines() if line.strip()]
     assert events[-1]["event"] == "summary" and events[-1]["state"] == "Cancelled"
     assert events[-1]["counts"].get("Cancelled") == 1

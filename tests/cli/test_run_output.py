@@ -124,3 +124,34 @@ def test_an_invalid_output_mode_is_a_usage_error(run_cli, mixed):
     result = run_cli("run", "mixed.py", "--output", "fancy")
     assert result.returncode == 2
     assert "fancy" in result.stderr
+
+
+def test_plain_local_runs_do_not_load_rich_live_or_dask(run_cli, write):
+    write("modules.py", '''
+        import sys
+        import flowctl
+        from flowctl import Flow, task
+
+        @task
+        def check():
+            heavy = [m for m in ("rich.live", "dask", "distributed") if m in sys.modules]
+            flowctl.context["logger"].info("HEAVY %s", ",".join(heavy) or "none")
+
+        with Flow("light") as flow:
+            check()
+    ''')
+    result = run_cli("run", "modules.py", "-o", "plain")
+    assert result.returncode == 0
+    assert "HEAVY none" in result.stdout
+
+
+def test_the_etl_example_retries_its_load_and_succeeds(run_cli):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "etl.py"
+    result = run_cli("run", str(example), "-o", "json", "-p", "batches=4")
+    assert result.returncode == 0, result.stderr
+    events = json_events(result.stdout)
+    load_states = [e["state"] for e in events if e["event"] == "task_state" and e["task"] == "load"]
+    assert load_states == ["Running", "Failed", "Retrying", "Running", "Success"]
+    assert events[-1]["counts"]["Success"] == 4 + 4 + 3  # 4 parameters, 4 children, extract/load/report

@@ -12,7 +12,6 @@ import pytest
 from flowctl.executors import LocalExecutor
 
 EXECUTORS = ["local", "synchronous", "threads", "processes", "dask"]
-PROCESS_BASED = ["processes", "dask"]
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +19,8 @@ def dask_cluster():
     from distributed import LocalCluster
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=None, silence_logs=logging.ERROR,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     yield cluster
     cluster.close()
 

@@ -211,3 +211,25 @@ def test_events_from_every_child_reach_the_driver_in_order(executor, executor_ki
         assert in_driver == (executor_kind not in ("processes", "dask"))
         position = events.index(logs[0])
         assert events.index(changes[0]) < position < events.index(changes[1])
+
+
+@task(max_retries=1, retry_delay=datetime.timedelta(seconds=0), timeout=10)
+def retried_and_logging():
+    count = flowctl.context["task_run_count"]
+    flowctl.context["logger"].info("attempt %s", count)
+    if count == 1:
+        raise RuntimeError("first attempt fails")
+    return count
+
+
+def test_events_of_retries_and_timeout_threads_arrive_in_order(executor, events):
+    with Flow("retry events") as flow:
+        result = retried_and_logging()
+    state = flow.run(executor=executor)
+    assert state.result[result].result == 2
+    mine = [e for e in events if getattr(e, "task_name", None) == "retried_and_logging"]
+    story = [type(e.new).__name__ if isinstance(e, TaskStateChanged) else e.message for e in mine
+             if isinstance(e, TaskStateChanged) or e.message.startswith("attempt")]
+    assert story == ["Running", "attempt 1", "Failed", "Retrying", "Running", "attempt 2", "Success"]
+    retrying = next(e.new for e in mine if isinstance(e, TaskStateChanged) and type(e.new).__name__ == "Retrying")
+    assert retrying.run_count == 1 and retrying.start_time is not None

@@ -9,12 +9,10 @@ from flowctl import Flow, Task, task
 from flowctl.engine.state import Failed, TriggerFailed
 from flowctl.exceptions import SerializationError
 
-from conftest import PROCESS_BASED
-
 ADVICE = "inside the task's `run` method"
 
 
-@pytest.fixture(scope="module", params=PROCESS_BASED)
+@pytest.fixture(scope="module", params=["processes", "dask"])
 def executor_kind(request):
     return request.param
 
