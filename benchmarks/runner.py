@@ -108,16 +108,26 @@ def _parse(workload: Workload, system: str, line: str | None, stderr_tail: str,
 
 
 class Planner:
-    """Remembers each system's seconds per task to skip rows that cannot finish in time."""
+    """Remembers each system's seconds per task to skip rows that cannot finish in time.
+
+    The estimate comes from the same shape at a smaller size when there is one
+    (growth within a shape is what matters), else from the cheapest shape seen:
+    wrongly skipping a row that would finish is worse than one wasted time-out.
+    """
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self.seconds_per_task: dict[str, float] = {}
+        self.seconds_per_task: dict[tuple[str, str], float] = {}
 
     def skip_reason(self, workload: Workload, system: str) -> str | None:
-        per_task = self.seconds_per_task.get(system)
-        if per_task is None or workload.is_cli or workload.shape == "sleep":
+        if workload.is_cli or workload.shape == "sleep":
             return None
+        per_task = self.seconds_per_task.get((system, workload.shape))
+        if per_task is None:
+            seen = [v for (name, _), v in self.seconds_per_task.items() if name == system]
+            if not seen:
+                return None
+            per_task = min(seen)
         estimate = per_task * workload.task_count
         # Start-up, build and super-linear growth need the remaining quarter.
         if estimate > 0.75 * self.timeout:
@@ -135,5 +145,5 @@ class Planner:
             per_task = self.timeout / workload.task_count  # a lower bound
         else:
             return
-        self.seconds_per_task[outcome.system] = max(
-            per_task, self.seconds_per_task.get(outcome.system, 0.0))
+        key = (outcome.system, workload.shape)
+        self.seconds_per_task[key] = max(per_task, self.seconds_per_task.get(key, 0.0))

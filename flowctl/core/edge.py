@@ -13,7 +13,7 @@ class Edge:
     ``flattened`` edges flatten a list of lists before it is passed on.
     """
 
-    __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened")
+    __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened", "_hash")
 
     def __init__(self, upstream_task: Any, downstream_task: Any, key: str | None = None,
                  mapped: bool = False, flattened: bool = False) -> None:
@@ -27,6 +27,7 @@ class Edge:
         self.key = key
         self.mapped = mapped
         self.flattened = flattened
+        self._hash = hash(self._identity())  # edges key every upstream_states dict: hash once
 
     def _identity(self) -> tuple:
         return (id(self.upstream_task), id(self.downstream_task), self.key, self.mapped, self.flattened)
@@ -43,7 +44,7 @@ class Edge:
         )
 
     def __hash__(self) -> int:
-        return hash(self._identity())
+        return self._hash
 
     def __repr__(self) -> str:
         key = f" (key={self.key})" if self.key else ""
@@ -55,8 +56,10 @@ class Edge:
         return {self.upstream_task, self.downstream_task}
 
     def __getstate__(self) -> dict:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_hash"}
 
     def __setstate__(self, data: dict) -> None:
         for name, value in data.items():
             object.__setattr__(self, name, value)
+        # ids differ in another process: rehash there
+        object.__setattr__(self, "_hash", hash(self._identity()))

@@ -360,9 +360,9 @@ class Flow:
             if edge.upstream_task not in self._order or edge.downstream_task not in self._order:
                 raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
         for task in self._order:
-            keys = collections.Counter(e.key for e in self._upstream[task] if e.key is not None)
-            duplicates = {k for k, count in keys.items() if count > 1}
-            if duplicates:
+            keys = [e.key for e in self._upstream[task] if e.key is not None]
+            if len(keys) != len(set(keys)):
+                duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}
                 raise FlowDefinitionError(f"{task!r} receives argument(s) {sorted(duplicates)} more than once.")
         if any(t not in self._order for t in self._reference_tasks):
             raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")

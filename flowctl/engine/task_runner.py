@@ -61,6 +61,8 @@ class TaskRunner:
         self.flow_result = flow_result
         self.logger = task.logger
         self.slug: str | None = None
+        self._base: dict | None = None
+        self._merged: dict = {}
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.task.name}>"
@@ -92,23 +94,22 @@ class TaskRunner:
     # -- context ----------------------------------------------------------------
     def _build_context(self, state: State, base: dict, map_index: int | None) -> dict:
         task = self.task
-        run_count = (state.run_count or 0) + 1 if isinstance(state, Retrying) else 1
-        slug = self.slug or task.slug or task.name
-        full_name = task.name if map_index is None else f"{task.name}[{map_index}]"
-        run_context = {
-            **base,
-            "task_name": task.name,
-            "task_full_name": full_name,
-            "task_slug": slug,
-            "task_tags": task.tags,
-            "map_index": map_index,
-            "task_run_count": run_count,
-            "task_id": slug,
-            "task_run_id": f"{base.get('flow_run_id', 'local')}:{slug}:{'' if map_index is None else map_index}",
-            "logger": self.logger,
-        }
-        if "checkpointing" not in run_context:
-            run_context["checkpointing"] = config.flows.checkpointing
+        if self._base is not base:  # the task's fixed keys, merged once per flow run
+            slug = self.slug or task.slug or task.name
+            self._merged = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
+                            "task_tags": task.tags, "logger": self.logger}
+            self._merged.setdefault("checkpointing", config.flows.checkpointing)
+            self._base = base
+        run_context = dict(self._merged)
+        run_context["map_index"] = map_index
+        run_context["task_run_count"] = (state.run_count or 0) + 1 if isinstance(state, Retrying) else 1
+        slug = run_context["task_slug"]
+        if map_index is None:
+            run_context["task_full_name"] = task.name
+            run_context["task_run_id"] = f"{base.get('flow_run_id', 'local')}:{slug}:"
+        else:
+            run_context["task_full_name"] = f"{task.name}[{map_index}]"
+            run_context["task_run_id"] = f"{base.get('flow_run_id', 'local')}:{slug}:{map_index}"
         if task.task_run_name is not None:
             run_context["task_full_name"] = self._task_run_name(run_context)
         return run_context
