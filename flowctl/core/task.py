@@ -176,12 +176,13 @@ class Task:
     @property
     def logger(self):  # noqa: ANN201 - a logging.Logger
         """This task's logger (a child of the ``flowctl`` logger)."""
-        from flowctl.utilities.logging import get_logger
-
         cached = self.__dict__.get("_logger")
-        if cached is None or cached.name != f"flowctl.{self.name}":
+        if cached is None or self.__dict__.get("_logger_for") != self.name:
+            from flowctl.utilities.logging import get_logger
+
             cached = get_logger(self.name)
             self.__dict__["_logger"] = cached
+            self.__dict__["_logger_for"] = self.name
         return cached
 
     @property
@@ -246,6 +247,7 @@ class Task:
         new.tags = set(new.tags) | set(context.get("tags") or ())
         new.state_handlers = list(new.state_handlers)
         new.__dict__.pop("_logger", None)
+        new.__dict__.pop("_logger_for", None)
         return new
 
     def __call__(

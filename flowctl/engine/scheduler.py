@@ -23,6 +23,10 @@ from flowctl.engine.task_runner import TaskRunner, run_unit
 from flowctl.utilities.context import context as flowctl_context
 
 
+def _edge_order(edge: Any) -> tuple:
+    return (edge.key or "", id(edge.upstream_task))
+
+
 class Node:
     """Scheduling bookkeeping for one task of the flow."""
 
@@ -81,7 +85,8 @@ class Scheduler:
                 context = {**context, **task_contexts[task]}
             node = Node(task, runner, task_states.get(task), context)
             node.constants = flow.constants.get(task, {})
-            node.edges = sorted(flow._upstream[task], key=lambda e: (e.key or "", id(e.upstream_task)))
+            edges = flow._upstream[task]
+            node.edges = sorted(edges, key=_edge_order) if len(edges) > 1 else list(edges)
             node.mapped = any(e.mapped for e in node.edges)
             self.nodes[task] = node
         for node in self.nodes.values():

@@ -173,8 +173,10 @@ class TaskRunner:
             state = self._transition(state, Running(message="Starting task run."))
             state = self._run(state, inputs, run_context)
             if isinstance(state, Success):
-                state = self._checkpoint(state, inputs, run_context)
-                state = self._store_cache(state, inputs, run_context)
+                if task.target is not None or run_context["checkpointing"]:
+                    state = self._checkpoint(state, inputs, run_context)
+                if task.cache_for is not None:
+                    state = self._store_cache(state, inputs, run_context)
             elif task.max_retries and isinstance(state, Failed):
                 state = self._check_retry(state, inputs, run_context)
         except signals.ENDRUN as end:
