@@ -12,7 +12,7 @@ $(BIN)/flowctl: pyproject.toml
 	touch $(BIN)/flowctl
 
 demo: $(BIN)/flowctl
-	$(BIN)/flowctl run examples/map_reduce.py
+	$(BIN)/flowctl run examples/etl.py
 
 test: $(BIN)/flowctl
 	$(BIN)/python -m pytest

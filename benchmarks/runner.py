@@ -111,8 +111,9 @@ class Planner:
     """Remembers each system's seconds per task to skip rows that cannot finish in time.
 
     The estimate comes from the same shape at a smaller size when there is one
-    (growth within a shape is what matters), else from the cheapest shape seen:
-    wrongly skipping a row that would finish is worse than one wasted time-out.
+    (growth within a shape is what matters). Another shape's cost is a poor
+    guide (Prefect's chain costs twice its map per task), so it only skips a
+    row it overshoots threefold: a wrong skip is worse than one wasted time-out.
     """
 
     def __init__(self, timeout: float) -> None:
@@ -123,14 +124,15 @@ class Planner:
         if workload.is_cli or workload.shape == "sleep":
             return None
         per_task = self.seconds_per_task.get((system, workload.shape))
+        # Start-up, build and super-linear growth need the remaining quarter.
+        limit = 0.75 * self.timeout
         if per_task is None:
             seen = [v for (name, _), v in self.seconds_per_task.items() if name == system]
             if not seen:
                 return None
-            per_task = min(seen)
+            per_task, limit = min(seen), 3 * self.timeout
         estimate = per_task * workload.task_count
-        # Start-up, build and super-linear growth need the remaining quarter.
-        if estimate > 0.75 * self.timeout:
+        if estimate > limit:
             return f"skipped: ~{estimate:.0f}s estimated > {self.timeout:.0f}s limit"
         return None
 
