@@ -117,6 +117,8 @@ class Scheduler:
             self.ready.append((node, None))
 
     def _expand(self, node: Node) -> None:
+        if self._waits_for_mapped_upstreams(node):
+            return
         node.upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
         mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
         previous = flowctl_context._swap({**node.context, "task_name": node.task.name, "map_index": None})
@@ -153,6 +155,18 @@ class Scheduler:
                 self._child_done(node, index, reused[index])
             elif waiting[index] == 0:
                 self.ready.append((node, index))
+
+    def _waits_for_mapped_upstreams(self, node: Node) -> bool:
+        """A mapped input that did not succeed leaves the parent nothing to map, and its trigger
+        then sees every child of its mapped upstreams: wait until those are final."""
+        states = [self.nodes[edge.upstream_task].state for edge in node.edges if edge.mapped]
+        if all(state.is_mapped() or state.is_successful() for state in states):
+            return False
+        running = [upstream for _edge, upstream in node.child_edges if not upstream.final]
+        for upstream in running:
+            node.deps_left += 1
+            upstream.final_listeners.append(node)
+        return bool(running)
 
     def _announce_reused(self, node: Node, index: int | None, state: State) -> None:
         """A state given up front (``task_states``, a resumed run) is still an event to watchers."""
@@ -230,11 +244,20 @@ class Scheduler:
         return self.final_states()
 
     def _run_inline(self) -> None:
-        ready, complete = self.ready, self._complete
+        ready, complete, nodes = self.ready, self._complete, self.nodes
         while True:
             while ready:
                 node, index = ready.pop()
-                complete(node, index, run_unit(*self._unit_args(node, index, None)))
+                if index is None:  # the common case, inlined: a plain task
+                    upstream_states = {e: nodes[e.upstream_task].state for e in node.edges}
+                    state = node.runner.run_unit(node.initial or Pending(), upstream_states, node.context,
+                                                 None, node.constants)
+                else:  # a mapped child: the parent's upstreams, with mapped edges sliced
+                    upstream_states = dict(node.upstream_states)
+                    for source in node.sources:
+                        upstream_states[source.edge] = source.state_for(index)
+                    state = node.runner.run_unit(Pending(), upstream_states, node.context, index, node.constants)
+                complete(node, index, state)
             if not self.retries:
                 return
             delay = self.retries[0][0] - time.time()

@@ -21,6 +21,7 @@ from flowctl.engine.state import (
     TimedOut, TriggerFailed,
 )
 from flowctl.engine.task_execution import call_with_timeout, flatten_once
+from flowctl.triggers import all_successful
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
@@ -42,6 +43,15 @@ def _is_future(when: Any) -> bool:
     if when.tzinfo is None:
         when = when.astimezone()
     return when > _now()
+
+
+def _all_plain_successes(upstream_states: dict) -> bool:
+    """True when every upstream is a plain success: nothing to skip, the default trigger passes."""
+    for upstream_state in upstream_states.values():
+        kind = type(upstream_state)
+        if kind is not Success and kind is not Cached:
+            return False
+    return True
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -159,7 +169,7 @@ class TaskRunner:
     def _pipeline(self, state: State, upstream_states: dict, constants: dict, run_context: dict) -> State:
         task = self.task
         try:
-            if upstream_states:
+            if upstream_states and not (task.trigger is all_successful and _all_plain_successes(upstream_states)):
                 self._check_upstream_finished(state, upstream_states)
                 state = self._check_upstream_skipped(state, upstream_states)
                 state = self._check_trigger(state, upstream_states)
