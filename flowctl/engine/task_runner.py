@@ -6,6 +6,11 @@ trigger -> check readiness -> resolve inputs -> check target and cache ->
 run with timeout (handling signals) -> checkpoint -> cache -> retry check.
 Every transition goes through ``_transition``, which calls the state handlers
 in order and publishes the event when someone subscribes.
+
+Only ``KeyboardInterrupt`` escapes a task run (it is the user stopping the
+run). Anything else raised by the task, its state handlers or its trigger,
+``SystemExit`` and other ``BaseException`` subclasses included, becomes the
+task's ``Failed`` (or ``TriggerFailed``) state: user code cannot crash the runner.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context as flowctl_context
+from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
 
 _SKIP_MESSAGE = (
     "Upstream task was skipped; if this was not the intended behavior, "
@@ -146,9 +152,9 @@ class TaskRunner:
                     new = handler(task, old, new) or new
                 if task.on_failure is not None and new.is_failed():
                     task.on_failure(task, new)
-            except signals.ENDRUN:
+            except (signals.ENDRUN, KeyboardInterrupt):
                 raise
-            except Exception as exc:  # noqa: BLE001 - a failing handler fails the task
+            except BaseException as exc:  # noqa: BLE001 - a failing handler (even sys.exit) fails the task
                 if debug.raising():
                     raise
                 failed = Failed(f"Exception raised while calling state handlers: {describe_exception(exc)}", result=exc)
@@ -193,7 +199,7 @@ class TaskRunner:
             state = end.state
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # noqa: BLE001 - an engine error still ends the task
+        except BaseException as exc:  # noqa: BLE001 - an engine error still ends the task
             if debug.raising():
                 raise
             failed = Failed(f"Unexpected error while running task: {describe_exception(exc)}", result=exc)
@@ -231,7 +237,9 @@ class TaskRunner:
             if isinstance(signal, signals.PAUSE) and not isinstance(new, Paused):
                 new = Paused(signal.message)
             raise signals.ENDRUN(self._transition(state, new)) from None
-        except Exception as exc:  # noqa: BLE001
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - only Ctrl-C may escape a task run
             if debug.raising():
                 raise
             new = TriggerFailed(f"Unexpected error while checking task trigger: {describe_exception(exc)}", result=exc)
@@ -319,7 +327,7 @@ class TaskRunner:
                 raise
             except KeyboardInterrupt:
                 raise
-            except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code may raise anything
+            except BaseException as exc:  # noqa: BLE001 - user code may raise anything but Ctrl-C
                 if debug.raising():
                     raise
                 message = f"Error during execution of task: {describe_exception(exc)}"
