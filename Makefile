@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-peers completions clean
+.PHONY: demo test bench bench-peers fuzz completions clean
 
 $(BIN)/flowctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ $(PEERS_VENV)/bin/prefect:
 
 bench-peers: $(BIN)/flowctl $(PEERS_VENV)/bin/prefect
 	$(BIN)/python -m benchmarks --peers
+
+# The property suite with 10,000 random flows per executor instead of CI's 200.
+fuzz: $(BIN)/flowctl
+	FLOWCTL_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/property -q -p no:randomly
 
 completions: $(BIN)/flowctl
 	$(BIN)/python -m flowctl.cli.completions completions
