@@ -1,6 +1,6 @@
 # bash completion for flowctl, generated from its Typer app by `make completions`
 # (python -m flowctl.cli.completions completions). Do not edit: regenerate instead.
-# Commands: inspect, run, test-task, visualize
+# Commands: inspect, run, runs, test-task, visualize
 # Install: source completions/flowctl.bash   # or copy it to ~/.local/share/bash-completion/completions/flowctl
 
 _flowctl_completion() {

@@ -74,9 +74,12 @@ def _register_by_value(module: types.ModuleType) -> None:
 
 
 def _load_file(path: str) -> types.ModuleType:
+    if os.path.isdir(path):
+        raise TargetError(f"{path!r} is a directory; name the .py file inside it (e.g. {path.rstrip('/')}/flow.py).")
     if not os.path.isfile(path):
-        hint = " (a directory? name the .py file inside it)" if os.path.isdir(path) else ""
-        raise TargetError(f"No such file: {path!r}{hint}. Give a path to a .py file or a dotted module name.")
+        raise TargetError(f"No such file: {path!r}. Give a path to a .py file or a dotted module name.")
+    if not path.endswith(".py"):
+        raise TargetError(f"{path!r} is not a Python file: give a .py file (or a dotted module name).")
     given, path = path, os.path.abspath(path)
     directory = os.path.dirname(path)
     if directory not in sys.path:
@@ -95,7 +98,13 @@ def _load_file(path: str) -> types.ModuleType:
     return module
 
 
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
 def _load_dotted(spec: str) -> types.ModuleType:
+    if not _DOTTED.fullmatch(spec):
+        raise TargetError(f"{spec!r} is neither a path to a .py file nor a dotted module name "
+                          f"(like package.module); give one of the two, optionally followed by :NAME.")
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())  # console scripts do not put the cwd on sys.path
     try:
@@ -113,8 +122,9 @@ def _load_dotted(spec: str) -> types.ModuleType:
 
 def load_module(spec: str) -> types.ModuleType:
     """Import ``spec`` (a ``.py`` path or a dotted module) without running its flows."""
+    is_file = _is_path(spec) or os.path.isfile(spec) or os.path.isdir(spec)
     with context(loading_flow=True):
-        module = _load_file(spec) if _is_path(spec) or os.path.isfile(spec) else _load_dotted(spec)
+        module = _load_file(spec) if is_file else _load_dotted(spec)
     _register_by_value(module)
     return module
 
@@ -166,8 +176,19 @@ def _pick_flow(spec: str, flows: list[tuple[str, Flow]], name: str | None) -> tu
     )
 
 
+def check_target(target: str) -> None:
+    """TargetError for an empty TARGET or an empty NAME after the colon (``file.py:``)."""
+    if not target.strip():
+        raise TargetError("TARGET is empty: give path/to/file.py[:NAME] or package.module[:NAME].")
+    spec, name = split_target(target)
+    if name is None and target.endswith(":"):
+        raise TargetError(f"{target!r} ends with ':' but names nothing after it: write {target}NAME, "
+                          f"or drop the ':' when the module holds one flow.")
+
+
 def resolve_flow(target: str) -> tuple[types.ModuleType, str, Flow]:
     """``(module, variable, flow)`` for ``target``; TargetError when it is ambiguous or absent."""
+    check_target(target)
     spec, name = split_target(target)
     module = load_module(spec)
     variable, flow = _pick_flow(spec, find_flows(module), name)
@@ -201,9 +222,10 @@ def _describe_tasks(flows: list[tuple[str, Flow]], module: types.ModuleType) -> 
 
 def resolve_task(target: str) -> tuple[Flow | None, Task]:
     """``file.py:TASK`` or ``file.py:FLOW.TASK`` -> ``(flow holding it or None, task)``."""
+    check_target(target)
     spec, name = split_target(target)
     if name is None:
-        raise TargetError(f"Name a task: {target}:TASK or {target}:FLOW.TASK.")
+        raise TargetError(f"Name a task: {spec}:TASK or {spec}:FLOW.TASK.")
     module = load_module(spec)
     flows = find_flows(module)
     value: Any = getattr(module, name, None)

@@ -74,9 +74,10 @@ def inspect(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of tables."),
 ) -> None:
     """List a module's flows, or show a flow's tasks, parameters, edges and executor."""
-    from flowctl.cli.discover import find_flows, load_module, resolve_flow, split_target
+    from flowctl.cli.discover import check_target, find_flows, load_module, resolve_flow, split_target
 
     with usage_errors():
+        check_target(target)
         spec, name = split_target(target)
         if name is None:
             flows = find_flows(load_module(spec))

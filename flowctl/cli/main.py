@@ -51,6 +51,9 @@ _inspect_command.register(app)
 from flowctl.cli import completions as _completions  # noqa: E402
 
 _completions.register(app)
+from flowctl.cli import runs as _runs_command  # noqa: E402
+
+_runs_command.register(app)
 
 
 def main() -> None:

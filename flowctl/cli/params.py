@@ -51,6 +51,11 @@ def read_params_file(path: str) -> dict[str, Any]:
         raise ParameterError(f"--params-file {path!r}: no such file.") from None
     except IsADirectoryError:
         raise ParameterError(f"--params-file {path!r} is a directory; give a .toml file.") from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"--params-file {path!r} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                             f"TOML files must be saved as UTF-8.") from None
+    except OSError as exc:
+        raise ParameterError(f"--params-file {path!r} cannot be read: {exc.strerror or exc}.") from None
     except tomllib.TOMLDecodeError as exc:
         text = str(exc)
         where = re.search(r"\(at line (\d+), column (\d+)\)", text)

@@ -52,7 +52,11 @@ def visualize(
             flow_state = _run_quietly(flow, parameters)
         model = graph.build_graph(flow, flow_state)
         if output is not None:
-            graph.write(model, output, fmt)
+            try:
+                graph.write(model, output, fmt)
+            except OSError as exc:
+                fail(f"Cannot write the graph to {str(output)!r}: {exc.strerror or exc}. "
+                     f"Check that its directory exists and is writable.")
             typer.echo(f"Wrote the {fmt} graph of {flow.name!r} to {output}", err=True)
             return
         rendered = graph.render(model, fmt)

@@ -112,7 +112,11 @@ class FlowRunner:
         except Exception as exc:  # noqa: BLE001 - report, don't crash the caller
             if debug.raising():
                 raise
-            self.logger.error("Unexpected error while running flow %r: %r", flow.name, exc, exc_info=True)
+            from flowctl.exceptions import FlowctlError
+
+            # our own errors already say what happened; a traceback only for the unexpected
+            self.logger.error("Error while running flow %r: %s", flow.name, exc,
+                              exc_info=not isinstance(exc, FlowctlError))
             final = Failed(f"Unexpected error while running flow: {exc!r}", result=exc)
             task_states_out = {}
         finally:

@@ -233,9 +233,11 @@ class Scheduler:
 
     # -- the loop ------------------------------------------------------------------
     def run(self) -> dict[Any, State]:
-        for node in self.nodes.values():
-            if node.deps_left == 0:
-                self._schedule(node)
+        # Roots are chosen before any is scheduled: a reused root finishes at once
+        # and brings its dependants to zero, which must not schedule them twice.
+        roots = [node for node in self.nodes.values() if node.deps_left == 0]
+        for node in roots:
+            self._schedule(node)
         self.ready.reverse()
         if getattr(self.executor, "runs_inline", False):
             self._run_inline()

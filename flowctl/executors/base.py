@@ -10,6 +10,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from flowctl.exceptions import FlowctlError
+
+
+class ExecutorError(FlowctlError, ValueError):
+    """An executor is misconfigured or cannot reach the workers it needs (e.g. a bad Dask address)."""
+
 
 class Executor:
     """Base class. ``runs_inline`` executors call ``fn`` at submit time."""

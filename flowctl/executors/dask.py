@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import socket
 import threading
 import uuid
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from flowctl.executors.base import Executor
+from flowctl.executors.base import Executor, ExecutorError
 from flowctl.executors.forwarding import EventRelay
 from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
 from flowctl.executors.serialization import execute
@@ -35,6 +36,65 @@ def _resolve_class(cluster_class: Any) -> Any:
     return cluster_class
 
 
+_SOCKET_SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def parse_address(address: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a scheduler address; ExecutorError when it cannot name one.
+
+    Checked up front because ``distributed`` retries a malformed or
+    unreachable address until its connect timeout instead of saying why.
+    """
+    text = str(address).strip()
+    scheme, sep, rest = text.rpartition("://")
+    scheme = scheme.lower() if sep else "tcp"
+    if scheme in ("inproc", "ucx"):
+        return scheme, rest, None
+    example = "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+    if scheme in ("http", "https"):
+        raise ExecutorError(f"Dask scheduler address {address!r} is a web URL (the dashboard's?); give the "
+                            f"scheduler's own address, {example} (`dask scheduler` prints it).")
+    if scheme not in _SOCKET_SCHEMES:
+        raise ExecutorError(f"Dask scheduler address {address!r} has an unknown protocol {scheme!r}; "
+                            f"use {example}.")
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ExecutorError(f"Dask scheduler address {address!r} needs a host and a port: {example} "
+                            f"(8786 is the scheduler's default port).")
+    return scheme, host, int(port)
+
+
+def check_connection(address: str, timeout: float = 10.0) -> None:
+    """ExecutorError unless something accepts connections at ``address`` within ``timeout`` seconds."""
+    scheme, host, port = parse_address(address)
+    if port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else (
+            "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or repr(exc)))
+        raise ExecutorError(f"Cannot reach the Dask scheduler at {address!r}: {reason}. Start one with "
+                            f"`dask scheduler` (it prints its address) or check the host and port.") from None
+
+
+def _close_quietly(client: Any) -> None:
+    """Close ``client``; after a lost scheduler, without Dask logging the aborted reconnection."""
+    if client.status == "running":
+        client.close(timeout=5)
+        return
+    client_logger = logging.getLogger("distributed.client")
+    level = client_logger.level
+    client_logger.setLevel(logging.CRITICAL)
+    try:
+        client.close(timeout=5)
+    except Exception:  # noqa: BLE001 - nothing left to close cleanly
+        pass
+    finally:
+        client_logger.setLevel(level)
+
+
 class DaskExecutor(Executor):
     """Runs task runs on Dask: a temporary ``LocalCluster`` or the cluster at ``address``."""
 
@@ -42,6 +102,8 @@ class DaskExecutor(Executor):
 
     def __init__(self, address: str | None = None, cluster_class: Any = None, cluster_kwargs: dict | None = None,
                  adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False) -> None:
+        if address is not None:
+            parse_address(address)
         self.address = address
         self.cluster_class = cluster_class
         self.cluster_kwargs = dict(cluster_kwargs or {})
@@ -62,12 +124,18 @@ class DaskExecutor(Executor):
         where = self.address or "temporary LocalCluster"
         return f"<Executor: DaskExecutor ({where})>"
 
+    def check_connection(self, timeout: float = 10.0) -> None:
+        """With an ``address``: ExecutorError, quickly, when no scheduler listens there."""
+        if self.address is not None:
+            check_connection(self.address, timeout)
+
     # -- lifecycle -------------------------------------------------------------------------
     def _connect(self) -> Any:
         from distributed import Client
 
         client_kwargs = {"set_as_default": False, **self.client_kwargs}
         if self.address is not None:
+            self.check_connection()
             return Client(self.address, **client_kwargs)
         cluster_kwargs = dict(self.cluster_kwargs)
         cluster_class = _resolve_class(self.cluster_class)
@@ -102,6 +170,9 @@ class DaskExecutor(Executor):
         self._arrivals = threading.Semaphore(0)
         collector = threading.Thread(target=self._collect, name="flowctl-dask-results", daemon=True)
         collector.start()
+        watching = threading.Event()
+        threading.Thread(target=self._watch_connection, args=(self.client, watching),
+                         name="flowctl-dask-heartbeat", daemon=True).start()
         interrupted = False
         try:
             yield
@@ -109,6 +180,7 @@ class DaskExecutor(Executor):
             interrupted = True
             raise
         finally:
+            watching.set()
             self._stop(collector, topic, interrupted)
 
     def _stop(self, collector: threading.Thread, topic: str, interrupted: bool) -> None:
@@ -122,17 +194,18 @@ class DaskExecutor(Executor):
                 if futures:
                     client.cancel(futures, force=True)
             collector.join(timeout=2 if interrupted else 10)
-            try:
-                client.unsubscribe_topic(topic)
-            except Exception:  # noqa: BLE001 - the scheduler may already be gone
-                pass
+            if client.status == "running":  # a lost scheduler would make this wait for its timeout
+                try:
+                    client.unsubscribe_topic(topic)
+                except Exception:  # noqa: BLE001 - the scheduler may already be gone
+                    pass
         finally:
             self._waiting.clear()
             self._scattered.clear()
             self._sender = None
             self.client = None
             self._cluster = None
-            client.close(timeout=5)
+            _close_quietly(client)
             if cluster is not None:
                 cluster.close(timeout=10)
 
@@ -168,6 +241,36 @@ class DaskExecutor(Executor):
                     unit.outcome = outcomes[future.key]
                     callback(unit)
 
+    def _watch_connection(self, client: Any, stop: threading.Event, every: float = 1.0) -> None:
+        """Heartbeat: once the client has lost its scheduler, fail every unit still waiting.
+
+        Dask cancels the futures of a lost connection itself; this covers any
+        completion that would never arrive, so a run on a dead cluster ends
+        within seconds instead of waiting forever.
+        """
+        while not stop.wait(every):
+            if client.status == "running":
+                continue
+            with self._lock:
+                lost = list(self._waiting.values())
+                self._waiting.clear()
+            for unit, callback in lost:
+                unit.outcome = ("lost", None)
+                callback(unit)
+
+    def _lost_connection(self) -> str:
+        where = self.address or (self.client.scheduler.address if self.client is not None else "?")
+        return (f"the connection to the Dask scheduler at {where} was lost (the scheduler stopped or the "
+                f"network failed), so the task's result is unknown. Rerun the flow once the scheduler is back")
+
+    def _transport_failure(self, unit: RemoteUnit, error: BaseException | None) -> Any:
+        lost = error is None or getattr(error, "reason", None) == "scheduler-connection-lost" or (
+            self.client is not None and self.client.status != "running")
+        if lost:
+            message = self._lost_connection()
+            return self._sender.failed(unit, "DaskExecutor", ExecutorError(message), detail=message)
+        return self._sender.failed(unit, "DaskExecutor", error)
+
     @staticmethod
     def _outcome_of(future: Any) -> tuple[str, Any]:
         try:
@@ -190,12 +293,20 @@ class DaskExecutor(Executor):
         unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
         if unit.state is not None:
             return unit
+        if self.client.status != "running":  # submitting would wait for a reconnection that may never come
+            if unit.generic:
+                raise ExecutorError(self._lost_connection())
+            unit.state = self._transport_failure(unit, None)
+            return unit
         if unit.generic:
             unit.future = self.client.submit(_call_pickled, payload, pure=False)
         else:
             key = f"{unit.task.name}-{uuid.uuid4().hex}"
-            unit.future = self.client.submit(execute, bundle.token, self._bundle_future(bundle), payload,
-                                             pure=False, key=key)
+            try:
+                unit.future = self.client.submit(execute, bundle.token, self._bundle_future(bundle), payload,
+                                                 pure=False, key=key)
+            except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away during the scatter
+                unit.state = self._transport_failure(unit, exc)
         return unit
 
     def on_done(self, future: Any, callback: Callable[[Any], None]) -> None:
@@ -216,11 +327,13 @@ class DaskExecutor(Executor):
             except Exception as exc:  # noqa: BLE001 - reported below
                 future.outcome = ("error", exc)
         status, result = future.outcome
+        if status == "lost" and future.generic:
+            raise ExecutorError(self._lost_connection())
         if status != "finished":
             error = result
             if future.generic:
                 raise error
-            return self._sender.failed(future, "DaskExecutor", error)
+            return self._transport_failure(future, error)
         return self._sender.finish(future, result)
 
     def wait(self, futures: Any) -> Any:

@@ -91,8 +91,11 @@ class UnitSender:
             self.relay.settle(unit.target, sent)
         return state
 
-    def failed(self, unit: RemoteUnit, executor_name: str, exc: BaseException) -> State:
-        """A transport error (lost worker, cancelled future) as the unit's Failed state."""
+    def failed(self, unit: RemoteUnit, executor_name: str, exc: BaseException, detail: str | None = None) -> State:
+        """A transport error (lost worker, cancelled future) as the unit's Failed state.
+
+        ``detail`` replaces the exception's repr when the executor knows better what happened.
+        """
         if self.relay is not None:
             self.relay.settle(unit.target, 0, timeout=0)
         name = unit_name(unit.task, unit.map_index) if unit.task is not None else "<call>"
@@ -100,4 +103,4 @@ class UnitSender:
         if type(exc).__name__ == "BrokenProcessPool":
             hint = (" A worker process died or could not start; when a script starts worker processes, "
                     "put `flow.run(...)` under `if __name__ == \"__main__\":` so workers can import it safely.")
-        return Failed(f"Task {name!r} could not be run by {executor_name}: {exc!r}.{hint}", result=exc)
+        return Failed(f"Task {name!r} could not be run by {executor_name}: {detail or repr(exc)}.{hint}", result=exc)

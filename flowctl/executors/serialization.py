@@ -204,10 +204,24 @@ def _load_bundle(token: str, data: bytes) -> tuple:
     return found
 
 
+def _round_trips(value: Any) -> bool:
+    try:
+        loads(dumps(value))
+    except Exception:  # noqa: BLE001 - any failure means the driver could not read it either
+        return False
+    return True
+
+
 def encode_result(runner: Any, state: State, context: dict, map_index: int | None, forward: Any) -> bytes:
     """Pickle ``(state, events sent)``; an unpicklable result fails the unit with a clear message."""
     from flowctl.executors.forwarding import sent_count
 
+    error = state.result
+    if isinstance(error, BaseException) and not state.is_successful() and not _round_trips(error):
+        # e.g. an exception whose __init__ takes two arguments pickles fine but cannot be
+        # rebuilt on the driver, which would hide the original message behind a TypeError.
+        state.result = SerializationError(f"{describe_exception(error)} (could not be serialised back "
+                                          f"to the flow runner)")
     try:
         return dumps((state, sent_count(forward)))
     except Exception:  # noqa: BLE001 - diagnosed below

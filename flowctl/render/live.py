@@ -18,7 +18,7 @@ from rich.text import Text
 
 from flowctl.engine.events import LogEmitted
 from flowctl.render.model import RunModel, TaskRow, unit_label
-from flowctl.render.plain import clock, format_seconds
+from flowctl.render.plain import clock, format_seconds, record_lines, reuse_line
 from flowctl.render.summary import Summary
 from flowctl.render.tracebacks import trim_traceback_text
 
@@ -175,6 +175,9 @@ class LiveRenderer:
             counts.append(", " if position else "")
             counts.append(f"{name} {number}", style=STATE_STYLES.get(name, ""))
         parts.append(counts)
+        reuse = reuse_line(summary)
+        if reuse:
+            parts.append(Text(reuse, style="cyan"))
         if summary.slowest:
             parts.append(Text("Slowest: " + ", ".join(f"{label} {format_seconds(s)}"
                                                       for label, s in summary.slowest), style="dim"))
@@ -188,4 +191,5 @@ class LiveRenderer:
             if len(summary.failures) > MAX_FAILURES_SHOWN:
                 parts.append(Text(f"  … and {len(summary.failures) - MAX_FAILURES_SHOWN} more failures "
                                   f"(use --output json or --junit for all)", style="dim"))
+        parts.extend(Text(line, style="dim") for line in record_lines(summary))
         return Group(*parts)

@@ -46,7 +46,8 @@ def summary_record(summary: Summary) -> dict:
     return {"event": "summary", "flow": summary.flow, "state": summary.state,
             "duration_s": summary.duration_s, "counts": dict(summary.counts),
             "failed": [{"task": f.task, "map_index": f.map_index, "message": f.message}
-                       for f in summary.failures]}
+                       for f in summary.failures],
+            "run_id": summary.run_id, "reused": summary.reused, "ran": summary.ran}
 
 
 class JsonRenderer:

@@ -41,6 +41,9 @@ def summary_lines(summary: Summary) -> list[str]:
     lines = [f"Flow {summary.flow!r} {verdict}: {summary.state} in {format_seconds(summary.duration_s)}"]
     counts = ", ".join(f"{name} {number}" for name, number in summary.counts.items())
     lines.append(f"Task runs by state: {counts or 'none'}")
+    reuse = reuse_line(summary)
+    if reuse:
+        lines.append(reuse)
     if summary.slowest:
         lines.append("Slowest: " + ", ".join(f"{label} {format_seconds(s)}" for label, s in summary.slowest))
     if summary.failures:
@@ -52,6 +55,25 @@ def summary_lines(summary: Summary) -> list[str]:
         hidden = len(summary.failures) - MAX_FAILURES_SHOWN
         if hidden > 0:
             lines.append(f"  ... and {hidden} more failures (use --output json or --junit for all)")
+    lines.extend(record_lines(summary))
+    return lines
+
+
+def reuse_line(summary: Summary) -> str | None:
+    """How much a resumed run took from its checkpoints; nothing to say for a fresh run."""
+    if summary.resumed_from is None:
+        return None
+    return (f"Resumed run {summary.resumed_from}: {summary.reused} task runs reused from checkpoints, "
+            f"{summary.ran} ran")
+
+
+def record_lines(summary: Summary) -> list[str]:
+    """Where the run is recorded and, when it did not succeed, how to continue it."""
+    if summary.run_id is None:
+        return []
+    lines = [f"Run record: {summary.run_id} (flowctl runs show {summary.run_id})"]
+    if not summary.successful and summary.target is not None:
+        lines.append(f"Resume with: flowctl run {summary.target} --resume {summary.run_id}")
     return lines
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from flowctl.engine.events import TaskStateChanged
 from flowctl.render.model import RunModel, unit_label
 from flowctl.render.tracebacks import failure_details
 
@@ -51,6 +52,39 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     slowest: list[tuple[str, float]] = field(default_factory=list)
+    # Run record and resume bookkeeping; ``resumed_from`` None means a fresh run.
+    run_id: str | None = None
+    target: str | None = None
+    resumed_from: str | None = None
+    reused: int = 0
+    ran: int = 0
+
+
+class RunTally:
+    """Counts task runs that ran and that were reused from checkpoints, from events.
+
+    A unit "ran" when it entered ``Running`` (retries count once); it was
+    "reused" when the scheduler announced one of the states the resume loaded
+    (recognised by identity, so a task that caches on its own is not miscounted).
+    """
+
+    def __init__(self, reused_ids: set[int] | None = None) -> None:
+        self._reused_ids = reused_ids or set()
+        self._running: set[tuple[int, int | None]] = set()
+        self.reused = 0
+
+    def handle(self, event: Any) -> None:
+        if not isinstance(event, TaskStateChanged):
+            return
+        new = event.new
+        if new.is_running():
+            self._running.add((id(event.task), event.map_index))
+        elif id(new) in self._reused_ids:
+            self.reused += 1
+
+    @property
+    def ran(self) -> int:
+        return len(self._running)
 
 
 def _units_from_states(model: RunModel, final_state: Any) -> Iterator[tuple[Any, str, int | None, Any]]:

@@ -30,7 +30,7 @@ with Flow("mixed") as flow:
 TASK_KEYS = {"event", "flow", "task", "map_index", "state", "previous", "message", "time"}
 FLOW_KEYS = {"event", "flow", "state", "message", "time"}
 LOG_KEYS = {"event", "task", "map_index", "level", "message", "time"}
-SUMMARY_KEYS = {"event", "flow", "state", "duration_s", "counts", "failed"}
+SUMMARY_KEYS = {"event", "flow", "state", "duration_s", "counts", "failed", "run_id", "reused", "ran"}
 
 
 @pytest.fixture
