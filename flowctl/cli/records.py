@@ -103,6 +103,7 @@ class RunRecord:
         }
         self._events: Any = None
         self._lock = threading.Lock()
+        self.writer: Any = None
 
     def start(self) -> "RunRecord":
         try:
@@ -135,10 +136,24 @@ class RunRecord:
 
     def checkpoint_result(self) -> LocalResult:
         """Where this run's task results are checkpointed."""
-        return CheckpointResult(dir=self.path / "results", location=CHECKPOINT_LOCATION)
+        from flowctl.engine.results.background import BackgroundWriter
+
+        if self.writer is None:
+            self.writer = BackgroundWriter()
+        return CheckpointResult(dir=self.path / "results", location=CHECKPOINT_LOCATION, writer=self.writer)
+
+    def flush_checkpoints(self) -> None:
+        """Wait until every queued checkpoint is on disk (before the record says the run ended)."""
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            for error in writer.close():
+                import logging
+
+                logging.getLogger("flowctl").warning("A checkpoint could not be written: %s", error)
 
     def finish(self, state_name: str, duration_s: float, counts: dict, failed: list,
                reused: int, ran: int) -> None:
+        self.flush_checkpoints()
         self.meta.update(ended=_now().isoformat(), duration_s=round(duration_s, 3), state=state_name,
                          counts=counts, failed=failed, reused=reused, ran=ran)
         self._write_meta()

@@ -15,11 +15,13 @@ def default_results_dir() -> str:
     return os.path.join(os.path.expanduser("~"), ".flowctl", "results")
 
 
-def atomic_write(path: str, data: bytes) -> None:
+def atomic_write(path: str, data: bytes, sync_directory: bool = True, sync_file: bool = True) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one.
 
     The bytes go to a temporary file in the same directory, are fsynced,
-    renamed over ``path``, and the directory entry is fsynced too.
+    renamed over ``path``, and (unless the caller batches it) the directory
+    entry is fsynced too. Callers that make writes durable in groups
+    (``BackgroundWriter``) skip the per-file fsyncs.
     """
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
@@ -28,7 +30,8 @@ def atomic_write(path: str, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync_file:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -36,27 +39,34 @@ def atomic_write(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    if sync_directory:
+        from flowctl.engine.results.background import sync_directory as sync
+
+        sync(directory)
 
 
 class LocalResult(Result):
     """Stores each value as a file under ``dir`` (``~/.flowctl/results`` by default)."""
 
     def __init__(self, dir: str | os.PathLike | None = None, validate_dir: bool = True,
-                 location: str | None = None, serializer: Serializer | None = None, value: Any = None) -> None:
+                 location: str | None = None, serializer: Serializer | None = None, value: Any = None,
+                 writer: Any = None) -> None:
         self.dir = os.path.abspath(os.fspath(dir)) if dir is not None else default_results_dir()
         if validate_dir and os.path.exists(self.dir) and not os.path.isdir(self.dir):
             raise ValueError(f"LocalResult dir {self.dir!r} exists and is not a directory.")
+        # an optional BackgroundWriter: writes then happen off the task's thread
+        self.writer = writer
         super().__init__(value=value, location=location, serializer=serializer)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["writer"] = None  # in another process, write synchronously
+        return state
+
+    def copy(self) -> "LocalResult":
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)  # keeps the writer (pickling drops it)
+        return new
 
     def _path(self, location: str) -> str:
         return location if os.path.isabs(location) else os.path.join(self.dir, location)
@@ -77,7 +87,11 @@ class LocalResult(Result):
             location = template.format(**kwargs) if kwargs else template
         new.location = location
         new.value = value
-        atomic_write(self._path(location), self.serializer.serialize(value))
+        data = self.serializer.serialize(value)
+        if self.writer is not None:
+            self.writer.submit(self._path(location), data)
+        else:
+            atomic_write(self._path(location), data)
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:
