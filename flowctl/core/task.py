@@ -21,6 +21,9 @@ from flowctl.utilities.context import context
 
 RESERVED_KEYWORDS = ("upstream_tasks", "mapped", "task_args", "flow")
 
+#: Task loggers by task name: copies of a task share one, without a trip through logging's lock.
+_LOGGERS: dict = {}
+
 #: Attributes set by ``Task.__init__``; reading one on a task whose subclass
 #: forgot ``super().__init__`` gives a clear error instead of an AttributeError.
 _INIT_ATTRIBUTES = frozenset(
@@ -178,9 +181,11 @@ class Task:
         """This task's logger (a child of the ``flowctl`` logger)."""
         cached = self.__dict__.get("_logger")
         if cached is None or self.__dict__.get("_logger_for") != self.name:
-            from flowctl.utilities.logging import get_logger
+            cached = _LOGGERS.get(self.name)
+            if cached is None:
+                from flowctl.utilities.logging import get_logger
 
-            cached = get_logger(self.name)
+                cached = _LOGGERS[self.name] = get_logger(self.name)
             self.__dict__["_logger"] = cached
             self.__dict__["_logger_for"] = self.name
         return cached

@@ -8,9 +8,11 @@ when every one of them (mapped children included) succeeded.
 from __future__ import annotations
 
 import datetime
+import gc
 import time
+from contextlib import contextmanager
 import uuid
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from flowctl.engine.events import FlowStateChanged, bus
 from flowctl.engine.state import Cancelled, Failed, Pending, Running, State, Success
@@ -27,6 +29,25 @@ def default_executor() -> Any:
     path = str(config.engine.executor.default_class)
     module_name, _, class_name = path.rpartition(".")
     return getattr(importlib.import_module(module_name), class_name)()
+
+
+@contextmanager
+def _graph_frozen_for_gc() -> Iterator[None]:
+    """Keep the garbage collector from rescanning the flow's graph on every collection.
+
+    A run allocates many short-lived objects, which triggers collections; the
+    flow's tasks, edges and the runner's bookkeeping live through the whole
+    run, so they move to the permanent generation until it ends (objects
+    created during the run are still collected as usual).
+    """
+    if gc.get_freeze_count():  # a run inside a run: the outer one manages it
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class FlowRunner:
@@ -103,7 +124,7 @@ class FlowRunner:
             flow.validate()
             scheduler = Scheduler(flow, run_context, dict(task_states or {}), dict(task_contexts or {}),
                                   executor, state_handlers=self.task_runner_state_handlers)
-            with executor.start():
+            with executor.start(), _graph_frozen_for_gc():
                 task_states_out = scheduler.run()
             final = self._final_state(task_states_out)
         except KeyboardInterrupt:
