@@ -12,21 +12,14 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from enum import Enum
 from typing import Any, List
 
 import typer
 
 from flowctl.cli.completions import complete_task_target
 from flowctl.cli.errors import fail, usage_errors
+from flowctl.cli.run import OutputMode
 from flowctl.exceptions import FlowctlError
-
-
-class OutputMode(str, Enum):
-    auto = "auto"
-    rich = "rich"
-    plain = "plain"
-    json = "json"
 
 
 class TaskInputError(FlowctlError, ValueError):
