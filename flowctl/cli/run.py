@@ -19,6 +19,7 @@ from typing import Annotated, Any, List, Optional, TextIO
 
 import typer
 
+from flowctl.cli.completions import complete_flow_target
 from flowctl.cli.errors import usage_errors
 from flowctl.exceptions import FlowctlError
 
@@ -134,7 +135,8 @@ def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path 
 
 def run(
     target: Annotated[str, typer.Argument(metavar="TARGET",
-                                          help="path/to/file.py[:NAME] or package.module[:NAME]")],
+                                          help="path/to/file.py[:NAME] or package.module[:NAME]",
+                                          autocompletion=complete_flow_target)],
     run_id: Annotated[Optional[str], typer.Argument(
         metavar="RUN_ID", show_default=False,
         help="With --resume: the run to resume (an id from `flowctl runs`, or a unique prefix).")] = None,

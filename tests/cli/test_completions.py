@@ -84,6 +84,11 @@ def test_bash_completes_flow_names_after_file_colon_without_importing(project):
     assert not (project / "IMPORTED").exists()
 
 
+def test_bash_completes_flow_names_for_run(project):
+    assert bash_complete(project, ["flowctl", "run", "flows.py", ":"]) == ["daily", "weekly"]
+    assert not (project / "IMPORTED").exists()
+
+
 def test_bash_completes_a_colon_word_kept_whole_when_colon_does_not_break_words(project):
     setup = "COMP_WORDBREAKS=${COMP_WORDBREAKS//:/}"
     assert bash_complete(project, ["flowctl", "inspect", "flows.py:d"], setup) == ["flows.py:daily"]

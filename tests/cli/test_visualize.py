@@ -129,3 +129,15 @@ def test_unknown_suffix_and_bad_target_exit_2(project):
     assert flowctl("visualize", "mapped.py", "-o", "graph.jpeg", cwd=project).returncode == 2
     missing = flowctl("visualize", "nope.py", cwd=project)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_run_with_visualize_writes_the_graph_coloured_by_final_states(tmp_path):
+    (tmp_path / "mapped.py").write_text(textwrap.dedent(MAPPED))
+    result = subprocess.run([FLOWCTL, "run", "mapped.py", "--output", "plain", "--no-checkpoint",
+                             "--visualize", "after.dot"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1, result.stderr  # inc[2] fails, so the flow fails
+    dot = (tmp_path / "after.dot").read_text()
+    assert dot.lstrip().startswith("digraph")
+    assert "#eb0000" in dot  # the failed child is drawn in Failed's colour
+    assert "#28a745" in dot  # the successful ones in Success's
