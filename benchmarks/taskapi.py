@@ -24,10 +24,12 @@ def preload(system: str) -> None:
     importlib.import_module(f"{package}.executors")
 
 
-def make_executor(system: str, address: str | None = None) -> Any:
+def make_executor(system: str, address: str | None = None, shape: str | None = None) -> Any:
     """``flowctl`` -> LocalExecutor, ``-threads`` -> LocalDaskExecutor, ``-dask`` -> DaskExecutor.
 
     With ``address`` the DaskExecutor joins a running cluster instead of starting one.
+    Sleeping children wait rather than compute, so for them each Dask worker
+    gets 4 threads, as one would configure a cluster for I/O-bound tasks.
     """
     package, _, kind = system.partition("-")
     executors = importlib.import_module(f"{package}.executors")
@@ -38,7 +40,10 @@ def make_executor(system: str, address: str | None = None) -> Any:
     if kind == "dask" and address is not None:
         return executors.DaskExecutor(address=address)
     if kind == "dask":
-        return executors.DaskExecutor(cluster_kwargs=dict(DASK_CLUSTER_KWARGS))
+        cluster_kwargs = dict(DASK_CLUSTER_KWARGS)
+        if shape == "sleep":
+            cluster_kwargs["threads_per_worker"] = 4
+        return executors.DaskExecutor(cluster_kwargs=cluster_kwargs)
     raise ValueError(f"unknown executor suffix in system {system!r}")
 
 
@@ -71,7 +76,7 @@ def make(system: str, shape: str, size: int, notes: list[str],
     flow, final = build_flow(api, shape, size)
 
     def run() -> Any:
-        state = flow.run(executor=make_executor(system, address))
+        state = flow.run(executor=make_executor(system, address, shape))
         if not state.is_successful():
             raise RuntimeError(f"flow ended {state!r}: {state.message}")
         return state.result[final].result

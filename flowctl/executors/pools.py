@@ -71,7 +71,10 @@ class LocalDaskExecutor(Executor):
         if self.runs_inline:
             yield
             return
-        workers = self.num_workers or os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+        # Workflow tasks mostly wait on I/O, so threads default to the standard
+        # library's choice for that (cores + 4, at most 32); processes to one per core.
+        workers = self.num_workers or (min(32, cores + 4) if self.scheduler == "threads" else cores)
         reader = None
         if self.scheduler == "threads":
             self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flowctl-worker")
