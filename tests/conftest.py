@@ -11,3 +11,28 @@ def clean_context():
     saved = flowctl.context._swap({})
     yield
     flowctl.context._local.data = saved
+
+
+#: The engine's suites run twice: on the default LocalExecutor and with every
+#: flow.run() on a thread pool. Process and Dask executors run the cross-executor
+#: matrix in tests/executors and the property suite (their tasks cannot share the
+#: in-process side effects many engine tests observe).
+ENGINE_SUITES = {"engine", "mapping", "tasks", "core"}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.path.parent.name in ENGINE_SUITES:
+        metafunc.fixturenames.append("default_executor")
+        metafunc.parametrize("default_executor", ["local", "threads"])
+
+
+@pytest.fixture
+def default_executor(request):
+    """Makes ``request.param`` the executor of every flow.run() that names none."""
+    if request.param == "local":
+        yield request.param
+        return
+    from flowctl.utilities.configuration import set_temporary_config
+
+    with set_temporary_config({"engine.executor.default_class": f"tests_support_executors.{request.param}"}):
+        yield request.param

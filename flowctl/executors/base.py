@@ -45,10 +45,12 @@ class Executor:
         """The value of a finished future, turning transport errors into a Failed state."""
         from flowctl.engine.state import Failed
 
+        from flowctl.utilities import debug
+
         try:
             return future.result()
         except BaseException as exc:  # noqa: BLE001 - the run must not crash
-            if isinstance(exc, KeyboardInterrupt):
+            if isinstance(exc, KeyboardInterrupt) or debug.raising():
                 raise
             name = task.name if map_index is None else f"{task.name}[{map_index}]"
             return Failed(f"Task {name!r} could not be run by {type(self).__name__}: {exc!r}", result=exc)
