@@ -2,7 +2,7 @@
 from flowctl.executors.pools import LocalDaskExecutor
 
 
-class threads(LocalDaskExecutor):  # noqa: N801 - named as the FLOWCTL_TEST_EXECUTOR value
+class threads(LocalDaskExecutor):  # noqa: N801 - named as the default_executor parameter
     """Every flow run on a thread pool."""
 
     def __init__(self) -> None:
