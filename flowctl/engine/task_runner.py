@@ -116,7 +116,9 @@ class TaskRunner:
                             "task_tags": task.tags, "logger": self.logger}
             self._merged.setdefault("checkpointing", config.flows.checkpointing)
             self._base = base
-        run_context = dict(self._merged)
+        # A plain task runs once per flow run (retries come one after another), so it
+        # can use the merged dict itself; mapped children may run concurrently: copy.
+        run_context = self._merged if map_index is None else dict(self._merged)
         run_context["map_index"] = map_index
         run_context["task_run_count"] = (state.run_count or 0) + 1 if isinstance(state, Retrying) else 1
         slug = run_context["task_slug"]
