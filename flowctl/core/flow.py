@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from flowctl.core.edge import Edge
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
-from flowctl.exceptions import FlowDefinitionError, ParameterError
+from flowctl.exceptions import FlowDefinitionError
 from flowctl.utilities import edges as edge_annotations
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context
@@ -370,28 +370,10 @@ class Flow:
 
     # -- running ------------------------------------------------------------------
     def check_parameters(self, parameters: dict[str, Any] | None) -> dict[str, Any]:
-        """Reject unknown names and missing required parameters before anything runs."""
-        from flowctl.utilities.suggest import describe_parameters, closest
+        """The run's parameter values (defaults filled in), or a ParameterError naming the problem."""
+        from flowctl.core.parameter import resolve_parameters
 
-        parameters = dict(parameters or {})
-        known = {p.name: p for p in self.parameters()}
-        unknown = [name for name in parameters if name not in known]
-        if unknown:
-            hints = "".join(
-                f"; did you mean {hint!r}?" for hint in [closest(unknown[0], known)] if hint
-            )
-            raise ParameterError(
-                f"Flow {self.name!r} has no parameter {', '.join(map(repr, unknown))}{hints} "
-                f"The flow takes: {describe_parameters(known.values())}."
-            )
-        missing = [name for name, p in known.items() if p.required and name not in parameters]
-        if missing:
-            raise ParameterError(
-                f"Flow {self.name!r} is missing required parameter(s) {', '.join(map(repr, missing))}. "
-                f"The flow takes: {describe_parameters(known.values())}."
-            )
-        defaults = {name: p.default for name, p in known.items() if not p.required}
-        return {**defaults, **parameters}
+        return resolve_parameters(self, parameters)
 
     def run(self, parameters: dict[str, Any] | None = None, executor: Any = None,
             task_states: dict | None = None, return_tasks: Iterable[Task] | None = None,

@@ -76,3 +76,30 @@ class DateTimeParameter(Parameter):
             raise signals.FAIL(
                 f'Parameter "{self.name}" expects an ISO-8601 datetime (e.g. 2024-01-31T12:00:00); got {value!r}.'
             ) from None
+
+
+def resolve_parameters(flow: Any, parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """Reject unknown names and missing required parameters before anything runs.
+
+    Returns the values a run uses: the given ones, and defaults for the rest.
+    """
+    from flowctl.exceptions import ParameterError
+    from flowctl.utilities.suggest import closest, describe_parameters
+
+    parameters = dict(parameters or {})
+    known = {p.name: p for p in flow.parameters()}
+    unknown = [name for name in parameters if name not in known]
+    if unknown:
+        hints = "".join(f"; did you mean {hint!r}?" for hint in [closest(unknown[0], known)] if hint)
+        raise ParameterError(
+            f"Flow {flow.name!r} has no parameter {', '.join(map(repr, unknown))}{hints} "
+            f"The flow takes: {describe_parameters(known.values())}."
+        )
+    missing = [name for name, p in known.items() if p.required and name not in parameters]
+    if missing:
+        raise ParameterError(
+            f"Flow {flow.name!r} is missing required parameter(s) {', '.join(map(repr, missing))}. "
+            f"The flow takes: {describe_parameters(known.values())}."
+        )
+    defaults = {name: p.default for name, p in known.items() if not p.required}
+    return {**defaults, **parameters}

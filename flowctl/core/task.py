@@ -12,9 +12,10 @@ import copy as _copy
 import datetime
 import inspect
 import warnings
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from flowctl import triggers as _triggers
+from flowctl.core.task_operators import TaskOperators
 from flowctl.exceptions import FlowctlError, TaskArgumentError, TaskDefinitionError
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context
@@ -77,7 +78,7 @@ def _seconds(value: Any, what: str, owner: str) -> float | None:
     )
 
 
-class Task:
+class Task(TaskOperators):
     """A unit of work. Subclasses implement ``run(self, **inputs)``."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -342,61 +343,6 @@ class Task:
             )
         return flow
 
-    # -- unpacking and operators (each builds a task in the active flow) -----
-    def __iter__(self) -> Iterator["Task"]:
-        if self.nout is None:
-            raise TypeError(
-                f"{self!r} is not iterable. If its run() returns several values, declare how many "
-                f"with nout=N (e.g. @task(nout=2)) to unpack them."
-            )
-        for index in range(self.nout):
-            yield self[index]
-
-    def __getitem__(self, key: Any) -> "Task":
-        from flowctl.tasks.core.operators import GetItem
-
-        return GetItem(name=f"{self.name}[{key!r}]").bind(self, key)
-
-    def _operator(self, kind: str, *others: Any) -> "Task":
-        from flowctl.tasks.core import operators
-
-        return getattr(operators, kind)().bind(self, *others)
-
-    def _reflected(self, kind: str, other: Any) -> "Task":
-        from flowctl.tasks.core import operators
-
-        return getattr(operators, kind)().bind(other, self)
-
-    def __add__(self, other: Any) -> "Task": return self._operator("Add", other)
-    def __sub__(self, other: Any) -> "Task": return self._operator("Sub", other)
-    def __mul__(self, other: Any) -> "Task": return self._operator("Mul", other)
-    def __truediv__(self, other: Any) -> "Task": return self._operator("Div", other)
-    def __floordiv__(self, other: Any) -> "Task": return self._operator("FloorDiv", other)
-    def __pow__(self, other: Any) -> "Task": return self._operator("Pow", other)
-    def __mod__(self, other: Any) -> "Task": return self._operator("Mod", other)
-    def __and__(self, other: Any) -> "Task": return self._operator("And", other)
-    def __or__(self, other: Any) -> "Task": return self._operator("Or", other)
-    def __xor__(self, other: Any) -> "Task": return self._operator("Xor", other)
-    def __radd__(self, other: Any) -> "Task": return self._reflected("Add", other)
-    def __rsub__(self, other: Any) -> "Task": return self._reflected("Sub", other)
-    def __rmul__(self, other: Any) -> "Task": return self._reflected("Mul", other)
-    def __rtruediv__(self, other: Any) -> "Task": return self._reflected("Div", other)
-    def __rfloordiv__(self, other: Any) -> "Task": return self._reflected("FloorDiv", other)
-    def __rpow__(self, other: Any) -> "Task": return self._reflected("Pow", other)
-    def __rmod__(self, other: Any) -> "Task": return self._reflected("Mod", other)
-    def __rand__(self, other: Any) -> "Task": return self._reflected("And", other)
-    def __ror__(self, other: Any) -> "Task": return self._reflected("Or", other)
-    def __rxor__(self, other: Any) -> "Task": return self._reflected("Xor", other)
-    def __gt__(self, other: Any) -> "Task": return self._operator("GreaterThan", other)
-    def __ge__(self, other: Any) -> "Task": return self._operator("GreaterThanOrEqual", other)
-    def __lt__(self, other: Any) -> "Task": return self._operator("LessThan", other)
-    def __le__(self, other: Any) -> "Task": return self._operator("LessThanOrEqual", other)
-
-    def is_equal(self, other: Any) -> "Task": return self._operator("Equal", other)
-    def is_not_equal(self, other: Any) -> "Task": return self._operator("NotEqual", other)
-    def not_(self) -> "Task": return self._operator("Not")
-    def or_(self, other: Any) -> "Task": return self._operator("Or", other)
-    def and_(self, other: Any) -> "Task": return self._operator("And", other)
 
 
 class FlowctlErrorNoFlow(FlowctlError, ValueError):
