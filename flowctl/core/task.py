@@ -78,6 +78,20 @@ def _seconds(value: Any, what: str, owner: str) -> float | None:
     )
 
 
+def _nout_from_annotation(run: Callable) -> int | None:
+    """``-> Tuple[int, str]`` (or ``tuple[int, str]``) means two outputs to unpack, as in Prefect 1."""
+    import typing
+
+    try:
+        returned = typing.get_type_hints(run).get("return")
+    except Exception:  # noqa: BLE001 - unresolvable annotations simply give no hint
+        return None
+    arguments = typing.get_args(returned)
+    if typing.get_origin(returned) is tuple and arguments and Ellipsis not in arguments and arguments != ((),):
+        return len(arguments)
+    return None
+
+
 class Task(TaskOperators):
     """A unit of work. Subclasses implement ``run(self, **inputs)``."""
 
@@ -156,6 +170,8 @@ class Task(TaskOperators):
         self.result = result
         self.target = target
         self.task_run_name = task_run_name
+        if nout is None:
+            nout = _nout_from_annotation(self.run)
         if nout is not None and (not isinstance(nout, int) or nout < 1):
             raise TaskDefinitionError(f"Task {self.name!r}: nout must be a positive int (received {nout!r}).")
         self.nout = nout

@@ -128,8 +128,6 @@ class TaskRunner:
         else:
             run_context["task_full_name"] = f"{task.name}[{map_index}]"
             run_context["task_run_id"] = f"{base.get('flow_run_id', 'local')}:{slug}:{map_index}"
-        if task.task_run_name is not None:
-            run_context["task_full_name"] = self._task_run_name(run_context)
         return run_context
 
     def _task_run_name(self, run_context: dict) -> str:
@@ -138,7 +136,7 @@ class TaskRunner:
             if callable(name):
                 return str(name(**run_context))
             return str(name).format(**run_context)
-        except Exception:  # noqa: BLE001 - inputs are not known yet; keep the default
+        except Exception:  # noqa: BLE001 - a template naming a missing key keeps the default name
             return run_context["task_full_name"]
 
     # -- transitions --------------------------------------------------------------
@@ -184,6 +182,8 @@ class TaskRunner:
             if type(state) is not Pending:
                 self._check_ready(state)
             inputs = self._resolve_inputs(state, upstream_states, constants)
+            if task.task_run_name is not None:  # formatted with context and inputs, as in Prefect 1
+                run_context["task_full_name"] = self._task_run_name({**run_context, **inputs})
             if task.target is not None:
                 state = self._check_target(state, inputs, run_context)
             if task.cache_for is not None or isinstance(state, Cached):

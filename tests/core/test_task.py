@@ -355,3 +355,27 @@ def test_defaults_from_attrs_fills_none_arguments_from_attributes():
         r = greeter(greeting="hey")
     assert flow.run().result[r].result == "hey bob"
     assert list(greeter.inputs()) == ["greeting", "name_to_greet"]
+
+
+def test_a_tuple_return_annotation_sets_nout_for_unpacking():
+    from typing import Tuple
+
+    from flowctl import Flow, task
+
+    @task
+    def pair() -> Tuple[int, str]:
+        return 1, "a"
+
+    @task
+    def triple() -> tuple[int, int, int]:
+        return 1, 2, 3
+
+    @task
+    def many() -> Tuple[int, ...]:
+        return (1,)
+
+    assert pair.nout == 2 and triple.nout == 3 and many.nout is None
+    with Flow("unpack") as flow:
+        number, letter = pair()
+    state = flow.run()
+    assert state.result[number].result == 1 and state.result[letter].result == "a"

@@ -189,3 +189,20 @@ def test_configured_default_retries_apply_to_new_tasks():
         t = flowctl.Task()
     assert t.max_retries == 2
     assert flowctl.Task().max_retries == 0
+
+
+def test_task_run_name_is_formatted_with_the_task_inputs():
+    import flowctl
+    from flowctl import Flow, task
+
+    seen = []
+
+    @task(task_run_name="greet-{name}")
+    def greet(name):
+        seen.append(flowctl.context.task_full_name)
+
+    with Flow("names") as flow:
+        greet("ada")
+        greet.map(["bo", "cy"])
+    flow.run()
+    assert sorted(seen) == ["greet-ada", "greet-bo", "greet-cy"]

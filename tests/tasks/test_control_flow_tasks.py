@@ -195,3 +195,38 @@ def test_case_with_a_mapped_task_inside_runs_the_map_when_matched():
         with case(condition_value(True), True):
             result = inc.map(x=[1, 2, 3])
     assert [s.result for s in flow.run().result[result].map_states] == [2, 3, 4]
+
+
+def test_filter_task_drops_failed_and_empty_children_results():
+    from flowctl import Flow, task
+    from flowctl.tasks.control_flow import FilterTask
+
+    @task
+    def risky(x):
+        if x == 2:
+            raise ValueError("no twos")
+        return None if x == 3 else x * 10
+
+    @task
+    def total(values):
+        return sum(values)
+
+    with Flow("filtered") as flow:
+        kept = FilterTask()(risky.map([1, 2, 3, 4]))
+        result = total(kept)
+    state = flow.run()
+    assert state.result[kept].result == [10, 40]
+    assert state.result[result].result == 50
+
+
+def test_filter_task_with_a_custom_test():
+    from flowctl import Flow, task
+    from flowctl.tasks.control_flow.filter import FilterTask
+
+    @task
+    def numbers():
+        return [1, 2, 3, 4]
+
+    with Flow("evens") as flow:
+        evens = FilterTask(filter_func=lambda x: x % 2 == 0)(numbers())
+    assert flow.run().result[evens].result == [2, 4]
