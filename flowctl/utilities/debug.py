@@ -23,3 +23,16 @@ def raise_on_exception() -> Iterator[None]:
         yield
     finally:
         _global_depth -= 1
+
+
+def is_serializable(obj: object, raise_on_error: bool = False) -> bool:
+    """Whether ``obj`` survives a cloudpickle round trip (what process and Dask executors need)."""
+    import cloudpickle
+
+    try:
+        cloudpickle.loads(cloudpickle.dumps(obj))
+        return True
+    except Exception:
+        if raise_on_error:
+            raise
+        return False

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterator
 
 from flowctl.core.task import Task
 from flowctl.utilities import edges as edge_annotations
+from flowctl.utilities.edges import flatten, mapped, unmapped  # noqa: F401 - where Prefect 1 also offered them
 from flowctl.utilities.context import context
 
 

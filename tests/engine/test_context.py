@@ -206,3 +206,14 @@ def test_task_run_name_is_formatted_with_the_task_inputs():
         greet.map(["bo", "cy"])
     flow.run()
     assert sorted(seen) == ["greet-ada", "greet-bo", "greet-cy"]
+
+
+def test_is_serializable_tells_what_can_cross_processes():
+    import threading
+
+    from flowctl.utilities.debug import is_serializable
+
+    assert is_serializable({"a": [1, 2]})
+    assert is_serializable(lambda x: x + 1)
+    assert not is_serializable(threading.Lock())
+    assert not is_serializable(x for x in range(3))
