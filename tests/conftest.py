@@ -8,6 +8,10 @@ import flowctl
 
 @pytest.fixture(autouse=True)
 def clean_context():
+    """Each test starts with an empty context and no states cached by earlier tests."""
+    from flowctl.engine.flow_runner import PROCESS_CACHES
+
+    PROCESS_CACHES.clear()
     saved = flowctl.context._swap({})
     yield
     flowctl.context._local.data = saved

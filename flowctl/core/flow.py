@@ -389,6 +389,9 @@ class Flow:
                 "flow.run() called while flowctl loads the module; skipping it (flowctl runs %r itself).",
                 self.name)
             return None
+        # as in Prefect 1, keyword arguments named after a parameter are its value
+        names = {p.name for p in self.parameters()}
+        parameters = {**(parameters or {}), **{k: kwargs.pop(k) for k in list(kwargs) if k in names}}
         parameters = self.check_parameters(parameters)
         runner = FlowRunner(flow=self)
         return runner.run(parameters=parameters, executor=executor, task_states=task_states,

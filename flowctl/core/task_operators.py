@@ -66,3 +66,7 @@ class TaskOperators:
     def not_(self) -> "Any": return self._operator("Not")
     def or_(self, other: Any) -> "Any": return self._operator("Or", other)
     def and_(self, other: Any) -> "Any": return self._operator("And", other)
+
+    def pipe(self, _task: Any, **kwargs: Any) -> "Any":
+        """``a.pipe(b, k=v)`` is ``b(a, k=v)``: chain calls left to right (Prefect 1's ``Task.pipe``)."""
+        return _task(self, **kwargs)

@@ -22,6 +22,11 @@ from flowctl.utilities.context import context as flowctl_context
 from flowctl.utilities.logging import get_logger
 
 
+#: Cached states (``cache_for``) live for the process, as in Prefect 1's context,
+#: so a second run of a flow reuses what the first cached while it is valid.
+PROCESS_CACHES: dict = {}
+
+
 def default_executor() -> Any:
     """The executor named by ``engine.executor.default_class`` (LocalExecutor by default)."""
     import importlib
@@ -97,7 +102,7 @@ class FlowRunner:
             today_nodash=now.strftime("%Y%m%d"),
             yesterday_nodash=(now - day).strftime("%Y%m%d"),
             tomorrow_nodash=(now + day).strftime("%Y%m%d"),
-            caches={},
+            caches=run_context.get("caches", PROCESS_CACHES),
             logger=get_logger(self.flow.name),
         )
         run_context.update(context or {})
@@ -120,6 +125,7 @@ class FlowRunner:
         executor = executor or flow.executor or default_executor()
         previous = flowctl_context._swap(run_context)
         try:
+            self.logger.info("Beginning Flow run for '%s'", flow.name)
             state = self._transition(state, Running(message="Running flow."))
             flow.validate()
             scheduler = Scheduler(flow, run_context, dict(task_states or {}), dict(task_contexts or {}),
@@ -146,6 +152,10 @@ class FlowRunner:
         final.result = {t: s for t, s in task_states_out.items() if t in wanted}
         previous = flowctl_context._swap(run_context)
         try:
+            if final.is_successful():
+                self.logger.info("Flow run SUCCESS: all reference tasks succeeded")
+            elif final.is_failed():
+                self.logger.info("Flow run FAILED: some reference tasks failed.")
             return self._transition(state, final)
         finally:
             flowctl_context._local.data = previous
@@ -166,5 +176,29 @@ class FlowRunner:
         else:
             final = Success("All reference tasks succeeded.")
         if flow.terminal_state_handler is not None:
-            final = flow.terminal_state_handler(flow, final, set(reference.values())) or final
+            final = flow.terminal_state_handler(flow, final, ReferenceStates(reference)) or final
         return final
+
+
+class ReferenceStates(set):
+    """The reference tasks' states handed to a terminal state handler.
+
+    A set of states (Prefect 1's code passes ``Set[State]``) that also answers the
+    ``Dict[Task, State]`` reading of its docs: ``items()``, ``keys()``, ``[task]``.
+    """
+
+    def __init__(self, by_task: dict) -> None:
+        super().__init__(by_task.values())
+        self._by_task = dict(by_task)
+
+    def items(self):
+        return self._by_task.items()
+
+    def keys(self):
+        return self._by_task.keys()
+
+    def values(self):
+        return self._by_task.values()
+
+    def __getitem__(self, task):
+        return self._by_task[task]

@@ -10,7 +10,7 @@ from flowctl.engine.serializers import PickleSerializer, Serializer
 class Result:
     """Base class. Subclasses implement ``read``, ``write`` and ``exists``."""
 
-    def __init__(self, value: Any = None, location: str | None = None, serializer: Serializer | None = None) -> None:
+    def __init__(self, value: Any = None, location: Any = None, serializer: Serializer | None = None) -> None:
         self.value = value
         self.location = location
         self.serializer = serializer if serializer is not None else PickleSerializer()
@@ -26,6 +26,8 @@ class Result:
         new = self.copy()
         if isinstance(new.location, str):
             new.location = new.location.format(**kwargs)
+        elif callable(new.location):  # Prefect 1: callable(**kwargs) -> location
+            new.location = str(new.location(**kwargs))
         return new
 
     def read(self, location: str) -> "Result":

@@ -21,3 +21,8 @@ def target_location(task: Any, result: Any, format_kwargs: dict) -> str:
     if callable(target):
         return str(target(**format_kwargs))
     return str(target).format(**format_kwargs)
+
+
+def template_kwargs(run_context: dict, inputs: dict) -> dict:
+    """What templates see, later names winning (Prefect 1): flow parameters, context, task inputs."""
+    return {**(run_context.get("parameters") or {}), **run_context, **inputs}

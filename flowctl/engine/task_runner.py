@@ -15,6 +15,7 @@ task's ``Failed`` (or ``TriggerFailed``) state: user code cannot crash the runne
 from __future__ import annotations
 
 import datetime
+import logging
 import sys
 import time
 from typing import Any, Callable
@@ -22,16 +23,20 @@ from typing import Any, Callable
 from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.state import (
-    Cached, Failed, Finished, Looped, Mapped, Paused, Pending, Retrying, Running, Skipped, State, Success,
+    Cached, Failed, Finished, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Skipped, State, Success,
     TimedOut, TriggerFailed,
 )
+from flowctl.engine.results_support import template_kwargs
 from flowctl.engine.task_execution import call_with_timeout, flatten_once
 from flowctl.triggers import all_successful
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context as flowctl_context
-from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
+from flowctl.utilities.logging import get_logger  # configures the flowctl logger tree on workers too
+
+#: Prefect 1's per-task progress lines, at DEBUG so a run of many tasks pays nothing for them.
+_RUNNER_LOG = get_logger("TaskRunner")
 
 _SKIP_MESSAGE = (
     "Upstream task was skipped; if this was not the intended behavior, "
@@ -103,7 +108,13 @@ class TaskRunner:
         run_context = self._build_context(state, base_context, map_index)
         previous = flowctl_context._swap(run_context)
         try:
-            return self._pipeline(state, upstream_states, constants, run_context)
+            if not _RUNNER_LOG.isEnabledFor(logging.DEBUG):
+                return self._pipeline(state, upstream_states, constants, run_context)
+            _RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
+            state = self._pipeline(state, upstream_states, constants, run_context)
+            _RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
+                              run_context["task_full_name"], type(state).__name__)
+            return state
         finally:
             flowctl_context._local.data = previous
 
@@ -121,6 +132,8 @@ class TaskRunner:
         run_context = self._merged if map_index is None else dict(self._merged)
         run_context["map_index"] = map_index
         run_context["task_run_count"] = (state.run_count or 0) + 1 if isinstance(state, Retrying) else 1
+        if isinstance(state, Resume):  # as in Prefect 1: a resumed task passes `manual_only`
+            run_context = {**run_context, "resume": True}
         slug = run_context["task_slug"]
         if map_index is None:
             run_context["task_full_name"] = task.name
@@ -183,7 +196,7 @@ class TaskRunner:
                 self._check_ready(state)
             inputs = self._resolve_inputs(state, upstream_states, constants)
             if task.task_run_name is not None:  # formatted with context and inputs, as in Prefect 1
-                run_context["task_full_name"] = self._task_run_name({**run_context, **inputs})
+                run_context["task_full_name"] = self._task_run_name(template_kwargs(run_context, inputs))
             if task.target is not None:
                 state = self._check_target(state, inputs, run_context)
             if task.cache_for is not None or isinstance(state, Cached):
@@ -276,7 +289,7 @@ class TaskRunner:
         from flowctl.engine.results_support import target_location, task_result
 
         result = task_result(task, self.flow_result)
-        location = target_location(task, result, {**run_context, **inputs})
+        location = target_location(task, result, template_kwargs(run_context, inputs))
         if result.exists(location):
             value = result.read(location).value
             cached = Cached(message=f"Loaded from target {location}.", result=value, cached_inputs=inputs)
@@ -347,7 +360,7 @@ class TaskRunner:
         from flowctl.engine.results_support import target_location, task_result
 
         result = task_result(task, self.flow_result)
-        format_kwargs = {**run_context, **inputs}
+        format_kwargs = template_kwargs(run_context, inputs)
         location = target_location(task, result, format_kwargs) if task.target is not None else None
         written = result.write(state.result, location=location, **format_kwargs)
         state.location = written.location

@@ -141,7 +141,8 @@ class DaskExecutor(Executor):
         cluster_class = _resolve_class(self.cluster_class)
         if self.cluster_class is None:
             cluster_kwargs.setdefault("processes", True)
-            cluster_kwargs.setdefault("host", "127.0.0.1")
+            if cluster_kwargs["processes"]:  # threads-only clusters talk in-process (no host)
+                cluster_kwargs.setdefault("host", "127.0.0.1")
             cluster_kwargs.setdefault("dashboard_address", None)
             cluster_kwargs.setdefault("silence_logs", logging.WARNING if self.debug else logging.ERROR)
             if cluster_kwargs["dashboard_address"] is None:

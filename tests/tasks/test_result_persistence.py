@@ -21,7 +21,7 @@ def files_in(path):
 def test_local_result_write_then_read_round_trips(tmp_path):
     result = LocalResult(dir=tmp_path)
     written = result.write({"a": [1, 2]}, location="out.pkl")
-    assert written.location == "out.pkl"
+    assert written.location == str(tmp_path / "out.pkl")  # the full path, as in Prefect 1
     assert written.value == {"a": [1, 2]}
     assert result.exists("out.pkl")
     assert result.read("out.pkl").value == {"a": [1, 2]}
@@ -31,7 +31,7 @@ def test_local_result_write_then_read_round_trips(tmp_path):
 def test_local_result_location_template_is_formatted(tmp_path):
     result = LocalResult(dir=tmp_path, location="{task_name}-{map_index}.pkl")
     written = result.write(5, task_name="t", map_index=3)
-    assert written.location == "t-3.pkl"
+    assert written.location == str(tmp_path / "t-3.pkl")
     assert result.exists("{task_name}-{map_index}.pkl", task_name="t", map_index=3)
     assert result.read("t-3.pkl").value == 5
 
@@ -105,7 +105,8 @@ def test_checkpointing_via_config_writes_each_mapped_child(tmp_path):
     assert files_in(tmp_path) == ["square-0.pkl", "square-1.pkl", "square-2.pkl"]
     reader = LocalResult(dir=tmp_path)
     assert [reader.read(f"square-{i}.pkl").value for i in range(3)] == [1, 4, 9]
-    assert [s.location for s in state.result[result].map_states] == ["square-0.pkl", "square-1.pkl", "square-2.pkl"]
+    assert [s.location for s in state.result[result].map_states] == [
+        str(tmp_path / f"square-{i}.pkl") for i in range(3)]
 
 
 def test_checkpointing_via_run_context(tmp_path):

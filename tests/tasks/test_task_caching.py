@@ -59,14 +59,15 @@ def test_cache_is_reused_across_runs_when_the_same_caches_are_passed():
     assert state.result[t].result == ("result", 1, 0)
 
 
-def test_cache_is_not_shared_between_runs_without_shared_caches():
+def test_cache_lives_for_the_process_so_a_second_run_reuses_it():
     calls = []
     work = counting_task(calls)
     with Flow("f") as flow:
-        work(1)
+        t = work(1)
     flow.run()
-    flow.run()
-    assert len(calls) == 2
+    state = flow.run()
+    assert len(calls) == 1
+    assert state.result[t].is_cached()
 
 
 def test_never_use_always_runs():

@@ -84,14 +84,16 @@ class LocalResult(Result):
         if template is None:
             location = f"{uuid.uuid4().hex}.result"
         else:
-            location = template.format(**kwargs) if kwargs else template
-        new.location = location
+            location = str(template(**kwargs)) if callable(template) else (
+                template.format(**kwargs) if kwargs else template)
+        path = self._path(location)
+        new.location = path  # the full path, as Prefect 1's LocalResult reported it
         new.value = value
         data = self.serializer.serialize(value)
         if self.writer is not None:
-            self.writer.submit(self._path(location), data)
+            self.writer.submit(path, data)
         else:
-            atomic_write(self._path(location), data)
+            atomic_write(path, data)
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:

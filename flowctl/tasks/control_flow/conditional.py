@@ -79,13 +79,15 @@ class case:
         self._stack: list = []
 
     def add_task(self, task: Task, flow: Any) -> None:
-        if flow is self._flow and not isinstance(task, Parameter):
+        if self._flow is None:  # imperative API: the first flow a task is added to
+            self._flow = flow
+        elif flow is not self._flow:
+            raise FlowDefinitionError("Multiple flows cannot be used with the same case statement.")
+        if not isinstance(task, Parameter):
             self._tasks.append(task)
 
     def __enter__(self) -> "case":
         self._flow = context.get("flow")
-        if self._flow is None:
-            raise FlowDefinitionError("`case` must be used inside a `with Flow(...)` block.")
         manager = context(case=self)
         manager.__enter__()
         self._stack.append(manager)
@@ -93,7 +95,12 @@ class case:
 
     def __exit__(self, *exc_info: Any) -> None:
         self._stack.pop().__exit__(*exc_info)
-        if not self._tasks or exc_info[0] is not None:
+        if exc_info[0] is not None:
+            return
+        if self._flow is None:  # neither a `with Flow` block nor a task added to a flow
+            raise FlowDefinitionError("`case` must be used inside a `with Flow(...)` block "
+                                      "(or add tasks to a flow inside it, e.g. flow.add_task(t)).")
+        if not self._tasks:
             return
         flow = self._flow
         members = set(self._tasks)

@@ -52,11 +52,11 @@ class ResourceCleanupTask(Task):
 class ResourceContext:
     """The ``with`` block of one resource in one flow."""
 
-    def __init__(self, manager: "ResourceManager", init_kwargs: dict) -> None:
+    def __init__(self, manager: "ResourceManager", init_kwargs: dict, flow: Any = None) -> None:
         self.manager = manager
         self.init_kwargs = init_kwargs
         self._tasks: list[Task] = []
-        self._flow: Any = None
+        self._flow: Any = flow  # given explicitly with the imperative API
         self._stack: list = []
 
     def add_task(self, task: Task, flow: Any) -> None:
@@ -64,9 +64,9 @@ class ResourceContext:
             self._tasks.append(task)
 
     def __enter__(self) -> Task:
-        self._flow = context.get("flow")
+        self._flow = self._flow if self._flow is not None else context.get("flow")
         if self._flow is None:
-            raise FlowDefinitionError(f"{self.manager.name} must be used inside a `with Flow(...)` block.")
+            raise FlowDefinitionError(f"{self.manager.name} must be used inside a `with Flow(...)` block (or given flow=...).")
         name = self.manager.name
         self.init_task = ResourceInitTask(self.manager.resource_class, name=f"{name}.init")
         self.init_task.bind(flow=self._flow, **self.init_kwargs)
@@ -98,13 +98,13 @@ class ResourceManager:
         self.resource_class = resource_class
         self.name = name or resource_class.__name__
 
-    def __call__(self, *args: Any, **kwargs: Any) -> ResourceContext:
+    def __call__(self, *args: Any, flow: Any = None, **kwargs: Any) -> ResourceContext:
         if args:
             import inspect
 
             bound = inspect.signature(self.resource_class).bind(*args, **kwargs)
             kwargs = dict(bound.arguments)
-        return ResourceContext(self, kwargs)
+        return ResourceContext(self, kwargs, flow=flow)
 
 
 def resource_manager(resource_class: type | None = None, name: str | None = None, **_: Any) -> Any:
