@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from typing import Any, Callable, Iterable
 
 from flowctl.core.edge import Edge
+from flowctl.core.ordering import reachable_from, topological_order
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
 from flowctl.exceptions import FlowDefinitionError
@@ -314,41 +315,23 @@ class Flow:
     def all_downstream_edges(self) -> dict[Task, set[Edge]]:
         return {t: set(edges) for t, edges in self._downstream.items()}
 
+    def _downstream_of(self, task: Task) -> Iterable[Task]:
+        return (e.downstream_task for e in self._downstream.get(task, ()))
+
     def sorted_tasks(self, root_tasks: Iterable[Task] | None = None) -> tuple[Task, ...]:
         """Tasks in a stable topological order (Kahn's algorithm over insertion order)."""
         if root_tasks is None and self._sorted_cache is not None:
             return tuple(self._sorted_cache)
         order = list(self._order)
         if root_tasks is not None:
-            keep: set[Task] = set()
-            frontier = list(root_tasks)
-            while frontier:
-                task = frontier.pop()
-                if task not in keep:
-                    keep.add(task)
-                    frontier.extend(e.downstream_task for e in self._downstream.get(task, ()))
+            keep = reachable_from(root_tasks, self._downstream_of)
             order = [t for t in order if t in keep]
-        position = {t: i for i, t in enumerate(order)}
-        waiting = {t: sum(1 for e in self._upstream[t] if e.upstream_task in position) for t in order}
-        import heapq
-
-        ready = [position[t] for t in order if waiting[t] == 0]
-        heapq.heapify(ready)
-        result: list[Task] = []
-        while ready:
-            task = order[heapq.heappop(ready)]
-            result.append(task)
-            for edge in self._downstream[task]:
-                downstream = edge.downstream_task
-                if downstream in waiting:
-                    waiting[downstream] -= 1
-                    if waiting[downstream] == 0:
-                        heapq.heappush(ready, position[downstream])
-        if len(result) != len(order):
-            stuck = [t.name for t in order if waiting[t] > 0]
+        result, stuck = topological_order(order, lambda t: (e.upstream_task for e in self._upstream[t]),
+                                          self._downstream_of)
+        if stuck:
             raise FlowDefinitionError(
-                f"Flow {self.name!r} has a cycle: these tasks wait on each other: {', '.join(stuck)}. "
-                f"Remove one of the edges between them."
+                f"Flow {self.name!r} has a cycle: these tasks wait on each other: "
+                f"{', '.join(t.name for t in stuck)}. Remove one of the edges between them."
             )
         if root_tasks is None:
             self._sorted_cache = result

@@ -30,6 +30,27 @@ def flatten_once(value: Any) -> list:
     return flat
 
 
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def is_future(when: Any) -> bool:
+    """Whether ``when`` (a datetime, naive meaning local time) is still to come."""
+    if not isinstance(when, datetime.datetime):
+        return False
+    if when.tzinfo is None:
+        when = when.astimezone()
+    return when > utc_now()
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``repr(exc)``, even for exceptions whose ``__repr__``/``__str__`` fail."""
+    try:
+        return repr(exc)
+    except Exception:  # noqa: BLE001
+        return f"<{type(exc).__name__} (unprintable)>"
+
+
 def _timeout_seconds(timeout: Any) -> float | None:
     if timeout is None:
         return None

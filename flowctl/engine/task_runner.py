@@ -27,7 +27,9 @@ from flowctl.engine.state import (
     TimedOut, TriggerFailed,
 )
 from flowctl.engine.results_support import template_kwargs
-from flowctl.engine.task_execution import call_with_timeout, flatten_once
+from flowctl.engine.task_execution import (  # noqa: F401 - describe_exception is used by executors
+    call_with_timeout, describe_exception, flatten_once, is_future as _is_future, utc_now as _now,
+)
 from flowctl.triggers import all_successful
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities import debug
@@ -44,18 +46,6 @@ _SKIP_MESSAGE = (
 )
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _is_future(when: Any) -> bool:
-    if not isinstance(when, datetime.datetime):
-        return False
-    if when.tzinfo is None:
-        when = when.astimezone()
-    return when > _now()
-
-
 def _all_plain_successes(upstream_states: dict) -> bool:
     """True when every upstream is a plain success: nothing to skip, the default trigger passes."""
     for upstream_state in upstream_states.values():
@@ -63,14 +53,6 @@ def _all_plain_successes(upstream_states: dict) -> bool:
         if kind is not Success and kind is not Cached:
             return False
     return True
-
-
-def describe_exception(exc: BaseException) -> str:
-    """``repr(exc)``, even for exceptions whose ``__repr__``/``__str__`` fail."""
-    try:
-        return repr(exc)
-    except Exception:  # noqa: BLE001
-        return f"<{type(exc).__name__} (unprintable)>"
 
 
 class TaskRunner:
