@@ -109,9 +109,7 @@ class TaskRunner:
                             "task_tags": task.tags, "logger": self.logger}
             self._merged.setdefault("checkpointing", config.flows.checkpointing)
             self._base = base
-        # A plain task runs once per flow run (retries come one after another), so it
-        # can use the merged dict itself; mapped children may run concurrently: copy.
-        run_context = self._merged if map_index is None else dict(self._merged)
+        run_context = dict(self._merged)  # each run gets its own: tasks and loops may write to it
         run_context["map_index"] = map_index
         run_context["task_run_count"] = (state.run_count or 0) + 1 if isinstance(state, Retrying) else 1
         if isinstance(state, Resume):  # as in Prefect 1: a resumed task passes `manual_only`
@@ -296,6 +294,7 @@ class TaskRunner:
     def _run(self, state: State, inputs: dict, run_context: dict) -> State:
         task = self.task
         plain_call = task.timeout is None and not task.log_stdout
+        run_context.setdefault("task_loop_count", 1)
         while True:
             if not isinstance(state, Running):  # a state handler turned Running into something else
                 raise signals.ENDRUN(state)
@@ -304,7 +303,8 @@ class TaskRunner:
                 return self._transition(state, Success(message="Task run succeeded.", result=value))
             except signals.LOOP as loop:
                 looped = loop.state
-                run_context["task_loop_count"] = run_context.get("task_loop_count", 1) + 1
+                looped.loop_count = run_context.get("task_loop_count", 1)
+                run_context["task_loop_count"] = looped.loop_count + 1
                 run_context["task_loop_result"] = looped.result
                 state = self._transition(state, looped)
                 state = self._transition(state, Running(message="Starting looped task run."))

@@ -190,3 +190,28 @@ def test_exception_module_exports_signal_base_and_timeout():
 
     assert exceptions.PrefectSignal is exceptions.FlowctlSignal
     assert issubclass(exceptions.TaskTimeoutSignal, exceptions.PrefectSignal)
+
+
+def test_loop_count_starts_at_one_and_looped_states_carry_it():
+    import flowctl
+    from flowctl import Flow, task
+    from flowctl.engine import signals
+
+    counts = []
+
+    @task
+    def countdown(n):
+        counts.append(flowctl.context.get("task_loop_count"))
+        remaining = flowctl.context.get("task_loop_result", n)
+        if remaining > 0:
+            raise signals.LOOP(message=f"{remaining} to go", result=remaining - 1)
+        return "done"
+
+    seen = []
+    countdown.state_handlers = [lambda t, old, new: seen.append(new) or new]
+    with Flow("loop") as flow:
+        result = countdown(3)
+    state = flow.run()
+    assert state.result[result].result == "done"
+    assert counts == [1, 2, 3, 4]
+    assert [s.loop_count for s in seen if s.is_looped()] == [1, 2, 3]
