@@ -14,14 +14,7 @@ import typer
 
 from flowctl.cli.completions import complete_flow_target
 from flowctl.cli.errors import usage_errors
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
+from flowctl.render.jsonable import jsonable as _jsonable
 
 
 def _seconds(value: Any) -> float | None:

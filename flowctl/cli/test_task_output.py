@@ -12,14 +12,7 @@ import sys
 from typing import Any
 
 from flowctl.render.tracebacks import failure_details
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
+from flowctl.render.jsonable import jsonable as _jsonable
 
 
 def _first_part(message: str) -> str:
