@@ -82,6 +82,18 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.cli_runs import measure
 
             outcome = measure(args.shape, args.system, args.size, args.peers_bin)
+        elif args.shape.startswith("store-"):
+            from benchmarks.store import measure as measure_store
+
+            outcome = measure_store(args.shape, args.size)
+        elif args.shape.startswith("build-"):
+            from benchmarks.build import measure as measure_build
+
+            outcome = measure_build(args.shape, args.size)
+        elif args.shape in ("dask-scale", "dask-sleep"):
+            from benchmarks.dask_scale import measure as measure_dask
+
+            outcome = measure_dask(args.shape, args.size)
         elif args.attach and args.system != "python":
             outcome = run_attached(args.system, args.shape, args.size, args.repeats)
         else:

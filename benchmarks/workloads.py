@@ -96,6 +96,23 @@ def catalogue(quick: bool = False) -> list[Workload]:
         Workload("sleep", f"sleep {pick(200, 20)} x 50ms", "sleep", pick(200, 20),
                  (PYTHON, DASK_SYNC, DASK_THREADS, FLOWCTL_LOCAL, FLOWCTL_THREADS, FLOWCTL_DASK,
                   PREFECT_LOCAL, PREFECT_THREADS, PREFECT_DASK), unit="child"),
+        # Dask at scale (benchmarks/dask_scale.py): each row times raw futures or the ideal in its note.
+        Workload("dask-scale", f"dask map {human(pick(20_000, 2000))} vs client.map", "dask-scale",
+                 pick(20_000, 2000), (FLOWCTL_DASK,), unit="child"),
+        Workload("dask-sleep", f"dask {human(pick(1000, 100))} x 50ms, 4 threads", "dask-sleep",
+                 pick(1000, 100), (FLOWCTL_DASK,), unit="child"),
+        # The run store (benchmarks/store.py): whole `flowctl run` processes of a trivial map.
+        Workload("store-100k", f"run map {human(pick(100_000, 5000))}, checkpoints (process)",
+                 "store-checkpoint", pick(100_000, 5000), (FLOWCTL_LOCAL,), unit="child"),
+        Workload("store-1m", f"run map {human(pick(1_000_000, 20_000))}, checkpoints (process)",
+                 "store-million", pick(1_000_000, 20_000), (FLOWCTL_LOCAL,), unit="child"),
+        # Building flows (benchmarks/build.py): the note gives the cost per task, budget 5 µs.
+        Workload("build-fanin", f"build fan-in {human(pick(100_000, 10_000))}", "build-fanin",
+                 pick(100_000, 10_000), (FLOWCTL_LOCAL,)),
+        Workload("build-chain", f"build chain {human(pick(100_000, 10_000))}", "build-chain",
+                 pick(100_000, 10_000), (FLOWCTL_LOCAL,)),
+        Workload("build-maplist", f"build map over list {human(pick(1_000_000, 10_000))}", "build-maplist",
+                 pick(1_000_000, 10_000), (FLOWCTL_LOCAL,)),
         # For whole-process rows, ``size`` is how many runs the median is taken over.
         Workload("cli-help", "--help (process)", "cli-help", pick(5, 2),
                  (PYTHON, FLOWCTL_LOCAL, PREFECT_LOCAL)),

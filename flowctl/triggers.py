@@ -83,26 +83,32 @@ def manual_only(upstream_states: dict) -> bool:
 
 
 def any_successful(upstream_states: dict) -> bool:
-    """Run when at least one upstream succeeded (or there are none)."""
-    states = _states(upstream_states)
-    if states and not any(s.is_successful() for s in states):
+    """Run when at least one upstream succeeded (or there are no upstream edges at all).
+
+    As in Prefect 1, a mapped upstream with no children counts as an upstream
+    with nothing successful.
+    """
+    if upstream_states and not any(s.is_successful() for s in _states(upstream_states)):
         raise signals.TRIGGERFAIL('Trigger was "any_successful" but none of the upstream tasks succeeded.')
     return True
 
 
 def any_failed(upstream_states: dict) -> bool:
-    """Run when at least one upstream failed (or there are none)."""
-    states = _states(upstream_states)
-    if states and not any(s.is_failed() for s in states):
+    """Run when at least one upstream failed (or there are no upstream edges at all)."""
+    if upstream_states and not any(s.is_failed() for s in _states(upstream_states)):
         raise signals.TRIGGERFAIL('Trigger was "any_failed" but none of the upstream tasks failed.')
     return True
 
 
 def not_all_skipped(upstream_states: dict) -> bool:
-    """Run unless every upstream was skipped (used by ``merge``)."""
+    """Run unless every upstream was skipped (used by ``merge``).
+
+    As in Prefect 1, no upstream at all counts as "all skipped", and the skip's
+    result is None (so a merge of skipped branches returns None).
+    """
     states = _states(upstream_states)
-    if states and all(s.is_skipped() for s in states):
-        raise signals.SKIP("All upstreams were skipped")
+    if all(s.is_skipped() for s in states):
+        raise signals.SKIP("All upstreams were skipped", result=None)
     if not all(s.is_successful() for s in states):
         raise signals.TRIGGERFAIL(
             'Trigger was "not_all_skipped" but some of the upstream tasks failed: '
@@ -132,6 +138,8 @@ def some_successful(at_least: float | None = None, at_most: float | None = None)
     """A trigger that runs when the number (or fraction, below 1) of successes is in bounds."""
 
     def trigger(upstream_states: dict) -> bool:
+        if not upstream_states:  # as in Prefect 1: nothing upstream always passes
+            return True
         states = _states(upstream_states)
         _bounds_check("successful", sum(1 for s in states if s.is_successful()), len(states), at_least, at_most)
         return True
@@ -144,6 +152,8 @@ def some_failed(at_least: float | None = None, at_most: float | None = None) -> 
     """A trigger that runs when the number (or fraction, below 1) of failures is in bounds."""
 
     def trigger(upstream_states: dict) -> bool:
+        if not upstream_states:
+            return True
         states = _states(upstream_states)
         _bounds_check("failed", sum(1 for s in states if s.is_failed()), len(states), at_least, at_most)
         return True

@@ -12,9 +12,9 @@ def clean_context():
     from flowctl.engine.flow_runner import PROCESS_CACHES
 
     PROCESS_CACHES.clear()
-    saved = flowctl.context._swap({})
+    saved = flowctl.context.swap({})
     yield
-    flowctl.context._local.data = saved
+    flowctl.context.swap(saved)
 
 
 #: The engine's suites run twice: on the default LocalExecutor and with every

@@ -16,7 +16,9 @@ from __future__ import annotations
 import ast
 import os
 import sys
+from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -24,9 +26,10 @@ PROG_NAME = "flowctl"
 COMPLETE_VAR = "_FLOWCTL_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 _INSTALL = {
-    "bash": "source completions/flowctl.bash   # or copy it to ~/.local/share/bash-completion/completions/flowctl",
-    "zsh": "in ~/.zshrc, after `autoload -U compinit && compinit`: source /path/to/completions/flowctl.zsh",
-    "fish": "copy to ~/.config/fish/completions/flowctl.fish",
+    "bash": "flowctl completion bash > ~/.local/share/bash-completion/completions/flowctl",
+    "zsh": "flowctl completion zsh > ~/.zfunc/_flowctl  (with fpath+=(~/.zfunc) before compinit), "
+           "or source it after compinit",
+    "fish": "flowctl completion fish > ~/.config/fish/completions/flowctl.fish",
 }
 
 # Typer's own bash script, plus what it lacks: bash splits `file.py:flow` at the
@@ -55,13 +58,56 @@ _BASH_FUNCTION = r"""
             COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
         done
     fi
-    if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == */ || ${COMPREPLY[0]} == *: ]]; then
+    if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == */ || ${COMPREPLY[0]} == *[:=] ]]; then
         compopt -o nospace 2>/dev/null
     fi
     return 0
 }
 
 complete -o default -F %(complete_func)s %(prog_name)s
+"""
+
+
+# zsh: the same protocol as bash (one candidate per line). Candidates that
+# continue (a directory, `file.py:`, `name=`) get no suffix, so no space.
+# Autoloaded from fpath, this file is the body of `_flowctl`: it defines the
+# function and calls it, so the very first TAB completes; sourced, it
+# registers the function with compdef.
+_ZSH_SCRIPT = r"""#compdef %(prog_name)s
+
+_%(prog_name)s() {
+    local -a candidates continuing finished
+    local candidate IFS=$'\n'
+    candidates=( $(env COMP_WORDS="${(pj:\n:)words[1,CURRENT]}" COMP_CWORD=$((CURRENT - 1)) \
+                   %(autocomplete_var)s=complete_bash %(prog_name)s 2>/dev/null) )
+    for candidate in $candidates; do
+        if [[ $candidate == */ || $candidate == *[:=] ]]; then
+            continuing+=( $candidate )
+        else
+            finished+=( $candidate )
+        fi
+    done
+    (( ${#finished} )) && compadd -Q -- $finished
+    (( ${#continuing} )) && compadd -Q -S '' -- $continuing
+    (( ${#candidates} )) || _files
+}
+
+if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
+    _%(prog_name)s "$@"
+else
+    compdef _%(prog_name)s %(prog_name)s
+fi
+"""
+
+# fish: the same protocol; fish itself adds no space after a candidate ending in `/`, `:` or `=`.
+_FISH_SCRIPT = r"""function __%(prog_name)s_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -l IFS \n
+    env COMP_WORDS="$words" COMP_CWORD=(math (count $words) - 1) \
+        %(autocomplete_var)s=complete_bash %(prog_name)s 2>/dev/null
+end
+
+complete --command %(prog_name)s --no-files --arguments '(__%(prog_name)s_complete)'
 """
 
 
@@ -164,6 +210,40 @@ def complete_task_target(incomplete: str) -> list[str]:
     return _complete(incomplete, task_names_in)
 
 
+def parameter_names_in(path: str) -> list[str]:
+    """Names given to ``Parameter("name", ...)`` (or ``name=``) anywhere in the module's source."""
+    tree = _parse(path)
+    names: list[str] = []
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Call) and _callee_name(node) in ("Parameter", "DateTimeParameter"):
+            values = [node.args[0]] if node.args else [k.value for k in node.keywords if k.arg == "name"]
+            names += [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    return list(dict.fromkeys(names))
+
+
+def _target_file(ctx: typer.Context) -> str | None:
+    target = (ctx.params or {}).get("target") or ""
+    spec = target.rpartition(":")[0] if ":" in target else target
+    return spec if spec.endswith(".py") else None
+
+
+def complete_param_name(ctx: typer.Context, incomplete: str) -> list[str]:
+    """``NAME=`` for the parameters of the TARGET file given earlier on the line."""
+    path = _target_file(ctx)
+    if path is None or "=" in incomplete:
+        return []
+    return [f"{name}=" for name in parameter_names_in(path) if name.startswith(incomplete)]
+
+
+def complete_run_id(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Recorded run ids (newest first) from the state directory."""
+    from flowctl.cli.run_ids import recorded_run_ids
+
+    params = ctx.params or {}
+    directory = params.get("state_dir_option") or params.get("state_dir")
+    return [run_id for run_id in recorded_run_ids(directory) if run_id.startswith(incomplete)]
+
+
 # -- generated scripts --------------------------------------------------------------------
 def _header(shell: str, app: typer.Typer) -> str:
     command = typer.main.get_command(app)
@@ -178,17 +258,12 @@ def _header(shell: str, app: typer.Typer) -> str:
 
 def completion_script(shell: str, app: typer.Typer | None = None) -> str:
     """The completion script for ``shell`` (bash, zsh or fish)."""
-    from typer.completion import get_completion_script
-
     if app is None:
         from flowctl.cli.main import app
-    if shell == "bash":
-        function_name = "_" + PROG_NAME.replace("-", "_") + "_completion"
-        body = _BASH_FUNCTION % {"complete_func": function_name, "autocomplete_var": COMPLETE_VAR,
-                                 "prog_name": PROG_NAME}
-    else:
-        body = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell)
-    body = body.strip()
+    names = {"complete_func": "_" + PROG_NAME.replace("-", "_") + "_completion", "autocomplete_var": COMPLETE_VAR,
+             "prog_name": PROG_NAME}
+    template = {"bash": _BASH_FUNCTION, "zsh": _ZSH_SCRIPT, "fish": _FISH_SCRIPT}[shell]
+    body = (template % names).strip()
     if body.startswith("#compdef"):  # zsh only honours #compdef on the very first line
         first, _, rest = body.partition("\n")
         return first + "\n" + _header(shell, app) + rest.rstrip() + "\n"
@@ -207,8 +282,37 @@ def write_scripts(directory: str | os.PathLike = "completions") -> list[Path]:
     return written
 
 
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+def _parse_shell(value: str) -> Shell:
+    from flowctl.utilities.suggest import unknown_choice
+
+    if value in SHELLS:
+        return Shell(value)
+    raise typer.BadParameter(unknown_choice("shell", value, SHELLS))
+
+
+def completion(
+    shell: Annotated[Shell, typer.Argument(metavar="SHELL", parser=_parse_shell, help="bash, zsh or fish.",
+                                           show_default=False)],
+) -> None:
+    """Print the shell completion script for SHELL; install it as the examples show."""
+    typer.echo(completion_script(shell.value), nl=False)
+
+
+COMPLETION_EXAMPLES = ("Examples:\n"
+                       "  flowctl completion bash > ~/.local/share/bash-completion/completions/flowctl\n"
+                       "  flowctl completion zsh > ~/.zfunc/_flowctl\n"
+                       "  flowctl completion fish > ~/.config/fish/completions/flowctl.fish")
+
+
 def register(app: typer.Typer) -> None:
-    """Answer completion requests with Typer's shell classes (the app has add_completion=False)."""
+    """Add ``completion``; answer completion requests (Typer's ``--install-completion`` is off)."""
+    app.command("completion", epilog=COMPLETION_EXAMPLES)(completion)
     if os.environ.get(COMPLETE_VAR):
         from typer.completion import completion_init
 

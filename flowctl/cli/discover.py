@@ -21,6 +21,7 @@ from flowctl.core.flow import Flow
 from flowctl.core.task import Task
 from flowctl.exceptions import FlowctlError
 from flowctl.utilities.context import context
+from flowctl.utilities.suggest import did_you_mean
 
 
 class TargetError(FlowctlError, ValueError):
@@ -37,6 +38,25 @@ def split_target(target: str) -> tuple[str, str | None]:
 
 def _is_path(spec: str) -> bool:
     return spec.endswith(".py") or os.sep in spec or (os.altsep is not None and os.altsep in spec)
+
+
+def _add_to_path(directory: str) -> None:
+    """Make ``directory``'s modules importable without letting them shadow the standard library.
+
+    ``python file.py`` puts the file's directory first on ``sys.path``, so a
+    flow file named ``glob.py`` or ``queue.py`` would replace the stdlib
+    module for everything imported later (Dask, multiprocessing's children
+    inherit the path too). The directory goes after the stdlib entries and
+    before site-packages, so sibling modules still win over installed ones.
+    """
+    if directory in sys.path:
+        return
+    stdlib = {os.path.dirname(os.__file__), os.path.join(os.path.dirname(os.__file__), "lib-dynload")}
+    position = 0
+    for index, entry in enumerate(sys.path):
+        if entry in stdlib or entry.endswith(".zip"):
+            position = index + 1
+    sys.path.insert(position, directory)
 
 
 def _module_name_for(path: str) -> str:
@@ -81,9 +101,7 @@ def _load_file(path: str) -> types.ModuleType:
     if not path.endswith(".py"):
         raise TargetError(f"{path!r} is not a Python file: give a .py file (or a dotted module name).")
     given, path = path, os.path.abspath(path)
-    directory = os.path.dirname(path)
-    if directory not in sys.path:
-        sys.path.insert(0, directory)  # sibling imports work as with `python file.py`
+    _add_to_path(os.path.dirname(path))  # sibling imports work as with `python file.py`
     name = _module_name_for(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -105,8 +123,8 @@ def _load_dotted(spec: str) -> types.ModuleType:
     if not _DOTTED.fullmatch(spec):
         raise TargetError(f"{spec!r} is neither a path to a .py file nor a dotted module name "
                           f"(like package.module); give one of the two, optionally followed by :NAME.")
-    if os.getcwd() not in sys.path and "" not in sys.path:
-        sys.path.insert(0, os.getcwd())  # console scripts do not put the cwd on sys.path
+    if "" not in sys.path:
+        _add_to_path(os.getcwd())  # console scripts do not put the cwd on sys.path
     try:
         return importlib.import_module(spec)
     except ModuleNotFoundError as exc:
@@ -160,8 +178,9 @@ def _pick_flow(spec: str, flows: list[tuple[str, Flow]], name: str | None) -> tu
         if not flows:
             raise TargetError(f"No flow named {name!r} in {spec!r}: the module defines no Flow at top level.")
         problem = "several flows are" if by_name else "no flow is"
+        hint = "" if by_name else did_you_mean(name, [v for v, _ in flows] + [f.name for _, f in flows])
         raise TargetError(
-            f"In {spec!r}, {problem} named {name!r}. Flows found (variable, name, tasks):\n"
+            f"In {spec!r}, {problem} named {name!r}.{hint} Flows found (variable, name, tasks):\n"
             f"{describe_flows(by_name or flows)}\nName one as {spec}:VARIABLE."
         )
     if len(flows) == 1:
@@ -209,13 +228,26 @@ def _flow_of(flows: list[tuple[str, Flow]], task: Task) -> Flow | None:
     return None
 
 
+def task_names(flow: Flow) -> list[str]:
+    """The flow's task names a user can test: no Parameters, each bound copy's name once."""
+    from flowctl.core.parameter import Parameter
+
+    return sorted({t.name for t in flow.tasks if not isinstance(t, Parameter)})
+
+
+def _module_tasks(module: types.ModuleType) -> list[str]:
+    from flowctl.core.parameter import Parameter
+
+    return [v for v, value in vars(module).items() if isinstance(value, Task) and not isinstance(value, Parameter)]
+
+
 def _describe_tasks(flows: list[tuple[str, Flow]], module: types.ModuleType) -> str:
     lines = []
-    variables = [v for v, value in vars(module).items() if isinstance(value, Task)]
+    variables = _module_tasks(module)
     if variables:
         lines.append(f"  module-level tasks: {', '.join(variables)}")
     for variable, flow in flows:
-        names = sorted({t.name for t in flow.tasks})
+        names = task_names(flow)
         lines.append(f"  {variable} ({flow.name!r}): {', '.join(names) or 'no tasks'}")
     return "\n".join(lines) or "  (no tasks or flows found)"
 
@@ -240,7 +272,9 @@ def resolve_task(target: str) -> tuple[Flow | None, Task]:
         return matches[0]
     listing = _describe_tasks(flows, module)
     if not matches:
-        raise TargetError(f"No task named {name!r} in {spec!r}. Tasks found:\n{listing}")
+        known = _module_tasks(module)
+        known += [n for _v, flow in flows for n in task_names(flow)]
+        raise TargetError(f"No task named {name!r} in {spec!r}.{did_you_mean(name, known)} Tasks found:\n{listing}")
     raise TargetError(
         f"{len(matches)} tasks are named {name!r} in {spec!r}; use {spec}:FLOW.TASK or a task's slug. "
         f"Tasks found:\n{listing}"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from flowctl.cli.completions import complete_flow_target
 from flowctl.cli.errors import usage_errors
+from flowctl.cli.options import examples
 from flowctl.render.jsonable import jsonable as _jsonable
 
 
@@ -24,7 +25,7 @@ def _seconds(value: Any) -> float | None:
 def describe_flow(flow: Any, variable: str | None = None) -> dict:
     """A flow's structure as plain data (the ``--json`` document)."""
     from flowctl.core.parameter import Parameter
-    from flowctl.engine.graph import node_kind
+    from flowctl.render.graph import node_kind
 
     tasks = list(flow.sorted_tasks())
     slug = {task: flow.slugs.get(task, task.name) for task in tasks}
@@ -61,10 +62,18 @@ def describe_module(spec: str, flows: list) -> dict:
          "parameters": sorted(p.name for p in flow.parameters())} for variable, flow in flows]}
 
 
+INSPECT_EXAMPLES = examples(
+    "flowctl inspect examples/etl.py",
+    "flowctl inspect examples/etl.py:flow --json",
+)
+
+
 def inspect(
-    target: str = typer.Argument(..., help="file.py[:FLOW] or package.module[:FLOW].",
-                                 autocompletion=complete_flow_target),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of tables."),
+    target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
+                                          help="path/to/file.py[:NAME] or package.module[:NAME]",
+                                          autocompletion=complete_flow_target)],
+    as_json: Annotated[bool, typer.Option(
+        "--json", metavar="", rich_help_panel="Output", help="Print one JSON document instead of tables.")] = False,
 ) -> None:
     """List a module's flows, or show a flow's tasks, parameters, edges and executor."""
     from flowctl.cli.discover import check_target, find_flows, load_module, resolve_flow, split_target
@@ -151,4 +160,4 @@ def _flow_tables(document: dict) -> list:
 
 def register(app: typer.Typer) -> None:
     """Add ``inspect`` to the ``flowctl`` app."""
-    app.command("inspect")(inspect)
+    app.command("inspect", epilog=INSPECT_EXAMPLES, no_args_is_help=True)(inspect)

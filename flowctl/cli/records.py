@@ -1,41 +1,43 @@
-"""Run records: every ``flowctl run`` leaves a directory to inspect and resume from.
+"""Run records: every ``flowctl run`` is recorded in the run store (``flowctl.store``).
 
-``<state-dir>/runs/<run-id>/`` holds ``meta.json`` (flow, target, parameters,
-start/end, final state, counts), ``parameters.pkl`` (the exact parameter
-values, which JSON may not round-trip), ``events.ndjson`` (the run's events,
-written as they happen) and ``results/<task-slug>/<map-index>.pkl``
-(checkpoints, written atomically through the engine's ``LocalResult``). A
-resumed run loads those checkpoints as ``Cached`` states and runs only the rest.
+``RunRecord`` is the CLI's side of it. It subscribes to the run's events and
+turns them into rows for the store's writer thread: the run's events (for
+mapped children only the non-routine ones, so a million children do not
+mean millions of rows), one row per finished task run, and for each
+success its checkpoint, pickled on the task's thread and keyed by the task
+*fingerprint* (see ``flowctl.store.fingerprint``).
 
-A record is plain files on purpose: a run killed with SIGKILL cannot close
-anything, so every file must already be whole (atomic renames for meta and
-checkpoints, one ``write`` per event line) and readers must accept a record
-whose state still says ``Running``.
+Nothing here may cost the run its output: ``handle`` never raises, a write
+that fails is reported once ("checkpoints could not be written: …; resume
+will recompute") and the summary repeats it.
 """
 from __future__ import annotations
 
-import datetime
 import json
 import os
-import pickle
-import secrets
-import socket
+import sqlite3
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from flowctl.engine.results.local_result import LocalResult, atomic_write
-from flowctl.engine.state import Cached, Mapped, State
+from flowctl.engine.events import TaskStateChanged
+from flowctl.engine.state import Running, Success
 from flowctl.exceptions import FlowctlError
+from flowctl.render.ndjson import event_record
+from flowctl.store import fingerprint as fingerprints
+from flowctl.store import secrets as secret_rules
+from flowctl.store import values as stored_values
 
 STATE_DIR_ENV = "FLOWCTL_STATE_DIR"
-CHECKPOINT_LOCATION = "{task_slug}/{map_index}.pkl"
 CHECKPOINT_MESSAGE = "Loaded from checkpoint."
-CRASHED = "Crashed"
+# Routine transitions of mapped children are not stored as events (their task_runs row says it all).
+_ROUTINE_CHILD = frozenset({"Pending", "Running", "Success", "Cached", "Mapped"})
+_NOT_CHECKPOINTED = frozenset({"Mapped", "Skipped"})
 
 
 class RunRecordError(FlowctlError, ValueError):
-    """A run id or state directory that cannot be used."""
+    """A run id, state directory or resume that cannot be used."""
 
 
 def state_dir(option: Path | None) -> Path:
@@ -48,304 +50,225 @@ def state_dir(option: Path | None) -> Path:
     return path
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def new_run_id() -> str:
-    """Sortable by start time, unique across concurrent runs."""
-    return f"{_now().strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` as JSON would store it (tuples become lists, odd objects strings)."""
-    return json.loads(json.dumps(value, default=str))
-
-
-class CheckpointResult(LocalResult):
-    """A ``LocalResult`` that skips values it cannot pickle instead of failing the task.
-
-    Checkpoints are on by default for every CLI run, so a task returning a
-    lock or a generator must still succeed; it simply runs again on resume.
-    """
-
-    def write(self, value: Any, location: str | None = None, **kwargs: Any) -> LocalResult:
-        try:
-            return super().write(value, location=location, **kwargs)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
-            logger = kwargs.get("logger")
-            if logger is not None:
-                logger.warning("Result not checkpointed (it cannot be pickled: %s); "
-                               "this task run will run again on resume.", exc)
-            skipped = self.copy()
-            skipped.value, skipped.location = value, None
-            return skipped
+def write_failure_text(exc: BaseException) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"checkpoints could not be written: {reason}; resume will recompute"
 
 
 class RunRecord:
-    """The directory of one run, kept up to date while the run goes.
+    """One run's record: redacted parameters, task fingerprints, events, task runs and checkpoints."""
 
-    ``write_event`` is called from worker threads, so writes share a lock: one
-    event is always one whole line.
-    """
-
-    def __init__(self, root: Path, flow_name: str, target: str, parameters: dict,
-                 checkpoint: bool, resumed_from: str | None = None, executor: str = "local") -> None:
-        self.run_id = new_run_id()
-        self.path = root / "runs" / self.run_id
+    def __init__(self, root: Path, flow: Any, target: str, parameters: dict, flags: Any, checkpoint: bool,
+                 plan: Any = None, executor: str = "local") -> None:
+        self.root, self.flow, self.target = Path(root), flow, target
+        self.checkpoint = checkpoint
+        self.plan = plan
+        self.in_process = executor in ("local", "threads")
+        sources = dict(plan.secret_sources) if plan is not None else {}
+        sources.update(secret_rules.env_sources(flags or ()))
+        self.secret_names = secret_rules.secret_names(parameters, sources) | set(sources)
+        self.secret_values = secret_rules.secret_values(parameters, self.secret_names)
         self.parameters = parameters
-        self.meta: dict[str, Any] = {
-            "run_id": self.run_id, "flow": flow_name, "target": target,
-            "parameters": _jsonable(parameters), "executor": executor,
-            "started": _now().isoformat(), "ended": None, "duration_s": None, "state": "Running",
-            "pid": os.getpid(), "host": socket.gethostname(), "checkpoint": checkpoint,
-            "resumed_from": resumed_from, "counts": {}, "reused": 0, "ran": 0, "failed": [],
-        }
-        self._events: Any = None
-        self._lock = threading.Lock()
-        self.writer: Any = None
+        self._sources = sources
+        self.active: Any = None
+        self.run_id: str | None = None
+        self.warning: str | None = None
+        self._warn_lock = threading.Lock()
+        self._task_ids: dict[Any, int] = {}
+        self._parameter_ids: set[int] = set()
+        self._mapped: dict[Any, Any] = {}
+        self._started: dict[tuple, list] = {}
+        self._payloads = plan.payloads if plan is not None else {}
+        self._checkpoints_here = checkpoint and self.in_process
 
-    def start(self) -> "RunRecord":
+    # -- start -------------------------------------------------------------------------------
+    def _recorded_sources(self) -> dict:
+        """How a resume gets each secret back: from its environment variable, or from ``-p``."""
+        return {name: ({"env": self._sources[name]} if name in self._sources else {"given": True})
+                for name in self.secret_names if name in self.parameters}
+
+    def start(self, force: bool = False) -> "RunRecord":
+        """Open the store and insert the run (claiming the resumed run); a write failure only warns."""
+        from flowctl.store.db import connect, store_salt
+        from flowctl.store.prune import DEFAULT_KEEP, needs_retention, prune
+        from flowctl.store.runs import ActiveRun, ResumeRefused
+
+        plain = {k: v for k, v in self.parameters.items() if k not in self.secret_names}
         try:
-            self.path.mkdir(parents=True, exist_ok=False)
-            self._write_meta()
+            data = stored_values.dumps(plain)
+        except Exception:  # noqa: BLE001 - the JSON form still shows them; resume needs -p
+            data = None
+        info = {"flow": self.flow.name, "target": self.target, "checkpoint": self.checkpoint,
+                "parameters": json.loads(json.dumps(secret_rules.redact(self.parameters, self.secret_names),
+                                                    default=str)),
+                "parameter_values": data, "parameter_checksum": stored_values.checksum(data) if data else None,
+                "secret_sources": self._recorded_sources(), "executor": "local" if self.in_process else "remote"}
+        try:
+            if needs_retention(self.root, self.flow.name, DEFAULT_KEEP):
+                prune(self.root, keep=DEFAULT_KEEP)
+            self.active = ActiveRun(self.root, info, resumed_from=self.plan.run_id if self.plan else None,
+                                    force=force, on_error=self._write_failed)
+            connection = connect(self.root, create=False)
             try:
-                data = pickle.dumps(self.parameters)
-            except Exception:  # noqa: BLE001 - meta.json still has the JSON form
-                data = None
-            if data is not None:
-                atomic_write(str(self.path / "parameters.pkl"), data)
-            self._events = open(self.path / "events.ndjson", "a", encoding="utf-8", buffering=1)
-        except OSError as exc:
-            raise RunRecordError(f"Cannot write the run record {str(self.path)!r}: "
-                                 f"{exc.strerror or exc}. Pass --state-dir (or set {STATE_DIR_ENV}) "
-                                 f"to a writable directory.") from None
+                salt = store_salt(connection)
+            finally:
+                connection.close()
+        except ResumeRefused as exc:
+            raise RunRecordError(f"Cannot resume: {exc}") from None
+        except (OSError, sqlite3.Error) as exc:
+            self._write_failed(exc)
+            self.active = None
+            return self
+        self.run_id = self.active.run_id
+        self._register_tasks(salt)
         return self
 
-    def _write_meta(self) -> None:
-        atomic_write(str(self.path / "meta.json"), json.dumps(self.meta, indent=2, default=str).encode())
+    def _register_tasks(self, salt: bytes) -> None:
+        prints = fingerprints.flow_fingerprints(self.flow, self.parameters, self.secret_names, salt)
+        rows = []
+        from flowctl.core.parameter import Parameter
 
-    def write_event(self, record: dict | None) -> None:
-        """Append one NDJSON record (already in the ``--output json`` shape)."""
-        if record is None:
+        for task_id, task in enumerate(self.flow.sorted_tasks()):
+            self._task_ids[task] = task_id
+            if isinstance(task, Parameter):  # parameters are recorded with the run, never as checkpoints
+                self._parameter_ids.add(task_id)
+            rows.append((task_id, task.name, self.flow.slugs.get(task, task.name), prints[task]))
+        self.active.register_tasks(rows)
+        try:  # the graph, so `flowctl runs show ID --html` can draw it later
+            from flowctl.render.report_data import graph_record
+        except ImportError:
             return
-        line = json.dumps(record, default=str) + "\n"
-        with self._lock:
-            if self._events is not None:
-                self._events.write(line)
+        self.handle_record(graph_record(self.flow))
 
-    def checkpoint_result(self) -> LocalResult:
-        """Where this run's task results are checkpointed."""
-        from flowctl.engine.results.background import BackgroundWriter
-
-        if self.writer is None:
-            self.writer = BackgroundWriter()
-        return CheckpointResult(dir=self.path / "results", location=CHECKPOINT_LOCATION, writer=self.writer)
-
-    def flush_checkpoints(self) -> None:
-        """Wait until every queued checkpoint is on disk (before the record says the run ended)."""
-        if self.writer is not None:
-            writer, self.writer = self.writer, None
-            for error in writer.close():
-                import logging
-
-                logging.getLogger("flowctl").warning("A checkpoint could not be written: %s", error)
-
-    def finish(self, state_name: str, duration_s: float, counts: dict, failed: list,
-               reused: int, ran: int) -> None:
-        self.flush_checkpoints()
-        self.meta.update(ended=_now().isoformat(), duration_s=round(duration_s, 3), state=state_name,
-                         counts=counts, failed=failed, reused=reused, ran=ran)
-        self._write_meta()
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._events is not None:
-                self._events.close()
-                self._events = None
-
-
-# -- reading records -------------------------------------------------------------------
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def effective_state(meta: dict) -> str:
-    """The recorded state, except that a ``Running`` run whose process is gone is ``Crashed``.
-
-    A run killed with SIGKILL (or a lost machine) never closes its record.
-    On another host the pid means nothing, so such a run stays ``Running``.
-    """
-    state = str(meta.get("state") or "Unknown")
-    if state != "Running" or meta.get("host", socket.gethostname()) != socket.gethostname():
-        return state
-    return state if _pid_alive(meta.get("pid")) else CRASHED
-
-
-def list_runs(root: Path) -> list[dict]:
-    """Every readable run record, newest first, with ``path`` and ``effective_state`` added."""
-    runs_dir = root / "runs"
-    if not runs_dir.is_dir():
-        return []
-    records = []
-    for path in runs_dir.iterdir():
+    def _write_failed(self, exc: BaseException) -> None:
+        with self._warn_lock:
+            if self.warning is not None:
+                return
+            self.warning = write_failure_text(exc)
         try:
-            meta = json.loads((path / "meta.json").read_text())
+            print(f"Warning: {self.warning}.", file=sys.stderr, flush=True)
         except (OSError, ValueError):
-            continue
-        if not isinstance(meta, dict):
-            continue
-        meta["path"] = str(path)
-        meta["effective_state"] = effective_state(meta)
-        records.append(meta)
-    # Ids sort by second only; the start time orders runs begun within the same second.
-    return sorted(records, key=lambda m: (str(m.get("started", "")), str(m.get("run_id", ""))), reverse=True)
-
-
-def find_run(root: Path, run_id: str) -> dict:
-    """The record of ``run_id`` (a unique prefix is enough)."""
-    runs = list_runs(root)
-    matches = [m for m in runs if m.get("run_id") == run_id] or [
-        m for m in runs if run_id and str(m.get("run_id", "")).startswith(run_id)]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        known = ", ".join(m["run_id"] for m in runs[:5]) or "none yet"
-        raise RunRecordError(f"No run {run_id!r} under {str(root / 'runs')!r}. Recent runs: {known} "
-                             f"(see `flowctl runs`).")
-    raise RunRecordError(f"Run id {run_id!r} is ambiguous: {', '.join(m['run_id'] for m in matches[:5])}. "
-                         f"Give more of the id.")
-
-
-def latest_unsuccessful(root: Path, flow_name: str) -> dict | None:
-    """The newest run of ``flow_name`` that did not succeed and is worth resuming.
-
-    Runs still going are skipped, and so are runs a later run already
-    resumed: their checkpoints were carried into that later run.
-    """
-    runs = list_runs(root)
-    superseded = {m.get("resumed_from") for m in runs if m.get("resumed_from")}
-    for meta in runs:
-        if meta.get("flow") != flow_name or meta["run_id"] in superseded:
-            continue
-        if meta["effective_state"] not in ("Success", "Running"):
-            return meta
-    return None
-
-
-def recorded_parameters(meta: dict) -> dict:
-    """The exact parameters of a recorded run (the pickle), else their JSON form."""
-    try:
-        value = pickle.loads((Path(meta["path"]) / "parameters.pkl").read_bytes())
-        if isinstance(value, dict):
-            return value
-    except Exception:  # noqa: BLE001 - fall back to meta.json
-        pass
-    return dict(meta.get("parameters") or {})
-
-
-def read_events(run_path: Path) -> list[dict]:
-    """The event log; a torn last line (a run killed mid-write) is skipped."""
-    events = []
-    try:
-        with open(Path(run_path) / "events.ndjson", encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(record, dict):
-                    events.append(record)
-    except OSError:
-        pass
-    return events
-
-
-# -- checkpoints -------------------------------------------------------------------------
-def checkpoint_files(run_path: Path) -> list[Path]:
-    """Every whole checkpoint of a run (temporary files of an interrupted write are not ``.pkl``)."""
-    results = Path(run_path) / "results"
-    return sorted(results.glob("*/*.pkl")) if results.is_dir() else []
-
-
-def carry_over_checkpoints(old_run: Path, new_run: Path) -> int:
-    """Link the resumed run's checkpoints into the new run, so each run dir stands alone.
-
-    A resumed run that fails again can then be resumed itself without
-    going back to the first run. Hard links cost nothing; a copy (atomic)
-    is the fallback where links are not allowed.
-    """
-    carried = 0
-    for source in checkpoint_files(old_run):
-        target = Path(new_run) / "results" / source.parent.name / source.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except FileExistsError:
             pass
-        except OSError:
+
+    # -- events --------------------------------------------------------------------------------
+    def handle(self, event: Any) -> None:
+        """Store one engine event; never raises."""
+        active = self.active
+        if active is None or active.writer.error is not None:
+            return
+        try:
+            if isinstance(event, TaskStateChanged):
+                self._task_event(event)
+            else:
+                record = event_record(event)
+                if record is not None:
+                    active.event(self._scrubbed_json(record))
+        except Exception as exc:  # noqa: BLE001 - the record must never cost the run its output
+            self._write_failed(exc)
+
+    def handle_record(self, record: dict) -> None:
+        """Store an NDJSON record that is not an engine event (the summary)."""
+        if self.active is not None and self.active.writer.error is None:
             try:
-                atomic_write(str(target), source.read_bytes())
-            except OSError:
+                self.active.event(self._scrubbed_json(record))
+            except Exception as exc:  # noqa: BLE001
+                self._write_failed(exc)
+
+    def _scrubbed_json(self, record: dict) -> str:
+        text = json.dumps(record, default=str)
+        return secret_rules.scrub(text, self.secret_values) if self.secret_values else text
+
+    def _task_event(self, event: TaskStateChanged) -> None:
+        """Routine child transitions (Running, then Success) take the short path: this runs per child."""
+        new, index, task = event.new, event.map_index, event.task
+        cls = type(new)
+        if index is None or (cls is not Running and cls is not Success and cls.__name__ not in _ROUTINE_CHILD):
+            self.active.event(self._scrubbed_json(event_record(event)))
+        key = (task, index)
+        if cls is Running or (cls is not Success and new.is_running()):
+            started = self._started.get(key)
+            if started is None:
+                self._started[key] = [event.at, 1]
+            else:
+                started[1] += 1
+            return
+        if cls is not Success and (not new.is_finished() or cls.__name__ == "Retrying"):
+            return
+        task_id = self._task_ids.get(task)
+        if task_id is None:
+            return
+        started, attempts = self._started.pop(key, (None, 0))
+        name = cls.__name__
+        if name == "Mapped":  # its number of children is known once expanded: see _record_sizes
+            self._mapped[task] = new
+        payload = self._payloads.get(id(new)) if self._payloads else None
+        if payload is None and self._checkpoints_here and new.is_successful() \
+                and name not in _NOT_CHECKPOINTED and task_id not in self._parameter_ids:
+            payload = self._payload(new.result)
+        message = None if cls is Success or name == "Mapped" else secret_rules.scrub(str(new.message or ""),
+                                                                                     self.secret_values)
+        self.active.task_run(task_id, index, name, attempts, started, event.at, message, payload)
+
+    def _payload(self, value: Any) -> tuple | None:
+        """The checkpoint of one value, or None when it cannot (or must not) be stored."""
+        try:
+            data = stored_values.dumps(value)
+        except Exception:  # noqa: BLE001 - unpicklable: this task run is recomputed on resume
+            return None
+        if self.secret_values and secret_rules.contains_secret(data, self.secret_values):
+            return None
+        inline, digest, blob = stored_values.encode(data)
+        if blob is not None:
+            self.active.blob(blob, data)
+        return inline, digest, blob
+
+    # -- the end ----------------------------------------------------------------------------------
+    def sweep(self, final_state: Any) -> None:
+        """Checkpoint successes of task runs that ran in other processes (their events carry no value)."""
+        if self.in_process or not self.checkpoint or self.active is None or final_state is None:
+            return
+        states = final_state.result if isinstance(final_state.result, dict) else {}
+        for task, state in states.items():
+            task_id = self._task_ids.get(task)
+            if task_id is None or task_id in self._parameter_ids:
                 continue
-        carried += 1
-    return carried
+            units = enumerate(state.map_states) if state.is_mapped() else [(None, state)]
+            for index, child in units:
+                if child is None or not child.is_successful() or type(child).__name__ in _NOT_CHECKPOINTED:
+                    continue
+                payload = self._payloads.get(id(child)) or self._payload(child.result)
+                if payload is not None:
+                    self.active.checkpoint(task_id, index, type(child).__name__, payload)
+
+    def _record_sizes(self, final_state: Any) -> None:
+        """Each mapped parent's row keeps its number of children in ``attempts``: a resume reuses a
+        downstream reduce only when every child of the map was reused."""
+        parents = dict(self._mapped)
+        if final_state is not None and isinstance(final_state.result, dict):
+            parents.update((task, state) for task, state in final_state.result.items() if state.is_mapped())
+        for task, state in parents.items():
+            count = len(getattr(state, "map_states", None) or ())
+            if count and task in self._task_ids:
+                self.active.mapped_size(self._task_ids[task], count)
+
+    def finish(self, summary: Any, final_state: Any = None, state_name: str | None = None) -> None:
+        """Commit everything and the final row; put any write failure into the summary."""
+        if self.active is not None:
+            try:
+                self.sweep(final_state)
+                self._record_sizes(final_state)
+            except Exception as exc:  # noqa: BLE001
+                self._write_failed(exc)
+            failed = [{"task": f.task, "map_index": f.map_index,
+                       "message": secret_rules.scrub(str(f.message), self.secret_values)}
+                      for f in summary.failures]
+            error = self.active.finish(state_name or summary.state, summary.duration_s, dict(summary.counts),
+                                       failed, summary.reused, summary.ran, getattr(summary, "recomputed", 0),
+                                       self.warning)
+            if error is not None:
+                self._write_failed(error)
+        if self.warning is not None and hasattr(summary, "store_warning"):
+            summary.store_warning = self.warning
 
 
-def _load(path: Path) -> tuple[bool, Any]:
-    """Read one checkpoint; a missing or unreadable file counts as absent."""
-    try:
-        return True, pickle.loads(path.read_bytes())
-    except Exception:  # noqa: BLE001 - a damaged checkpoint is simply re-run
-        return False, None
-
-
-def load_checkpoints(flow: Any, run_path: Path) -> dict[Any, State]:
-    """Task states for a resumed run: ``Cached`` for every checkpointed task and child."""
-    from flowctl.core.parameter import Parameter
-
-    results = Path(run_path) / "results"
-    states: dict[Any, State] = {}
-    if not results.is_dir():
-        return states
-    for task, slug in flow.slugs.items():
-        folder = results / slug
-        if isinstance(task, Parameter) or not folder.is_dir():
-            continue
-        children: dict[int, State] = {}
-        for file in folder.glob("*.pkl"):
-            ok, value = _load(file)
-            if not ok:
-                continue
-            cached = Cached(message=CHECKPOINT_MESSAGE, result=value)
-            cached.location = str(file)
-            if file.stem == "None":
-                states[task] = cached
-            elif file.stem.isdigit():
-                children[int(file.stem)] = cached
-        if children and task not in states:
-            map_states: list = [None] * (max(children) + 1)
-            for index, cached in children.items():
-                map_states[index] = cached
-            states[task] = Mapped(message="Resumed from checkpoints.", map_states=map_states)
-    return states
-
-
-def reused_state_ids(task_states: dict[Any, State]) -> set[int]:
-    """Identities of the loaded states, to tell a reused task run's event from one that ran."""
-    ids = set()
-    for state in task_states.values():
-        if isinstance(state, Mapped):
-            ids.update(id(child) for child in state.map_states if child is not None)
-        else:
-            ids.add(id(state))
-    return ids
+__all__ = ["RunRecord", "RunRecordError", "state_dir", "STATE_DIR_ENV", "CHECKPOINT_MESSAGE", "write_failure_text"]

@@ -19,8 +19,10 @@ from typing import Annotated, Any, List, Optional, TextIO
 
 import typer
 
-from flowctl.cli.completions import complete_flow_target
+from flowctl.cli.completions import complete_flow_target, complete_param_name, complete_run_id
 from flowctl.cli.errors import usage_errors
+from flowctl.cli.options import (RUN_EXAMPLES, check_output_paths, choice_completer, choice_parser, positive_int,
+                                  print_plan)
 from flowctl.exceptions import FlowctlError
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
@@ -52,13 +54,14 @@ def choose_output(mode: OutputMode) -> OutputMode:
     """``auto`` means the live view on a capable terminal and plain text anywhere else."""
     if mode is not OutputMode.auto:
         return mode
-    if sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb":
+    if sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb" and not os.environ.get("CI"):
         return OutputMode.rich
     return OutputMode.plain
 
 
-def build_executor(name: ExecutorName | None, address: str | None, workers: int | None) -> Any:
-    """The executor the flags ask for; ``--address`` implies Dask."""
+def build_executor(name: ExecutorName | None, address: str | None, workers: int | None,
+                   connect: bool = True) -> Any:
+    """The executor the flags ask for; ``--address`` implies Dask (``connect=False``: do not dial it)."""
     if address and name not in (None, ExecutorName.dask):
         raise FlowctlError(f"--address connects to a Dask scheduler, so it needs --executor dask "
                            f"(got --executor {name.value}). Drop one of the two options.")
@@ -80,7 +83,8 @@ def build_executor(name: ExecutorName | None, address: str | None, workers: int 
             return executors.LocalDaskExecutor(scheduler=name.value, **kwargs)
         if address:
             dask_executor = executors.DaskExecutor(address=address)
-            dask_executor.check_connection()  # an unreachable scheduler is a usage error (exit 2)
+            if connect:
+                dask_executor.check_connection()  # an unreachable scheduler is a usage error (exit 2)
             return dask_executor
         kwargs = {} if workers is None else {"cluster_kwargs": {"n_workers": workers}}
         return executors.DaskExecutor(**kwargs)
@@ -97,7 +101,8 @@ def _claim_stdout_for_json() -> TextIO:
     return os.fdopen(json_fd, "w", encoding="utf-8")
 
 
-def make_renderer(mode: OutputMode, json_stream: TextIO | None) -> Any:
+def make_renderer(mode: OutputMode, json_stream: TextIO | None, verbosity: int = 0) -> Any:
+    """``verbosity``: 1 with -v (every transition), -1 with -q (failures and the summary)."""
     if mode is OutputMode.json:
         from flowctl.render.ndjson import JsonRenderer
 
@@ -105,10 +110,10 @@ def make_renderer(mode: OutputMode, json_stream: TextIO | None) -> Any:
     if mode is OutputMode.plain:
         from flowctl.render.plain import PlainRenderer
 
-        return PlainRenderer()
+        return PlainRenderer(verbosity=verbosity)
     from flowctl.render.live import LiveRenderer
 
-    return LiveRenderer()
+    return LiveRenderer(verbosity=verbosity)
 
 
 def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path | None,
@@ -120,7 +125,7 @@ def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path 
         from flowctl.render.summary import iter_units
 
         try:
-            write_junit(str(junit), summary, iter_units(model, state))
+            write_junit(str(junit), summary, iter_units(model, state), model.flow_started or model.created)
         except OSError as exc:
             typer.echo(f"Error: could not write the JUnit report {str(junit)!r}: {exc}", err=True)
             ok = False
@@ -133,54 +138,80 @@ def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path 
     return ok
 
 
+PARAMETERS, EXECUTION, OUTPUT, RECORDS = "Parameters", "Execution", "Output", "Records"
+
+
 def run(
-    target: Annotated[str, typer.Argument(metavar="TARGET",
+    target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
                                           help="path/to/file.py[:NAME] or package.module[:NAME]",
                                           autocompletion=complete_flow_target)],
-    run_id: Annotated[Optional[str], typer.Argument(
-        metavar="RUN_ID", show_default=False,
-        help="With --resume: the run to resume (an id from `flowctl runs`, or a unique prefix).")] = None,
     param: Annotated[Optional[List[str]], typer.Option(
-        "--param", "-p", metavar="NAME=VALUE",
+        "--param", "-p", metavar="NAME=VALUE", rich_help_panel=PARAMETERS, autocompletion=complete_param_name,
         help="A flow parameter; VALUE is JSON when it parses, else a string. Repeatable.")] = None,
     params_file: Annotated[Optional[List[Path]], typer.Option(
-        "--params-file", metavar="FILE.toml",
-        help="A TOML table of parameter values. Repeatable; later files and --param win.")] = None,
+        "--params-file", metavar="FILE", rich_help_panel=PARAMETERS,
+        help="Parameter values from a .toml, .json or .yaml file. Repeatable; later files and -p win.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", metavar="", rich_help_panel=PARAMETERS,
+        help="Load the flow, validate the parameters and print the plan; run nothing.")] = False,
     executor: Annotated[Optional[ExecutorName], typer.Option(
-        "--executor", "-e", help="Where tasks run (default: local).", case_sensitive=False)] = None,
+        "--executor", "-e", metavar="NAME", rich_help_panel=EXECUTION,
+        parser=choice_parser(ExecutorName, "executor"), autocompletion=choice_completer(ExecutorName),
+        help="Where tasks run: local (default), threads, processes or dask.")] = None,
     address: Annotated[Optional[str], typer.Option(
-        "--address", metavar="tcp://HOST:PORT", help="An existing Dask scheduler (implies --executor dask).")] = None,
+        "--address", metavar="tcp://HOST:PORT", rich_help_panel=EXECUTION,
+        help="An existing Dask scheduler (implies --executor dask).")] = None,
     workers: Annotated[Optional[int], typer.Option(
-        "--workers", "-w", min=1, help="Number of workers for threads, processes or dask.")] = None,
-    output: Annotated[OutputMode, typer.Option(
-        "--output", "-o", case_sensitive=False,
-        help="auto: rich on a terminal, plain otherwise; json: NDJSON events.")] = OutputMode.auto,
-    log_level: Annotated[Optional[LogLevel], typer.Option(
-        "--log-level", case_sensitive=False, help="Lowest level of log records shown.")] = None,
+        "--workers", "-w", metavar="N", rich_help_panel=EXECUTION, parser=positive_int("--workers"),
+        help="Number of workers for threads, processes or dask.")] = None,
+    fail_fast: Annotated[bool, typer.Option(
+        "--fail-fast", "-x", metavar="", rich_help_panel=EXECUTION,
+        help="After the first task failure start no new task; running ones finish.")] = False,
     context: Annotated[Optional[List[str]], typer.Option(
-        "--context", metavar="KEY=VALUE", help="A value put into flowctl.context. Repeatable.")] = None,
+        "--context", metavar="KEY=VALUE", rich_help_panel=EXECUTION,
+        help="A value put into flowctl.context. Repeatable.")] = None,
+    output: Annotated[OutputMode, typer.Option(
+        "--output", "-o", metavar="MODE", rich_help_panel=OUTPUT,
+        parser=choice_parser(OutputMode, "output mode"), autocompletion=choice_completer(OutputMode),
+        help="auto (rich on a terminal, plain otherwise), rich, plain, or json (NDJSON events).")
+    ] = OutputMode.auto,
+    log_level: Annotated[Optional[LogLevel], typer.Option(
+        "--log-level", metavar="LEVEL", rich_help_panel=OUTPUT, parser=choice_parser(LogLevel, "log level"),
+        autocompletion=choice_completer(LogLevel), help="Lowest level of log records shown.")] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", metavar="", rich_help_panel=OUTPUT,
+        help="Show every task transition, mapped children's routine ones included.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", metavar="", rich_help_panel=OUTPUT, help="Show only failures and the summary.")] = False,
     junit: Annotated[Optional[Path], typer.Option(
-        "--junit", metavar="FILE", help="Write a JUnit XML report: one testcase per task run.")] = None,
+        "--junit", metavar="FILE", rich_help_panel=OUTPUT,
+        help="Write a JUnit XML report: one testcase per task run.")] = None,
     visualize: Annotated[Optional[Path], typer.Option(
-        "--visualize", metavar="FILE", help="Draw the graph coloured by final states.")] = None,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Continue a recorded run: reuse its checkpointed results and run only the rest. "
-                         "`--resume RUN_ID` picks the run; by default the latest run of this flow that "
-                         "did not succeed. Parameters default to that run's.")] = False,
+        "--visualize", metavar="FILE", rich_help_panel=OUTPUT,
+        help="Draw the graph coloured by final states.")] = None,
+    report: Annotated[Optional[Path], typer.Option(
+        "--report", metavar="FILE.html", rich_help_panel=OUTPUT,
+        help="Write a self-contained HTML run report: graph, timeline, failures, parameters, logs.")] = None,
+    resume: Annotated[Optional[str], typer.Option(
+        "--resume", metavar="[RUN_ID]", rich_help_panel=RECORDS, show_default=False,
+        autocompletion=complete_run_id,
+        help="Continue a recorded run: reuse its checkpoints, run only the rest. RUN_ID (or a unique "
+             "prefix) picks the run; alone, the latest run of this flow that did not succeed.")] = None,
     force: Annotated[bool, typer.Option(
-        "--force", help="With --resume: accept parameters that differ from the resumed run's.")] = False,
+        "--force", metavar="", rich_help_panel=RECORDS,
+        help="With --resume: accept parameters that differ from the resumed run's.")] = False,
     checkpoint: Annotated[bool, typer.Option(
-        "--checkpoint/--no-checkpoint",
+        "--checkpoint/--no-checkpoint", metavar="", rich_help_panel=RECORDS,
         help="Save every successful task run's result in the run record, so --resume can reuse it.")] = True,
     state_dir_option: Annotated[Optional[Path], typer.Option(
-        "--state-dir", metavar="DIR",
+        "--state-dir", metavar="DIR", rich_help_panel=RECORDS,
         help="Where run records are kept (default: $FLOWCTL_STATE_DIR, else ./.flowctl).")] = None,
 ) -> None:
     """Run a flow once and show its progress.
 
     Every run is recorded under the state directory (see `flowctl runs`);
-    `flowctl run TARGET --resume [RUN_ID]` continues a failed, interrupted
-    or killed run from its checkpoints.
+    `--resume [RUN_ID]` continues a failed, interrupted or killed run from
+    its checkpoints.
 
     Exit codes: 0 success, 1 the flow failed, 2 bad usage, target or
     parameters, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
@@ -190,30 +221,38 @@ def run(
     from flowctl.cli.records import STATE_DIR_ENV, state_dir
 
     mode = choose_output(output)
-    json_stream = _claim_stdout_for_json() if mode is OutputMode.json else None
+    json_stream = _claim_stdout_for_json() if mode is OutputMode.json and not check else None
     with usage_errors():
-        if run_id is not None and not resume:
-            raise FlowctlError(f"Unexpected argument {run_id!r}: a RUN_ID goes with --resume "
-                               f"(flowctl run TARGET --resume {run_id}).")
-        if force and not resume:
+        if force and resume is None:
             raise FlowctlError("--force only relaxes --resume's parameter check; add --resume or drop --force.")
-        _module, _variable, flow = resolve_flow(target)
+        check_output_paths(junit=junit, visualize=visualize, report=report)
+        _module, _variable, flow = _load_flow(target, junit)
+        if check:
+            parameters = collect_parameters(flow, param or (), [str(p) for p in params_file or ()])
+            build_executor(executor, address, workers, connect=False)
+            print_plan(flow, parameters, executor, address, workers, as_json=mode is OutputMode.json)
+            raise typer.Exit(0)
+    with usage_errors():
         root = state_dir(state_dir_option)
         plan = None
-        if resume:
-            from flowctl.cli.resume import LATEST, plan_resume
+        if resume is not None:
+            from flowctl.cli.resume import plan_resume
 
-            plan = plan_resume(root, flow, run_id or LATEST, param or (),
+            plan = plan_resume(root, flow, resume, param or (),
                                [str(p) for p in params_file or ()], force)
             parameters = plan.parameters
         else:
             parameters = collect_parameters(flow, param or (), [str(p) for p in params_file or ()])
         run_context = parse_assignments(context or (), "--context")
+        if fail_fast:
+            run_context["fail_fast"] = True
         flow_executor = build_executor(executor, address, workers)
         explicit_dir = state_dir_option is not None or bool(os.environ.get(STATE_DIR_ENV))
-        record = _open_record(root, flow, target, parameters, checkpoint, plan, executor, explicit_dir)
+        record = _open_record(root, flow, target, parameters, checkpoint, plan, executor, explicit_dir,
+                              param or ())
     code = _run_flow(flow, parameters, run_context, flow_executor, mode, json_stream, log_level,
-                     junit, visualize, Recording(record, plan, target, checkpoint))
+                     junit, visualize, Recording(record, plan, target, checkpoint),
+                     verbosity=1 if verbose else (-1 if quiet else 0), report=report)
     if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         _exit_abandoning_task_threads(code)
     raise typer.Exit(code)
@@ -230,30 +269,20 @@ class Recording:
 
 
 def _open_record(root: Path, flow: Any, target: str, parameters: dict, checkpoint: bool, plan: Any,
-                 executor: ExecutorName | None, explicit_dir: bool) -> Any:
-    """Create the run's directory; without an explicit state dir, an unwritable default only warns.
+                 executor: ExecutorName | None, explicit_dir: bool, flags: Any = ()) -> Any:
+    """Record the run in the store; a store that cannot be written only warns (the run goes on).
 
-    Running from a read-only checkout must still work, just without a
-    record; a state directory the user asked for must be usable.
+    A resume that the store refuses (being resumed elsewhere, resumed
+    already without --force) is a usage error: exit 2.
     """
-    from flowctl.cli.records import RunRecord, RunRecordError, carry_over_checkpoints
+    from flowctl.cli.records import RunRecord
 
-    record = RunRecord(root, flow.name, target, parameters, checkpoint,
-                       resumed_from=plan.run_id if plan else None,
+    record = RunRecord(root, flow, target, parameters, flags, checkpoint, plan,
                        executor=(executor or ExecutorName.local).value)
-    try:
-        record.start()
-    except RunRecordError as exc:
-        if explicit_dir:
-            raise
-        typer.echo(f"Warning: {exc} Running without a run record.", err=True)
-        return None
-    if plan is not None:
-        if not plan.had_checkpoints:
-            typer.echo(f"Note: run {plan.run_id} kept no checkpoints (--no-checkpoint); "
-                       f"every task runs again.", err=True)
-        if checkpoint:
-            carry_over_checkpoints(plan.run_path, record.path)
+    record.start(force=bool(plan is not None and plan.force))
+    if plan is not None and not plan.had_checkpoints:
+        typer.echo(f"Note: run {plan.run_id} kept no checkpoints (--no-checkpoint); every task runs again.",
+                   err=True)
     return record
 
 
@@ -284,66 +313,64 @@ def _exit_abandoning_task_threads(code: int) -> None:
 
 def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any, mode: OutputMode,
               json_stream: TextIO | None, log_level: LogLevel | None, junit: Path | None,
-              visualize: Path | None, recording: Recording) -> int:
+              visualize: Path | None, recording: Recording, verbosity: int = 0,
+              report: Path | None = None) -> int:
     from flowctl.engine.events import bus
     from flowctl.render.model import RunModel
-    from flowctl.render.ndjson import event_record
     from flowctl.render.summary import RunTally, build_summary
     from flowctl.utilities.logging import set_level, set_stderr_logging
 
     set_stderr_logging(False)  # logs arrive as events and are drawn by the renderer
     if log_level is not None:
         set_level(log_level.value)
-    model = RunModel(flow, keep_units=junit is not None)
-    renderer = make_renderer(mode, json_stream)
+    model = RunModel(flow, keep_units=junit is not None or report is not None)
+    renderer = make_renderer(mode, json_stream, verbosity)
+    renderer.parameters = _shown_parameters(flow, parameters)
     record, plan = recording.record, recording.plan
-    tally = RunTally(plan.reused_ids if plan else None)
+    tally = RunTally(plan.reused_ids if plan else None, plan.recompute_keys if plan else None)
     task_states = plan.task_states if plan else None
-    checkpointing = recording.checkpoint and record is not None
-    run_context = {**run_context, "checkpointing": checkpointing}
-    if record is not None:
+    run_context = {**run_context, "checkpointing": recording.checkpoint and _writes_results(flow)}
+    if record is not None and record.run_id is not None:
         run_context["flow_run_id"] = record.run_id
 
     def on_event(event: Any) -> None:
         tally.handle(event)
-        if record is not None:
-            record.write_event(event_record(event))
         model.handle(event)
         renderer.handle(event)
+        if record is not None:
+            record.handle(event)  # never raises: a store that fails costs no output
 
     # Ctrl-C must raise KeyboardInterrupt even when a parent shell ignored SIGINT;
     # SIGTERM takes the same path so a stopped run is closed just as cleanly.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_terminated)
-    previous_result = flow.result
-    if checkpointing:
-        flow.result = record.checkpoint_result()
     unsubscribe = bus.subscribe(on_event)
     state, stopped = None, None
     try:
         renderer.start(model)
+        # a process that runs one flow and exits: freezing its heap spares the GC rescans
         state = flow.run(parameters=parameters, executor=flow_executor, context=run_context,
-                         task_states=task_states)
+                         task_states=task_states, freeze_gc=True)
     except KeyboardInterrupt as exc:
         stopped = exc
     except BaseException:
         if record is not None:  # a bug of ours: close the record rather than leave it "Running"
-            record.finish("Crashed", model.duration(), {}, [], tally.reused, tally.ran)
+            record.finish(build_summary(model, None, True), None, state_name="Crashed")
         raise
     finally:
         unsubscribe()
-        flow.result = previous_result
     # A second Ctrl-C or SIGTERM must not cut the summary, record and reports short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     summary = build_summary(model, state, stopped is not None)
-    summary.reused, summary.ran = tally.reused, tally.ran
+    summary.reused, summary.ran, summary.recomputed = tally.reused, tally.ran, tally.recomputed
     summary.resumed_from = plan.run_id if plan else None
     if record is not None:
         summary.run_id, summary.target = record.run_id, recording.target
-        _close_record(record, summary)
+        _close_record(record, summary, state)
     renderer.finish(summary)
     reports_ok = _write_reports(flow, model, summary, state, junit, visualize)
+    reports_ok = _write_html_report(report, model, summary, parameters) and reports_ok
     if stopped is not None:
         return EXIT_TERMINATED if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if state is None or not state.is_successful():
@@ -351,22 +378,65 @@ def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any
     return EXIT_OK if reports_ok else 2
 
 
-def _close_record(record: Any, summary: Any) -> None:
-    """Write the summary into the event log and the final state into meta.json."""
+def _load_flow(target: str, junit: Path | None) -> Any:
+    """``resolve_flow``; a target that fails to load still gets its JUnit report (one error testcase)."""
+    from flowctl.cli.discover import resolve_flow
+
+    try:
+        return resolve_flow(target)
+    except FlowctlError as exc:
+        if junit is not None:
+            from flowctl.render.junit import write_load_error_junit
+
+            try:
+                write_load_error_junit(str(junit), target, str(exc))
+            except OSError:
+                pass  # the load error itself is what the user needs to see
+        raise
+
+
+def _write_html_report(report: Path | None, model: Any, summary: Any, parameters: dict) -> bool:
+    """Write ``--report``; False (exit 2 after a successful run) when it could not be written."""
+    if report is None:
+        return True
+    from flowctl.render.report import run_data_from_model, write_report
+
+    try:
+        write_report(report, run_data_from_model(model, summary, parameters))
+    except OSError as exc:
+        typer.echo(f"Error: could not write the HTML report {str(report)!r}: {exc}", err=True)
+        return False
+    return True
+
+
+def _shown_parameters(flow: Any, parameters: dict) -> dict:
+    """Every parameter's value as the outputs show them (defaults included), secrets as ``***``."""
+    from flowctl.render.secrets import redact_parameters
+
+    values = {p.name: p.default for p in sorted(flow.parameters(), key=lambda p: p.name) if not p.required}
+    return redact_parameters({**values, **parameters})
+
+
+def _writes_results(flow: Any) -> bool:
+    """Whether any task has a Result or target to write (checkpointing then matters to the engine).
+
+    The CLI's own checkpoints go to the run store from events; the engine's
+    checkpointing only writes the Results users configured, as in Prefect 1.
+    """
+    return flow.result is not None or any(t.result is not None or t.target for t in flow.tasks)
+
+
+def _close_record(record: Any, summary: Any, state: Any) -> None:
+    """Put the summary in the event log and the final state in the store (a failure only warns)."""
     from flowctl.render.ndjson import summary_record
 
-    failed = [{"task": f.task, "map_index": f.map_index, "message": f.message} for f in summary.failures]
-    try:
-        record.write_event(summary_record(summary))
-        record.finish(summary.state, summary.duration_s, dict(summary.counts), failed,
-                      summary.reused, summary.ran)
-    except OSError as exc:
-        typer.echo(f"Warning: could not complete the run record {str(record.path)!r}: {exc}", err=True)
+    record.handle_record(summary_record(summary))
+    record.finish(summary, state)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``run`` to the flowctl app."""
-    app.command("run", no_args_is_help=True)(run)
+    app.command("run", no_args_is_help=True, epilog=RUN_EXAMPLES)(run)
 
 
 __all__ = ["register", "run", "build_executor", "choose_output"]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from typing import Any, List
+from typing import Annotated, Any, List
 
 import typer
 
 from flowctl.cli.completions import complete_task_target
 from flowctl.cli.errors import fail, usage_errors
+from flowctl.cli.options import choice_parser, examples
 from flowctl.cli.run import OutputMode
 from flowctl.exceptions import FlowctlError
 
@@ -54,7 +55,7 @@ def upstream_state(name: str, index: int) -> Any:
 
 def build_inputs(task: Any, flow: Any, args: list[str], maps: list[str], upstream: list[str]) -> tuple[dict, dict]:
     """``(upstream_states, constants)`` for ``TaskRunner.run`` from the command-line flags."""
-    from flowctl.cli.params import parse_value, split_assignment
+    from flowctl.cli.params import check_type, parse_value, split_assignment
     from flowctl.core.edge import Edge
     from flowctl.core.task import Task
     from flowctl.engine.state import Success
@@ -71,10 +72,10 @@ def build_inputs(task: Any, flow: Any, args: list[str], maps: list[str], upstrea
             if name in given:
                 raise TaskInputError(f"Argument {name!r} is given twice; pass it once, with --arg or --map.")
             given.add(name)
-            value = parse_value(raw)
+            value = parse_value(raw, source=f"{option} {item}")
             constants.pop(name, None)
             if option == "--arg":
-                constants[name] = value
+                constants[name] = check_type(name, value, _default_of(task, name), f"--arg {item}", "Argument")
                 continue
             if not isinstance(value, list):
                 raise TaskInputError(f"--map {name}= expects a JSON list, e.g. --map {name}=[1,2,3]; got {raw!r}.")
@@ -89,6 +90,12 @@ def build_inputs(task: Any, flow: Any, args: list[str], maps: list[str], upstrea
         raise TaskInputError(f"Task {task.name!r} needs {', '.join(map(repr, missing))}: pass {example} "
                              f"(or --map NAME=[...] to map over it). It takes: {_describe_inputs(task)}.")
     return upstream_states, constants
+
+
+def _default_of(task: Any, name: str) -> Any:
+    """The task's own default for argument ``name`` (typed --arg values must match it), or None."""
+    parameter = task.run_signature.parameters.get(name)
+    return None if parameter is None or parameter.default is parameter.empty else parameter.default
 
 
 def _bound_constants(task: Any, flow: Any) -> dict:
@@ -152,15 +159,32 @@ def succeeded(state: Any) -> bool:
     return all(child is not None and child.is_successful() for child in getattr(state, "map_states", None) or [])
 
 
+TEST_TASK_EXAMPLES = examples(
+    "flowctl test-task examples/etl.py:transform --arg orders=[] --arg currency=EUR",
+    "flowctl test-task examples/etl.py:extract --arg batches=2 --arg batch_size=3 -o json",
+    "flowctl test-task examples/etl.py:report --arg batch_totals=[] --arg loaded=0 --upstream failed",
+)
+
+
 def test_task(
-    target: str = typer.Argument(..., help="file.py:TASK, file.py:FLOW.TASK or package.module:TASK.",
-                                 autocompletion=complete_task_target),
-    arg: List[str] = typer.Option([], "--arg", "-a", help="NAME=VALUE (JSON or string), repeatable."),
-    map_: List[str] = typer.Option([], "--map", "-m", help="NAME=[...]: map the task over this list."),
-    upstream: List[str] = typer.Option([], "--upstream", "-u",
-                                       help="An upstream state (success, failed, skipped...), repeatable."),
-    context: List[str] = typer.Option([], "--context", "-c", help="KEY=VALUE into flowctl.context."),
-    output: OutputMode = typer.Option(OutputMode.auto, "--output", help="auto, rich, plain or json."),
+    target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
+                                          help="path/to/file.py:TASK, file.py:FLOW.TASK or package.module:TASK",
+                                          autocompletion=complete_task_target)],
+    arg: Annotated[List[str], typer.Option(
+        "--arg", "-a", metavar="NAME=VALUE", rich_help_panel="Parameters",
+        help="An argument; VALUE is JSON when it parses, else a string. Repeatable.")] = [],  # noqa: B006
+    map_: Annotated[List[str], typer.Option(
+        "--map", "-m", metavar="NAME=[...]", rich_help_panel="Parameters",
+        help="Map the task over this JSON list. Repeatable.")] = [],  # noqa: B006
+    upstream: Annotated[List[str], typer.Option(
+        "--upstream", "-u", metavar="STATE", rich_help_panel="Execution",
+        help="An upstream state (success, failed, skipped...) to exercise the trigger. Repeatable.")] = [],  # noqa: B006
+    context: Annotated[List[str], typer.Option(
+        "--context", "-c", metavar="KEY=VALUE", rich_help_panel="Execution",
+        help="A value put into flowctl.context. Repeatable.")] = [],  # noqa: B006
+    output: Annotated[OutputMode, typer.Option(
+        "--output", "-o", metavar="MODE", rich_help_panel="Output", parser=choice_parser(OutputMode, "output mode"),
+        help="auto (rich on a terminal, plain otherwise), rich, plain or json.")] = OutputMode.auto,
 ) -> None:
     """Run one task alone and show its final state, result or traceback, and logs."""
     import sys
@@ -193,4 +217,4 @@ test_task.__test__ = False  # type: ignore[attr-defined]
 
 def register(app: typer.Typer) -> None:
     """Add ``test-task`` to the ``flowctl`` app."""
-    app.command("test-task")(test_task)
+    app.command("test-task", epilog=TEST_TASK_EXAMPLES, no_args_is_help=True)(test_task)

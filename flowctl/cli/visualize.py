@@ -1,20 +1,24 @@
 """``flowctl visualize TARGET``: draw a flow's graph in the terminal, as DOT/Mermaid, or as an image.
 
-The drawing itself lives in ``flowctl.engine.graph`` (pure Python, shared
+The drawing itself lives in ``flowctl.render.graph`` (pure Python, shared
 with ``Flow.visualize``); this module only picks the format, optionally runs
-the flow to colour the nodes, and decides where the output goes.
+the flow to colour the nodes, and decides where the output goes. As in every
+command, ``-o`` is ``--output``: here the FILE the graph goes to.
 """
 from __future__ import annotations
 
 import sys
+import os
+import shutil
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
-from flowctl.cli.completions import complete_flow_target
+from flowctl.cli.completions import complete_flow_target, complete_param_name
 from flowctl.cli.errors import fail, usage_errors
+from flowctl.cli.options import check_output_paths, choice_parser, examples
 
 
 class GraphFormat(str, Enum):
@@ -25,25 +29,45 @@ class GraphFormat(str, Enum):
     png = "png"
 
 
+VISUALIZE_EXAMPLES = examples(
+    "flowctl visualize examples/etl.py",
+    "flowctl visualize examples/etl.py --format svg -o etl.svg",
+    "flowctl visualize examples/etl.py --format mermaid > etl.mmd",
+    "flowctl visualize examples/etl.py --run -p batches=3 -o etl.png",
+)
+
+
 def visualize(
-    target: str = typer.Argument(..., help="file.py[:FLOW] or package.module[:FLOW].",
-                                 autocompletion=complete_flow_target),
-    format: Optional[GraphFormat] = typer.Option(
-        None, "--format", "-f", help="text (default), dot, mermaid, svg or png; inferred from -o's suffix."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout.",
-                                          dir_okay=False),
-    run: bool = typer.Option(False, "--run", help="Run the flow first and colour nodes by final state."),
-    param: List[str] = typer.Option([], "--param", "-p", help="NAME=VALUE for --run (repeatable; implies --run)."),
-    params_file: List[str] = typer.Option([], "--params-file", help="TOML file of parameters (implies --run)."),
+    target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
+                                          help="path/to/file.py[:NAME] or package.module[:NAME]",
+                                          autocompletion=complete_flow_target)],
+    format: Annotated[Optional[GraphFormat], typer.Option(
+        "--format", "-f", metavar="FORMAT", parser=choice_parser(GraphFormat, "graph format"),
+        rich_help_panel="Output",
+        help="text (default), dot, mermaid, svg or png; inferred from -o's suffix.")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", rich_help_panel="Output",
+        help="Write the graph to FILE instead of stdout.")] = None,
+    run: Annotated[bool, typer.Option(
+        "--run", metavar="", rich_help_panel="Parameters",
+        help="Run the flow first and colour nodes by final state.")] = False,
+    param: Annotated[List[str], typer.Option(
+        "--param", "-p", metavar="NAME=VALUE", rich_help_panel="Parameters", autocompletion=complete_param_name,
+        help="A parameter for --run (repeatable; implies --run).")] = [],  # noqa: B006 - Typer's default
+    params_file: Annotated[List[str], typer.Option(
+        "--params-file", metavar="FILE", rich_help_panel="Parameters",
+        help="A .toml, .json or .yaml file of parameters (implies --run).")] = [],  # noqa: B006
 ) -> None:
     """Draw the flow's graph: tasks, parameters, constants, mapped tasks and keyed edges."""
     from flowctl.cli.discover import resolve_flow
     from flowctl.cli.params import collect_parameters
-    from flowctl.engine import graph
+    from flowctl.render import graph
 
     with usage_errors():
-        _module, _variable, flow = resolve_flow(target)
+        if output is not None:
+            _check_output_file(output)
         fmt = graph.format_for(output, format.value if format else None)
+        _module, _variable, flow = resolve_flow(target)
         if fmt in graph.IMAGE_FORMATS and output is None and sys.stdout.isatty():
             fail(f"{fmt.upper()} is binary: write it to a file with -o flow.{fmt}.")
         flow_state = None
@@ -59,7 +83,7 @@ def visualize(
                      f"Check that its directory exists and is writable.")
             typer.echo(f"Wrote the {fmt} graph of {flow.name!r} to {output}", err=True)
             return
-        rendered = graph.render(model, fmt)
+        rendered = graph.render(model, fmt, width=console_width())
     if isinstance(rendered, bytes):
         sys.stdout.buffer.write(rendered)
         sys.stdout.flush()
@@ -67,6 +91,26 @@ def visualize(
         _print_coloured(rendered, model)
     else:
         sys.stdout.write(rendered)
+
+
+def _check_output_file(output: Path) -> None:
+    """``-o`` names a FILE in every command that writes one; catch ``-o svg`` meant as a format."""
+    from flowctl.render.graph import FORMATS
+
+    if not output.suffix and str(output).lower() in FORMATS + ("json", "plain", "rich", "auto"):
+        fail(f"-o (--output) takes a FILE here, e.g. -o flow.svg; for the format use --format "
+             f"({', '.join(GraphFormat.__members__)}).")
+    check_output_paths(output=output)
+
+
+def console_width() -> int | None:
+    """Columns the text drawing must fit: ``$COLUMNS``, else the terminal's; None for a file or pipe."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def _run_quietly(flow: object, parameters: dict) -> object:
@@ -105,4 +149,4 @@ def _print_coloured(text: str, model: object) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``visualize`` to the ``flowctl`` app."""
-    app.command("visualize")(visualize)
+    app.command("visualize", epilog=VISUALIZE_EXAMPLES, no_args_is_help=True)(visualize)

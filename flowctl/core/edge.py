@@ -27,7 +27,8 @@ class Edge:
         self.key = key
         self.mapped = mapped
         self.flattened = flattened
-        self._hash = hash(self._identity())  # edges key every upstream_states dict: hash once
+        # edges key every upstream_states dict: hash once
+        self._hash = hash((id(upstream_task), id(downstream_task), key, mapped, flattened))
 
     def _identity(self) -> tuple:
         return (id(self.upstream_task), id(self.downstream_task), self.key, self.mapped, self.flattened)

@@ -8,19 +8,30 @@ live in ``constants`` rather than becoming tasks.
 from __future__ import annotations
 
 import collections
+import copy as _copy
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable
 
+from flowctl.core import blocks
 from flowctl.core.edge import Edge
-from flowctl.core.ordering import reachable_from, topological_order
+from flowctl.core.flow_queries import FlowCycleError, FlowQueries  # noqa: F401 - FlowCycleError is public here too
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
+from flowctl.tasks.core.constants import Constant
 from flowctl.exceptions import FlowDefinitionError
 from flowctl.utilities import edges as edge_annotations
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context
+from flowctl.utilities import tasks as task_utilities  # as_task; a module reference: tasks imports core
 
 _COLLECTIONS = (list, tuple, set, dict)
+_WIRED = (list, tuple, set, frozenset, dict, edge_annotations.EdgeAnnotation)  # values that need more than a constant
+_ROOT_ONLY = (Parameter, Constant)
+_NO_EDGES: frozenset = frozenset()
+
+
+def _eager_validation() -> bool:
+    return bool(config.flows.get("eager_edge_validation", False))
 
 
 def _loading_flows() -> bool:
@@ -28,7 +39,7 @@ def _loading_flows() -> bool:
     return bool(context.get("loading_flow"))
 
 
-class Flow:
+class Flow(FlowQueries):
     """A named graph of tasks. ``with Flow("name") as flow:`` builds it functionally."""
 
     def __init__(
@@ -61,6 +72,7 @@ class Flow:
         self._downstream: dict[Task, set[Edge]] = {}
         self._reference_tasks: set[Task] = set()
         self._slug_counts: dict[str, int] = {}
+        self._edge_keys: dict[Task, set[str]] = {}  # keys of the edges into each task: O(1) duplicate checks
         self._slugs_taken: set[str] = set()
         self._sorted_cache: list[Task] | None = None
         self._contexts: list[ExitStack] = []
@@ -101,27 +113,36 @@ class Flow:
         if task in self._order:
             return task
         slug = task.slug
-        if slug is not None:
+        if slug:
             if slug in self._slugs_taken:
                 raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in flow {self.name!r}.')
         else:
-            count = self._slug_counts.get(task.name, 0)
-            while slug is None or slug in self._slugs_taken:
-                count += 1
-                slug = f"{task.name}-{count}"
-            self._slug_counts[task.name] = count
+            slug = self._new_slug(task)
         self._slugs_taken.add(slug)
         self.slugs[task] = slug
         self.tasks.add(task)
         self._order[task] = None
-        self._upstream[task] = set()
-        self._downstream[task] = set()
-        self._changed()
-        for hook_key in ("case", "resource"):
-            hook = context.get(hook_key)
-            if hook is not None:
-                hook.add_task(task, self)
+        self._upstream[task] = _NO_EDGES
+        self._downstream[task] = _NO_EDGES
+        self._sorted_cache = None
+        if blocks._open[0] and not isinstance(task, _ROOT_ONLY):  # parameters and constants join no block
+            for hook_key in ("case", "resource"):
+                hook = context.get(hook_key)
+                if hook is not None:
+                    hook.add_task(task, self)
         return task
+
+    def _new_slug(self, task: Task) -> str:
+        """``NAME-TAG1-TAG2-N`` (tags sorted), numbered per prefix from 1, as Prefect 1 does."""
+        tags = task.tags
+        prefix = "-".join([task.name, *sorted(tags)]) if tags else task.name
+        count = self._slug_counts.get(prefix, 0) + 1
+        slug = f"{prefix}-{count}"
+        while slug in self._slugs_taken:
+            count += 1
+            slug = f"{prefix}-{count}"
+        self._slug_counts[prefix] = count
+        return slug
 
     def add_edge(self, upstream_task: Task, downstream_task: Task, key: str | None = None,
                  mapped: bool = False, validate: bool | None = None, flattened: bool = False) -> Edge:
@@ -131,22 +152,72 @@ class Flow:
                 f"{downstream_task!r} cannot have upstream tasks: parameters are the roots of a flow."
             )
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
-        self.add_task(upstream_task)
-        self.add_task(downstream_task)
+        order = self._order
+        if upstream_task not in order:
+            self.add_task(upstream_task)
+        if downstream_task not in order:
+            self.add_task(downstream_task)
         if key is not None:
             self._check_key(downstream_task, key)
-        if edge in self.edges:
-            return edge
-        self.edges.add(edge)
-        self._upstream[downstream_task].add(edge)
-        self._downstream[upstream_task].add(edge)
-        self._changed()
-        if validate if validate is not None else config.flows.get("eager_edge_validation", False):
+        self._link(edge)
+        if validate if validate is not None else _eager_validation():
             self.validate()
         return edge
 
+    def _link(self, edge: Edge) -> None:
+        """Record ``edge`` (both tasks already in the flow) in the edge set and the indexes."""
+        if edge in self.edges:
+            return
+        self.edges.add(edge)
+        downstream, upstream = edge.downstream_task, edge.upstream_task
+        edges_in = self._upstream[downstream]
+        if edges_in is _NO_EDGES:  # tasks start with a shared empty set: most have few edges
+            edges_in = self._upstream[downstream] = set()
+        edges_in.add(edge)
+        edges_out = self._downstream[upstream]
+        if edges_out is _NO_EDGES:
+            edges_out = self._downstream[upstream] = set()
+        edges_out.add(edge)
+        if edge.key is not None:
+            keys = self._edge_keys.get(downstream)
+            if keys is None:
+                keys = self._edge_keys[downstream] = set()
+            keys.add(edge.key)
+        self._sorted_cache = None
+
+    def bind_task(self, task: Task, arguments: dict[str, Any], upstream_tasks: Iterable[Any] | None = None,
+                  mapped: bool = False) -> None:
+        """Add ``task`` with the arguments of one call (what ``Task.bind`` does, already matched to ``run``).
+
+        Same result as ``set_dependencies(task, upstream_tasks, keyword_tasks=arguments)``.
+        It is the path every task call of a flow takes, so a task whose arguments
+        are bound for the first time (no duplicates possible: ``arguments`` is a
+        dict of ``run``'s own names) skips the per-key checks.
+        """
+        if (task in self._edge_keys or task in self.constants or upstream_tasks
+                or isinstance(task, Parameter)):
+            self.set_dependencies(task, upstream_tasks=upstream_tasks, keyword_tasks=arguments, mapped=mapped)
+            return
+        order = self._order
+        if task not in order:
+            self.add_task(task)
+        validate = None
+        for key, value in arguments.items():
+            if isinstance(value, Task):
+                if value not in order:
+                    self.add_task(value)
+                self._link(Edge(value, task, key, mapped))
+                if validate is None:
+                    validate = _eager_validation()
+                if validate:
+                    self.validate()
+            elif not mapped and not isinstance(value, _WIRED):
+                self.constants[task][key] = value
+            else:
+                self._bind_keyword(task, key, value, mapped, None)
+
     def _check_key(self, task: Task, key: str) -> None:
-        if any(e.key == key for e in self._upstream.get(task, ())) or key in self.constants.get(task, {}):
+        if key in self._edge_keys.get(task, ()) or key in self.constants.get(task, ()):
             raise FlowDefinitionError(
                 f'Argument "{key}" of {task!r} is already bound in flow {self.name!r}. To call the '
                 f"task again with new arguments, call it as a copy: task(...) or task.copy()."
@@ -162,194 +233,133 @@ class Flow:
                          keyword_tasks: dict[str, Any] | None = None, mapped: bool = False,
                          validate: bool | None = None) -> None:
         """Wire ``task`` to its upstream, downstream and keyword tasks (or constants)."""
-        from flowctl.utilities.tasks import as_task
-
         self.add_task(task)
+        if validate is None:  # read once here rather than once per edge
+            validate = _eager_validation()
         for upstream in upstream_tasks or ():
             is_mapped = (mapped and not isinstance(upstream, edge_annotations.unmapped)) or isinstance(
                 upstream, edge_annotations.mapped)
-            self.add_edge(as_task(upstream, flow=self), task, mapped=is_mapped, validate=validate)
+            self.add_edge(task_utilities.as_task(upstream, flow=self), task, mapped=is_mapped, validate=validate)
         for downstream in downstream_tasks or ():
-            self.add_edge(task, as_task(downstream, flow=self), validate=validate)
-        for key, value in (keyword_tasks or {}).items():
-            is_mapped = (mapped and not isinstance(value, edge_annotations.unmapped)) or isinstance(
-                value, edge_annotations.mapped)
-            flattened = isinstance(value, edge_annotations.flatten)
-            raw = value
-            while isinstance(raw, edge_annotations.EdgeAnnotation):
-                raw = raw.task
-            if is_mapped and isinstance(raw, (dict, set, frozenset)):
-                raise FlowDefinitionError(
-                    f"{task!r} cannot map over a {type(raw).__name__} (argument {key!r}): mapping "
-                    f"gives each child its position (map_index), so the input must be ordered. "
-                    f"Pass a list, e.g. sorted(...) or list(d.items())."
-                )
-            if isinstance(raw, Task) or isinstance(raw, _COLLECTIONS) or is_mapped or flattened:
-                upstream = as_task(raw, flow=self)
-                self.add_edge(upstream, task, key=key, mapped=is_mapped, validate=validate, flattened=flattened)
-            else:
-                self._check_key(task, key)
-                self.constants[task][key] = raw
-                self._changed()
+            self.add_edge(task, task_utilities.as_task(downstream, flow=self), validate=validate)
+        if keyword_tasks:
+            for key, value in keyword_tasks.items():
+                if isinstance(value, Task):  # the common case first: one edge, nothing to unwrap
+                    self.add_edge(value, task, key=key, mapped=mapped, validate=validate)
+                elif not mapped and not isinstance(value, _WIRED):  # a plain constant
+                    self._check_key(task, key)
+                    self.constants[task][key] = value
+                else:
+                    self._bind_keyword(task, key, value, mapped, validate)
+
+    def _bind_keyword(self, task: Task, key: str, value: Any, mapped: bool, validate: bool | None) -> None:
+        """Bind an annotated (``unmapped``/``mapped``/``flatten``), collection or mapped argument."""
+        is_mapped = (mapped and not isinstance(value, edge_annotations.unmapped)) or isinstance(
+            value, edge_annotations.mapped)
+        flattened = isinstance(value, edge_annotations.flatten)
+        raw = value
+        while isinstance(raw, edge_annotations.EdgeAnnotation):
+            raw = raw.task
+        if is_mapped and isinstance(raw, (dict, set, frozenset)):
+            raise FlowDefinitionError(
+                f"{task!r} cannot map over a {type(raw).__name__} (argument {key!r}): mapping "
+                f"gives each child its position (map_index), so the input must be ordered. "
+                f"Pass a list, e.g. sorted(...) or list(d.items())."
+            )
+        if isinstance(raw, Task) or isinstance(raw, _COLLECTIONS) or is_mapped or flattened:
+            upstream = task_utilities.as_task(raw, flow=self)
+            self.add_edge(upstream, task, key=key, mapped=is_mapped, validate=validate, flattened=flattened)
+        else:
+            self._check_key(task, key)
+            self.constants[task][key] = raw
 
     def chain(self, *tasks: Task, validate: bool | None = None) -> list[Edge]:
         """Add edges so that each task runs after the one before it."""
         return [self.add_edge(a, b, validate=validate) for a, b in zip(tasks, tasks[1:])]
 
-    def update(self, flow: "Flow", validate: bool | None = None, merge_parameters: bool = False) -> None:
-        """Add every task, edge and constant of ``flow`` to this flow."""
+    def update(self, flow: "Flow", validate: bool | None = None, merge_parameters: bool = False,
+               merge_reference_tasks: bool = False) -> None:
+        """Add every task, edge and constant of ``flow`` to this flow.
+
+        As in Prefect 1: with ``merge_parameters`` this flow's parameters that
+        share a name with one of ``flow``'s are replaced by ``flow``'s (and the
+        result is validated); edges already here are not added twice.
+        """
+        if merge_parameters:
+            validate = True
+            incoming = {p.name: p for p in flow.parameters()}
+            for parameter in self.parameters():
+                if parameter.name in incoming and incoming[parameter.name] is not parameter:
+                    self.replace(parameter, incoming[parameter.name])
         for task in flow._order:
-            if merge_parameters and isinstance(task, Parameter):
-                existing = [p for p in self.parameters() if p.name == task.name]
-                if existing:
-                    continue
             self.add_task(task)
         for edge in flow.edges:
-            self.add_edge(edge.upstream_task, edge.downstream_task, key=edge.key, mapped=edge.mapped,
-                          flattened=edge.flattened, validate=validate)
+            if edge not in self.edges:
+                self.add_edge(edge.upstream_task, edge.downstream_task, key=edge.key, mapped=edge.mapped,
+                              flattened=edge.flattened, validate=validate)
+        if merge_reference_tasks:
+            self.set_reference_tasks(self.reference_tasks() | flow.reference_tasks())
         for task, values in flow.constants.items():
-            self.constants[task].update(values)
+            self.constants[task] = dict(values)
         self._changed()
 
     def copy(self) -> "Flow":
-        """A new flow with the same tasks, edges and constants (tasks are shared)."""
-        new = Flow(self.name, state_handlers=self.state_handlers, on_failure=self.on_failure,
-                   result=self.result, executor=self.executor,
-                   terminal_state_handler=self.terminal_state_handler)
-        new.update(self)
-        new.set_reference_tasks(self._reference_tasks)
+        """A new flow with the same tasks, edges, slugs and constants (tasks are shared)."""
+        new = _copy.copy(self)
+        new.tasks, new.edges, new.slugs = set(self.tasks), set(self.edges), dict(self.slugs)
+        new.constants = collections.defaultdict(dict, {t: dict(v) for t, v in self.constants.items()})
+        new.state_handlers = list(self.state_handlers)
+        new._order = dict(self._order)
+        new._upstream = {t: set(edges) for t, edges in self._upstream.items()}
+        new._downstream = {t: set(edges) for t, edges in self._downstream.items()}
+        new._edge_keys = {t: set(keys) for t, keys in self._edge_keys.items()}
+        new._reference_tasks = set(self._reference_tasks)
+        new._slug_counts, new._slugs_taken = dict(self._slug_counts), set(self._slugs_taken)
+        new._sorted_cache, new._contexts = None, []
         return new
 
-    def replace(self, old: Task, new: Any, validate: bool | None = None) -> None:
-        """Swap ``old`` for ``new`` everywhere: edges, constants and reference tasks."""
-        from flowctl.utilities.tasks import as_task
+    def replace(self, old: Task, new: Any, validate: bool = True) -> None:
+        """Swap ``old`` for ``new`` in every edge and in the reference tasks (validated, as in Prefect 1).
 
+        ``old``'s constants are not carried over: they were arguments of
+        ``old.run``, which ``new`` need not take.
+        """
         if old not in self._order:
             raise FlowDefinitionError(f"{old!r} is not a task of flow {self.name!r}.")
-        new = as_task(new, flow=self)
+        new = task_utilities.as_task(new, flow=self)
         affected = self._upstream[old] | self._downstream[old]
         self._remove_task(old)
         self.add_task(new)
         for edge in affected:
             up = new if edge.upstream_task is old else edge.upstream_task
             down = new if edge.downstream_task is old else edge.downstream_task
-            self.add_edge(up, down, key=edge.key, mapped=edge.mapped, flattened=edge.flattened, validate=validate)
-        if old in self.constants:
-            self.constants[new].update(self.constants.pop(old))
+            self.add_edge(up, down, key=edge.key, mapped=edge.mapped, flattened=edge.flattened, validate=False)
         if old in self._reference_tasks:
             self._reference_tasks.discard(old)
             self._reference_tasks.add(new)
+        if validate:
+            self.validate()
 
     def _remove_task(self, task: Task) -> None:
         for edge in self._upstream.pop(task) | self._downstream.pop(task):
             self.edges.discard(edge)
-            self._upstream.get(edge.downstream_task, set()).discard(edge)
+            self._upstream.get(edge.downstream_task, set()).discard(edge)  # a real set: it had this edge
             self._downstream.get(edge.upstream_task, set()).discard(edge)
+            if edge.key is not None:
+                self._edge_keys.get(edge.downstream_task, set()).discard(edge.key)
+        self._edge_keys.pop(task, None)
         self.tasks.discard(task)
         self._order.pop(task, None)
         self._slugs_taken.discard(self.slugs.pop(task, None))
         self._changed()
 
-    # -- queries ------------------------------------------------------------------
-    def get_tasks(self, name: str | None = None, slug: str | None = None,
-                  tags: Iterable[str] | None = None, task_type: type | None = None) -> list[Task]:
-        """Tasks matching every given filter, in insertion order."""
-        wanted_tags = set(tags or ())
-        return [
-            t for t in self._order
-            if (name is None or t.name == name)
-            and (slug is None or self.slugs.get(t) == slug or t.slug == slug)
-            and wanted_tags <= t.tags
-            and (task_type is None or isinstance(t, task_type))
-        ]
+    def has_edges(self, task: Task) -> bool:
+        """Whether ``task`` is in this flow with at least one edge (a cheap check, no copies)."""
+        return bool(self._upstream.get(task) or self._downstream.get(task))
 
-    def root_tasks(self) -> set[Task]:
-        return {t for t in self._order if not self._upstream[t]}
-
-    def terminal_tasks(self) -> set[Task]:
-        return {t for t in self._order if not self._downstream[t]}
-
-    def reference_tasks(self) -> set[Task]:
-        """The tasks whose states decide the flow's state (default: the terminal tasks)."""
-        if self._reference_tasks:
-            return set(self._reference_tasks)
-        reference: set[Task] = set()
-        for task in self.terminal_tasks():
-            block = task.__dict__.get("block_tasks")  # a resource manager's cleanup task
-            if block is None:
-                reference.add(task)
-            else:  # the cleanup counts, and so do the block's own last tasks
-                reference.add(task)
-                reference |= {b for b in block if {e.downstream_task for e in self._downstream[b]} <= {task}}
-        return reference
-
-    def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
-        tasks = set(tasks)
-        missing = [t for t in tasks if t not in self._order]
-        if missing:
-            raise FlowDefinitionError(f"Reference tasks {missing} are not tasks of flow {self.name!r}.")
-        self._reference_tasks = tasks
-
-    def parameters(self) -> set[Parameter]:
-        return {t for t in self._order if isinstance(t, Parameter)}
-
-    def upstream_tasks(self, task: Task) -> set[Task]:
-        return {e.upstream_task for e in self.edges_to(task)}
-
-    def downstream_tasks(self, task: Task) -> set[Task]:
-        return {e.downstream_task for e in self.edges_from(task)}
-
-    def edges_to(self, task: Task) -> set[Edge]:
-        if task not in self._order:
-            raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
-        return set(self._upstream[task])
-
-    def edges_from(self, task: Task) -> set[Edge]:
-        if task not in self._order:
-            raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
-        return set(self._downstream[task])
-
-    def all_upstream_edges(self) -> dict[Task, set[Edge]]:
-        return {t: set(edges) for t, edges in self._upstream.items()}
-
-    def all_downstream_edges(self) -> dict[Task, set[Edge]]:
-        return {t: set(edges) for t, edges in self._downstream.items()}
-
-    def _downstream_of(self, task: Task) -> Iterable[Task]:
-        return (e.downstream_task for e in self._downstream.get(task, ()))
-
-    def sorted_tasks(self, root_tasks: Iterable[Task] | None = None) -> tuple[Task, ...]:
-        """Tasks in a stable topological order (Kahn's algorithm over insertion order)."""
-        if root_tasks is None and self._sorted_cache is not None:
-            return tuple(self._sorted_cache)
-        order = list(self._order)
-        if root_tasks is not None:
-            keep = reachable_from(root_tasks, self._downstream_of)
-            order = [t for t in order if t in keep]
-        result, stuck = topological_order(order, lambda t: (e.upstream_task for e in self._upstream[t]),
-                                          self._downstream_of)
-        if stuck:
-            raise FlowDefinitionError(
-                f"Flow {self.name!r} has a cycle: these tasks wait on each other: "
-                f"{', '.join(t.name for t in stuck)}. Remove one of the edges between them."
-            )
-        if root_tasks is None:
-            self._sorted_cache = result
-        return tuple(result)
-
-    def validate(self) -> None:
-        """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
-        for edge in self.edges:
-            if edge.upstream_task not in self._order or edge.downstream_task not in self._order:
-                raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
-        for task in self._order:
-            keys = [e.key for e in self._upstream[task] if e.key is not None]
-            if len(keys) != len(set(keys)):
-                duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}
-                raise FlowDefinitionError(f"{task!r} receives argument(s) {sorted(duplicates)} more than once.")
-        if any(t not in self._order for t in self._reference_tasks):
-            raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
-        self.sorted_tasks()
+    def upstream_edges(self, task: Task) -> frozenset[Edge] | set[Edge]:
+        """The edges into ``task``, read-only and uncopied (for the engine; users: ``edges_to``)."""
+        return self._upstream.get(task, _NO_EDGES)
 
     # -- running ------------------------------------------------------------------
     def check_parameters(self, parameters: dict[str, Any] | None) -> dict[str, Any]:
@@ -377,11 +387,15 @@ class Flow:
         parameters = {**(parameters or {}), **{k: kwargs.pop(k) for k in list(kwargs) if k in names}}
         parameters = self.check_parameters(parameters)
         runner = FlowRunner(flow=self)
+        if "state" not in kwargs:  # as in Prefect 1, a flow run starts Scheduled (for now)
+            from flowctl.engine.state import Scheduled
+
+            kwargs["state"] = Scheduled(result={})
         return runner.run(parameters=parameters, executor=executor, task_states=task_states,
                           return_tasks=return_tasks, context=context, **kwargs)
 
     def visualize(self, flow_state: Any = None, filename: str | None = None, format: str | None = None) -> str:
         """The flow's Graphviz (DOT) source; writes ``filename`` when given."""
-        from flowctl.engine.graph import visualize
+        from flowctl.render.graph import visualize
 
         return visualize(self, flow_state=flow_state, filename=filename, format=format)

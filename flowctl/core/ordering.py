@@ -39,3 +39,27 @@ def reachable_from(roots: Iterable, downstream_of: Callable[[Any], Iterable]) ->
             seen.add(node)
             frontier.extend(downstream_of(node))
     return seen
+
+
+def find_cycle(stuck: list, upstream_of: Callable[[Any], Iterable]) -> list:
+    """One cycle among ``stuck`` nodes, as ``[a, b, ..., a]`` in edge direction (like graphlib).
+
+    Every node Kahn's algorithm could not emit waits on at least one other such
+    node, so walking from any of them to a stuck upstream must revisit a node:
+    the walk from that node's first visit is a cycle. Tasks merely downstream of
+    the cycle are never part of the answer.
+    """
+    stuck_set = set(stuck)
+    path: list = []
+    seen_at: dict = {}
+    node = stuck[0]
+    while node not in seen_at:
+        seen_at[node] = len(path)
+        path.append(node)
+        node = next(up for up in upstream_of(node) if up in stuck_set)
+    cycle = path[seen_at[node]:]  # each entry waits on the next one
+    cycle.reverse()
+    position = {n: i for i, n in enumerate(stuck)}
+    first = min(range(len(cycle)), key=lambda i: position[cycle[i]])  # start where the user's flow does
+    cycle = cycle[first:] + cycle[:first]
+    return [*cycle, cycle[0]]

@@ -15,12 +15,13 @@ import warnings
 from typing import Any, Callable, Iterable
 
 from flowctl import triggers as _triggers
+from flowctl.core.signature import RESERVED_KEYWORDS, Binder, nout_from_annotation, validate_run_signature
 from flowctl.core.task_operators import TaskOperators
 from flowctl.exceptions import FlowctlError, TaskArgumentError, TaskDefinitionError
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context
 
-RESERVED_KEYWORDS = ("upstream_tasks", "mapped", "task_args", "flow")
+__all__ = ["Task", "validate_run_signature", "RESERVED_KEYWORDS", "TaskNotInitializedError"]
 
 #: Task loggers by task name: copies of a task share one, without a trip through logging's lock.
 _LOGGERS: dict = {}
@@ -38,31 +39,26 @@ class TaskNotInitializedError(FlowctlError, AttributeError):
     """A Task subclass did not call ``super().__init__``."""
 
 
-def validate_run_signature(run: Callable, owner: str) -> inspect.Signature:
-    """Check a run callable: inspectable, no ``*args``, no reserved keywords."""
-    try:
-        signature = inspect.signature(run)
-    except (TypeError, ValueError):
-        name = getattr(run, "__name__", repr(run))
-        raise TaskDefinitionError(
-            f"Cannot inspect the signature of {name!r} for task {owner!r}: builtins and some "
-            f"C functions hide their arguments. Wrap it in a plain Python function, e.g.\n"
-            f"    @task\n    def my_{name}(x):\n        return {name}(x)"
-        ) from None
-    for parameter in signature.parameters.values():
-        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            raise TaskDefinitionError(
-                f"Task {owner!r}: run() takes *{parameter.name}, but task arguments are always "
-                f"passed by keyword. Replace *{parameter.name} with named arguments "
-                f"(or a single list argument)."
-            )
-    reserved = [p for p in signature.parameters if p in RESERVED_KEYWORDS]
-    if reserved:
-        raise TaskDefinitionError(
-            f"Task {owner!r}: run() uses the reserved keyword(s) {', '.join(map(repr, reserved))}; "
-            f"{', '.join(RESERVED_KEYWORDS)} are reserved by flowctl. Rename the argument(s)."
-        )
-    return signature
+class TaskAttributeError(FlowctlError, AttributeError):
+    """``task.copy(**task_args)`` named an attribute the task does not have (as in Prefect 1)."""
+
+
+#: Binders of class-defined ``run`` methods, shared by every instance of the class.
+_CLASS_BINDERS: dict[type, Binder] = {}
+#: Whether a Task class copies as a plain ``__dict__`` copy (no custom copy or pickle hooks).
+_PLAIN_COPY: dict[type, bool] = {}
+
+
+def _copies_plainly(cls: type) -> bool:
+    return (
+        cls.__new__ is object.__new__
+        and getattr(cls, "__copy__", None) is None
+        and cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__reduce__ is object.__reduce__
+        and cls.__getstate__ is object.__getstate__
+        and getattr(cls, "__setstate__", None) is None
+        and not any("__slots__" in vars(k) for k in cls.__mro__)
+    )
 
 
 def _seconds(value: Any, what: str, owner: str) -> float | None:
@@ -78,20 +74,6 @@ def _seconds(value: Any, what: str, owner: str) -> float | None:
     )
 
 
-def _nout_from_annotation(run: Callable) -> int | None:
-    """``-> Tuple[int, str]`` (or ``tuple[int, str]``) means two outputs to unpack, as in Prefect 1."""
-    import typing
-
-    try:
-        returned = typing.get_type_hints(run).get("return")
-    except Exception:  # noqa: BLE001 - unresolvable annotations simply give no hint
-        return None
-    arguments = typing.get_args(returned)
-    if typing.get_origin(returned) is tuple and arguments and Ellipsis not in arguments and arguments != ((),):
-        return len(arguments)
-    return None
-
-
 class Task(TaskOperators):
     """A unit of work. Subclasses implement ``run(self, **inputs)``."""
 
@@ -99,7 +81,7 @@ class Task(TaskOperators):
         super().__init_subclass__(**kwargs)
         run = cls.__dict__.get("run")
         if run is not None and not isinstance(run, property):
-            validate_run_signature(run, cls.__name__)
+            validate_run_signature(run, cls.__name__, bound=False)
 
     def __init__(
         self,
@@ -171,23 +153,13 @@ class Task(TaskOperators):
         self.target = target
         self.task_run_name = task_run_name
         if nout is None:
-            nout = _nout_from_annotation(self.run)
+            nout = nout_from_annotation(self.run)
         if nout is not None and (not isinstance(nout, int) or nout < 1):
             raise TaskDefinitionError(f"Task {self.name!r}: nout must be a positive int (received {nout!r}).")
         self.nout = nout
         self.auto_generated = False
 
     # -- identity and introspection --------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        # A property of Task (``logger``...) that failed on an uninitialized task lands here too.
-        uninitialized_property = "name" not in self.__dict__ and isinstance(getattr(type(self), name, None), property)
-        if name in _INIT_ATTRIBUTES or uninitialized_property:
-            raise TaskNotInitializedError(
-                f"{type(self).__name__} has no attribute {name!r}: its __init__ did not call "
-                f"super().__init__(**kwargs). Add that call so flowctl can set up the task."
-            )
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def __repr__(self) -> str:
         return f"<Task: {self.__dict__.get('name', type(self).__name__)}>"
 
@@ -209,29 +181,34 @@ class Task(TaskOperators):
 
     @property
     def run_signature(self) -> inspect.Signature:
-        signature = self.__dict__.get("_run_signature")
-        if signature is None:
-            signature = inspect.signature(self.run)
-            self.__dict__["_run_signature"] = signature
-        return signature
+        return self._binder().signature
+
+    def _binder(self) -> Binder:
+        """The binder of ``run``: computed once per class (or per function task), shared by copies."""
+        binder = self.__dict__.get("_run_binder")
+        if binder is None:
+            if "run" in self.__dict__:  # a function task, or a run set on the instance
+                binder = Binder(inspect.signature(self.run))
+            else:
+                binder = _CLASS_BINDERS.get(type(self))
+                if binder is None:
+                    binder = _CLASS_BINDERS[type(self)] = Binder(inspect.signature(self.run))
+            self.__dict__["_run_binder"] = binder
+        return binder
 
     def accepts_key(self, key: str) -> bool:
         """Whether ``run`` can receive keyword ``key``."""
-        parameters = self.run_signature.parameters
-        if key in parameters and parameters[key].kind is not inspect.Parameter.VAR_KEYWORD:
-            return True
-        return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        return self._binder().accepts(key)
 
     def inputs(self) -> dict[str, dict]:
-        """``{name: {"type": annotation, "required": bool}}`` for ``run``'s arguments."""
+        """``{name: {"type", "default", "required"}}`` for every argument of ``run`` (as Prefect 1)."""
         result = {}
         for name, parameter in self.run_signature.parameters.items():
-            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-                continue
-            annotation = parameter.annotation
+            annotation, default = parameter.annotation, parameter.default
             result[name] = {
                 "type": Any if annotation is inspect.Parameter.empty else annotation,
-                "required": parameter.default is inspect.Parameter.empty,
+                "default": None if default is inspect.Parameter.empty else default,
+                "required": default is inspect.Parameter.empty,
             }
         return result
 
@@ -246,31 +223,62 @@ class Task(TaskOperators):
 
     # -- building flows ----------------------------------------------------
     def copy(self, **task_args: Any) -> "Task":
-        """A copy of this task with ``task_args`` overriding its attributes."""
-        flow = context.get("flow")
-        if flow is not None and self in flow.tasks and (flow.edges_to(self) or flow.edges_from(self)):
+        """A copy of this task with ``task_args`` overriding its attributes.
+
+        As in Prefect 1, a copy's slug is the original's plus ``-copy`` and its
+        tags are the original's, those in ``task_args`` and those of the
+        enclosing ``tags(...)`` blocks.
+        """
+        return self._copy(task_args, context.get("flow"), context.get("tags"))
+
+    def _copy(self, task_args: dict, active_flow: Any, context_tags: Any) -> "Task":
+        """``copy`` given the context's flow and tags (read once per call by ``__call__``)."""
+        if active_flow is not None and active_flow.has_edges(self):
             warnings.warn(
                 f"You are making a copy of {self!r}, which has dependencies in the active flow; "
                 "the copy will not keep those dependencies.",
-                stacklevel=2,
+                stacklevel=3,
             )
-        new = _copy.copy(self)
-        if new.slug and "slug" not in task_args:
-            task_args["slug"] = None
+        attributes = self.__dict__
+        if "_run_binder" not in attributes:
+            self._binder()  # computed on the original, so every copy shares it
+        cls = type(self)
+        plain = _PLAIN_COPY.get(cls)
+        if plain is None:
+            plain = _PLAIN_COPY[cls] = _copies_plainly(cls)
+        if plain:  # copy.copy without its generic machinery: this runs once per task of every flow
+            new = object.__new__(cls)
+            new.__dict__ = attributes.copy()
+        else:
+            new = _copy.copy(self)
+        if task_args or new.slug:
+            new._apply_task_args(task_args)
+        new_tags = set(self.tags)
+        if new.tags is not self.tags:
+            new_tags.update(new.tags)
+        if context_tags:
+            new_tags.update(context_tags)
+        new.tags = new_tags
+        new.state_handlers = list(new.state_handlers)
+        attributes = new.__dict__
+        if "_logger" in attributes:
+            del attributes["_logger"], attributes["_logger_for"]
+        return new
+
+    def _apply_task_args(self, task_args: dict) -> None:
+        if self.slug and "slug" not in task_args:
+            task_args["slug"] = self.slug + "-copy"
         for attribute, value in task_args.items():
-            if attribute not in _INIT_ATTRIBUTES and not hasattr(new, attribute):
-                raise TaskArgumentError(f"{self!r} has no attribute {attribute!r} to set in task_args.")
-            setattr(new, attribute, value)
-        if "cache_validator" not in task_args and "cache_for" in task_args and task_args["cache_for"]:
+            if attribute not in _INIT_ATTRIBUTES and not hasattr(self, attribute):
+                raise TaskAttributeError(f"{self!r} does not have {attribute!r} as an attribute to set in task_args.")
+            setattr(self, attribute, value)
+        if "run" in task_args:
+            self.__dict__.pop("_run_binder", None)
+        if "cache_validator" not in task_args and task_args.get("cache_for"):
             from flowctl.engine import cache_validators
 
-            if new.cache_validator is cache_validators.never_use:
-                new.cache_validator = cache_validators.duration_only
-        new.tags = set(new.tags) | set(context.get("tags") or ())
-        new.state_handlers = list(new.state_handlers)
-        new.__dict__.pop("_logger", None)
-        new.__dict__.pop("_logger_for", None)
-        return new
+            if self.cache_validator is cache_validators.never_use:
+                self.cache_validator = cache_validators.duration_only
 
     def __call__(
         self,
@@ -282,8 +290,12 @@ class Task(TaskOperators):
         **kwargs: Any,
     ) -> "Task":
         """Bind a copy of this task into the active (or given) flow and return it."""
-        new = self.copy(**(task_args or {}))
-        return new.bind(*args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        active_flow, context_tags = context.get("flow"), context.get("tags")
+        new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
+        if type(new).bind is not Task.bind:  # a subclass's own bind (e.g. positional collection items)
+            return new.bind(*args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        return new._bind(args, kwargs, mapped, upstream_tasks, flow if flow is not None else active_flow,
+                         context_tags)
 
     def map(
         self,
@@ -294,22 +306,23 @@ class Task(TaskOperators):
         **kwargs: Any,
     ) -> "Task":
         """Like calling the task, but run one child per element of the mapped inputs."""
-        new = self.copy(**(task_args or {}))
-        return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        active_flow, context_tags = context.get("flow"), context.get("tags")
+        new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
+        if type(new).bind is not Task.bind:  # a subclass's own bind (e.g. positional collection items)
+            return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        return new._bind(args, kwargs, True, upstream_tasks, flow if flow is not None else active_flow,
+                         context_tags)
 
     def _bind_arguments(self, args: tuple, kwargs: dict) -> dict:
         """Match call arguments to ``run``'s signature, by name."""
-        signature = self.run_signature
+        binder = self.__dict__.get("_run_binder") or self._binder()
+        if not kwargs and binder.needs_positional <= len(args) <= len(binder.positional) and not binder.needs_keyword:
+            return dict(zip(binder.positional, args))  # the commonest call, without two more calls
         try:
-            bound = signature.bind(*args, **kwargs)
+            return binder.bind(args, kwargs)
         except TypeError as exc:
-            expected = ", ".join(str(p) for p in signature.parameters.values())
+            expected = ", ".join(str(p) for p in binder.signature.parameters.values())
             raise TaskArgumentError(f"{self!r}: {exc}; its run() takes ({expected}).") from None
-        callargs = dict(bound.arguments)
-        for name, parameter in signature.parameters.items():
-            if parameter.kind is inspect.Parameter.VAR_KEYWORD and name in callargs:
-                callargs.update(callargs.pop(name))
-        return callargs
 
     def bind(
         self,
@@ -320,16 +333,21 @@ class Task(TaskOperators):
         **kwargs: Any,
     ) -> "Task":
         """Bind arguments to this task itself (no copy) in the active or given flow."""
+        return self._bind(args, kwargs, mapped, upstream_tasks, flow if flow is not None else context.get("flow"),
+                          context.get("tags"))
+
+    def _bind(self, args: tuple, kwargs: dict, mapped: bool, upstream_tasks: Any, flow: Any,
+              context_tags: Any) -> "Task":
         callargs = self._bind_arguments(args, kwargs)
-        flow = flow if flow is not None else context.get("flow")
         if flow is None:
             raise FlowctlErrorNoFlow(
                 f"Could not infer an active Flow while binding {self!r}: call it inside a "
                 f"`with Flow(...)` block or pass flow=. To run the task on its own, call "
                 f"{self.name}.run(...) or use a TaskRunner."
             )
-        flow.set_dependencies(task=self, upstream_tasks=upstream_tasks, keyword_tasks=callargs, mapped=mapped)
-        self.tags.update(context.get("tags") or ())
+        flow.bind_task(self, callargs, upstream_tasks, mapped)
+        if context_tags:
+            self.tags.update(context_tags)
         return self
 
     def set_dependencies(self, flow: Any = None, upstream_tasks: Iterable | None = None,
@@ -359,6 +377,33 @@ class Task(TaskOperators):
             )
         return flow
 
+
+
+class _SetByInit:
+    """Stands in for an attribute ``Task.__init__`` sets, until it does.
+
+    A non-data descriptor: the instance's own value hides it, so reads of an
+    initialized task cost nothing extra. On a task whose subclass forgot
+    ``super().__init__`` it explains the fix. (A ``__getattr__`` on Task would
+    do the same but slow down every attribute read of every task.)
+    """
+
+    __slots__ = ("attribute",)
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        raise TaskNotInitializedError(
+            f"{type(instance).__name__} has no attribute {self.attribute!r}: its __init__ did not call "
+            f"super().__init__(**kwargs). Add that call so flowctl can set up the task."
+        )
+
+
+for _attribute in _INIT_ATTRIBUTES:
+    setattr(Task, _attribute, _SetByInit(_attribute))
 
 
 class FlowctlErrorNoFlow(FlowctlError, ValueError):

@@ -1,30 +1,42 @@
-"""``FlowRunner``: one pass through a flow, from ``Pending`` to a final state.
+"""``FlowRunner``: one pass through a flow, as Prefect 1's pipeline of steps.
 
-The runner builds the run's context once (flow name, run id, parameters,
-dates, a shared cache), hands the graph to the scheduler loop on the chosen
-executor, and decides the flow's state from its reference tasks: ``Success``
-when every one of them (mapped children included) succeeded.
+``run`` reads top to bottom: ``initialize_run`` (context: flow name, run id,
+parameters, dates, the process-wide cache), ``check_flow_is_pending_or_running``,
+``check_flow_reached_start_time``, ``set_flow_to_running``, then
+``get_flow_run_state``, which hands the graph to the scheduler loop on the
+chosen executor and asks ``determine_final_state``: ``Failed`` when a
+reference task (mapped children included) failed, ``Success`` when all
+succeeded, still ``Running`` while a terminal task has not finished.
 """
 from __future__ import annotations
 
 import datetime
 import gc
-import time
-from contextlib import contextmanager
 import uuid
-from typing import Any, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from flowctl.engine.events import FlowStateChanged, bus
-from flowctl.engine.state import Cancelled, Failed, Pending, Running, State, Success
+from flowctl.engine.runner import ENDRUN, Runner
+from flowctl.engine.state import Cancelled, Failed, Pending, Running, Scheduled, State, Success
+from flowctl.engine.task_execution import describe_exception, is_future
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context as flowctl_context
 from flowctl.utilities.logging import get_logger
 
+__all__ = ["ENDRUN", "FlowRunner", "FlowRunnerInitializeResult", "ReferenceStates", "default_executor"]
 
 #: Cached states (``cache_for``) live for the process, as in Prefect 1's context,
 #: so a second run of a flow reuses what the first cached while it is valid.
 PROCESS_CACHES: dict = {}
+
+
+class FlowRunnerInitializeResult(NamedTuple):
+    state: State
+    task_states: dict
+    context: dict
+    task_contexts: dict
 
 
 def default_executor() -> Any:
@@ -37,15 +49,15 @@ def default_executor() -> Any:
 
 
 @contextmanager
-def _graph_frozen_for_gc() -> Iterator[None]:
-    """Keep the garbage collector from rescanning the flow's graph on every collection.
+def frozen_heap(enabled: bool) -> Iterator[None]:
+    """With ``enabled``, move every object alive now out of the garbage collector's scans.
 
-    A run allocates many short-lived objects, which triggers collections; the
-    flow's tasks, edges and the runner's bookkeeping live through the whole
-    run, so they move to the permanent generation until it ends (objects
-    created during the run are still collected as usual).
+    ``gc.freeze()`` freezes the whole process heap, not only the flow: right
+    for a process that exists to run one flow (the ``flowctl run`` command
+    asks for it), wrong for a library call inside someone's application, so
+    ``FlowRunner.run`` only does it when told (``freeze_gc=True``).
     """
-    if gc.get_freeze_count():  # a run inside a run: the outer one manages it
+    if not enabled or gc.get_freeze_count():  # a run inside a run: the outer one manages it
         yield
         return
     gc.freeze()
@@ -55,150 +67,232 @@ def _graph_frozen_for_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-class FlowRunner:
+class FlowRunner(Runner):
     """Runs a flow once and returns its final state."""
 
-    def __init__(self, flow: Any, state_handlers: list[Callable] | None = None,
-                 task_runner_state_handlers: list[Callable] | None = None) -> None:
+    def __init__(self, flow: Any, task_runner_cls: type | None = None,
+                 state_handlers: Iterable[Callable] | None = None) -> None:
+        super().__init__(state_handlers=state_handlers)
+        from flowctl.engine.task_runner import TaskRunner
+
         self.flow = flow
-        self.state_handlers = list(state_handlers or [])
-        self.task_runner_state_handlers = list(task_runner_state_handlers or [])
+        self.task_runner_cls = task_runner_cls or TaskRunner
         self.logger = get_logger("FlowRunner")
 
     def __repr__(self) -> str:
         return f"<FlowRunner: {self.flow.name}>"
 
-    def _transition(self, old: State, new: State) -> State:
-        """Call the flow's state handlers in order for ``old -> new``; publish the change."""
+    # -- handlers and events --------------------------------------------------------
+    def handler_target(self) -> Any:
+        return self.flow
+
+    def target_handlers(self) -> list[Callable]:
         flow = self.flow
-        try:
-            for handler in self.state_handlers + flow.state_handlers:
-                new = handler(flow, old, new) or new
-            if flow.on_failure is not None and new.is_failed():
-                flow.on_failure(flow, new)
-        except Exception as exc:  # noqa: BLE001 - a failing handler fails the run
-            if debug.raising():
-                raise
-            new = Failed(f"Exception raised while calling state handlers: {exc!r}", result=exc)
+        if flow.on_failure is None:
+            return flow.state_handlers
+
+        def call_on_failure(target: Any, old: State, new: State) -> State:
+            if new.is_failed():
+                flow.on_failure(target, new)
+            return new
+
+        return [*flow.state_handlers, call_on_failure]
+
+    def publish(self, old_state: State, new_state: State) -> None:
         if bus.active:
-            bus.emit(FlowStateChanged(flow.name, old, new, time.time()))
-        return new
+            import time
 
-    def build_context(self, parameters: dict, context: dict | None) -> dict:
-        now = datetime.datetime.now(datetime.timezone.utc)
-        day = datetime.timedelta(days=1)
-        run_context = {k: v for k, v in flowctl_context.to_dict().items() if k != "flow"}
-        run_context.update(config.get("context") or {})
-        run_context.update(
-            flow_name=self.flow.name,
-            flow_run_id=str(uuid.uuid4()),
-            flow_run_name=self.flow.name,
-            parameters=dict(parameters),
-            date=now,
-            scheduled_start_time=now,
-            today=now.strftime("%Y-%m-%d"),
-            yesterday=(now - day).strftime("%Y-%m-%d"),
-            tomorrow=(now + day).strftime("%Y-%m-%d"),
-            today_nodash=now.strftime("%Y%m%d"),
-            yesterday_nodash=(now - day).strftime("%Y%m%d"),
-            tomorrow_nodash=(now + day).strftime("%Y%m%d"),
-            caches=run_context.get("caches", PROCESS_CACHES),
-            logger=get_logger(self.flow.name),
-        )
-        run_context.update(context or {})
-        run_context.setdefault("checkpointing", config.flows.checkpointing)
-        return run_context
+            bus.emit(FlowStateChanged(self.flow.name, old_state, new_state, time.time()))
 
+    # -- the run ---------------------------------------------------------------------
     def run(self, state: State | None = None, task_states: dict | None = None,
             return_tasks: Iterable[Any] | None = None, parameters: dict | None = None,
-            executor: Any = None, context: dict | None = None,
-            task_contexts: dict | None = None) -> State:
-        """Run every task once (retrying as configured) and return the flow's final state."""
-        from flowctl.engine.scheduler import Scheduler
+            task_runner_state_handlers: Iterable[Callable] | None = None, executor: Any = None,
+            context: dict | None = None, task_contexts: dict | None = None, freeze_gc: bool = False) -> State:
+        """Run every task once (retrying as configured) and return the flow's final state.
 
+        ``freeze_gc`` freezes the process heap for the run (see ``frozen_heap``): for
+        processes that run one flow and exit, such as ``flowctl run``.
+        """
         flow = self.flow
-        state = state if state is not None else Pending()
-        if state.is_finished():
-            return state
+        self.logger.info("Beginning Flow run for '%s'", flow.name)
         parameters = {**(flowctl_context.get("parameters") or {}), **(parameters or {})}
-        run_context = self.build_context(parameters, context)
         executor = executor or flow.executor or default_executor()
-        previous = flowctl_context._swap(run_context)
+        run_context: dict = {}
         try:
-            self.logger.info("Beginning Flow run for '%s'", flow.name)
-            state = self._transition(state, Running(message="Running flow."))
-            flow.validate()
-            scheduler = Scheduler(flow, run_context, dict(task_states or {}), dict(task_contexts or {}),
-                                  executor, state_handlers=self.task_runner_state_handlers)
-            with executor.start(), _graph_frozen_for_gc():
-                task_states_out = scheduler.run()
-            final = self._final_state(task_states_out)
+            state, task_states, run_context, task_contexts = self.initialize_run(
+                state, dict(task_states or {}), dict(context or {}), dict(task_contexts or {}), parameters)
+            previous = flowctl_context.swap(run_context)
+            try:
+                state = self.check_flow_is_pending_or_running(state)
+                state = self.check_flow_reached_start_time(state)
+                state = self.set_flow_to_running(state)
+                with frozen_heap(freeze_gc):
+                    state = self.get_flow_run_state(state, task_states, task_contexts, return_tasks,
+                                                    list(task_runner_state_handlers or []), executor)
+            finally:
+                flowctl_context.swap(previous)
+        except ENDRUN as end:
+            state = end.state
         except KeyboardInterrupt:
-            self._transition(state, Cancelled("Flow run was interrupted."))
+            self.handle_state_change(state or Pending(), Cancelled("Flow run was interrupted."))
             raise
         except Exception as exc:  # noqa: BLE001 - report, don't crash the caller
-            if debug.raising():
-                raise
-            from flowctl.exceptions import FlowctlError
+            state = self._unexpected(state or Pending(), exc, "Unexpected error while running flow")
+        return state
 
-            # our own errors already say what happened; a traceback only for the unexpected
-            self.logger.error("Error while running flow %r: %s", flow.name, exc,
-                              exc_info=not isinstance(exc, FlowctlError))
-            final = Failed(f"Unexpected error while running flow: {exc!r}", result=exc)
-            task_states_out = {}
-        finally:
-            flowctl_context._local.data = previous
-        wanted = set(return_tasks) if return_tasks is not None else set(flow.tasks)
-        final.result = {t: s for t, s in task_states_out.items() if t in wanted}
-        previous = flowctl_context._swap(run_context)
+    def _unexpected(self, state: State, exc: BaseException, what: str) -> State:
+        """An error outside the tasks fails the run with a message saying what happened."""
+        if debug.raising():
+            raise exc
+        from flowctl.exceptions import FlowctlError
+
+        # our own errors already say what happened; a traceback only for the unexpected
+        self.logger.error("%s: %s", what, describe_exception(exc), exc_info=not isinstance(exc, FlowctlError))
         try:
-            if final.is_successful():
-                self.logger.info("Flow run SUCCESS: all reference tasks succeeded")
-            elif final.is_failed():
-                self.logger.info("Flow run FAILED: some reference tasks failed.")
-            return self._transition(state, final)
-        finally:
-            flowctl_context._local.data = previous
+            return self.change_state(state, Failed(f"{what}: {describe_exception(exc)}", result=exc))
+        except ENDRUN as end:
+            return end.state
 
-    def _final_state(self, task_states: dict) -> State:
+    def initialize_run(self, state: State | None, task_states: dict, context: dict, task_contexts: dict,
+                       parameters: dict) -> FlowRunnerInitializeResult:  # type: ignore[override]
+        """The run's context (flow name, run id, parameters with defaults, dates) and starting state."""
         flow = self.flow
-        reference = {t: task_states[t] for t in flow.reference_tasks() if t in task_states}
-        expanded: list[State] = []
-        for task_state in reference.values():
-            if task_state.is_mapped():
-                expanded.extend(task_state.map_states)
-            else:
-                expanded.append(task_state)
-        if not all(s.is_finished() for s in expanded):
-            final: State = Running("Some reference tasks did not finish (paused or waiting).")
-        elif any(s.is_failed() for s in expanded):
-            final = Failed("Some reference tasks failed.")
+        now = context.get("date")
+        if not isinstance(now, datetime.datetime):
+            now = datetime.datetime.now(datetime.timezone.utc)
+        run_context = {k: v for k, v in flowctl_context.to_dict().items() if k != "flow"}
+        run_context.update(config.get("context") or {})
+        run_context.update(flow_name=flow.name, flow_run_id=str(uuid.uuid4()), flow_run_name=flow.name,
+                           scheduled_start_time=now, caches=run_context.get("caches", PROCESS_CACHES),
+                           logger=get_logger(flow.name), **_dates(now))
+        run_context.update(context)
+        defaults = {p.name: p.default for p in flow.parameters() if not p.required}
+        run_context["parameters"] = {**defaults, **(context.get("parameters") or {}), **parameters}
+        run_context.setdefault("checkpointing", config.flows.checkpointing)
+        state, run_context = super().initialize_run(state, run_context)
+        return FlowRunnerInitializeResult(state, task_states, run_context, task_contexts)
+
+    # -- the steps -------------------------------------------------------------------
+    def check_flow_is_pending_or_running(self, state: State) -> State:
+        """A finished flow run, or one neither pending nor running, ends here as it is."""
+        if state.is_finished():
+            self.logger.info("Flow run has already finished.")
+            raise ENDRUN(state)
+        if not (state.is_pending() or state.is_running()):
+            self.logger.info("Flow is not ready to run.")
+            raise ENDRUN(state)
+        return state
+
+    def check_flow_reached_start_time(self, state: State) -> State:
+        """A scheduled flow run whose ``start_time`` is still to come ends here."""
+        if isinstance(state, Scheduled) and state.start_time and is_future(state.start_time):
+            raise ENDRUN(state)
+        return state
+
+    def set_flow_to_running(self, state: State) -> State:
+        """Pending -> Running (handlers called); a handler failing here fails the run before any task."""
+        if state.is_pending():
+            return self.change_state(state, Running(message="Running flow."))
+        if state.is_running():
+            return state
+        raise ENDRUN(state)
+
+    def get_flow_run_state(self, state: State, task_states: dict, task_contexts: dict,
+                           return_tasks: Iterable[Any] | None, task_runner_state_handlers: Iterable[Callable],
+                           executor: Any) -> State:
+        """Run the tasks on ``executor`` and decide the flow's state from theirs."""
+        from flowctl.engine.scheduler import Scheduler
+
+        if not state.is_running():
+            self.logger.info("Flow is not in a Running state.")
+            raise ENDRUN(state)
+        flow = self.flow
+        return_tasks = set(flow.tasks) if return_tasks is None else set(return_tasks)
+        if return_tasks.difference(flow.tasks):
+            raise ValueError("Some tasks in return_tasks were not found in the flow.")
+        try:
+            flow.validate()
+            scheduler = Scheduler(flow, flowctl_context.to_dict(), task_states, task_contexts, executor,
+                                  state_handlers=list(task_runner_state_handlers), task_runner_cls=self.task_runner_cls)
+            with executor.start():
+                final_states = scheduler.run()
+            new_state = self.determine_final_state(state, *self._outcome(final_states, return_tasks))
+        except (ENDRUN, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - as Prefect 1's steps: the run fails, handlers see it
+            return self._unexpected(state, exc, "Unexpected error")
+        return self.change_state(state, new_state)
+
+    def _outcome(self, final_states: dict, return_tasks: set) -> tuple:
+        """(reference states, returned states, terminal states), mapped parents counted as their children."""
+        flow = self.flow
+        reference = {t: final_states[t] for t in flow.reference_tasks() if t in final_states}
+        terminal = [final_states[t] for t in flow.terminal_tasks() if t in final_states]
+        returned = {t: s for t, s in final_states.items() if t in return_tasks}
+        return ReferenceStates(reference), returned, set(_expanded(terminal))
+
+    def determine_final_state(self, state: State, key_states: Any, return_states: dict,
+                              terminal_states: set) -> State:
+        """``Running`` while a terminal task is unfinished; else ``Failed`` or ``Success`` from the key states."""
+        if not all(s.is_finished() for s in terminal_states):
+            self.logger.info("Flow run RUNNING: terminal tasks are incomplete.")
+            state.result = return_states
+        elif any(s.is_failed() for s in key_states):
+            self.logger.info("Flow run FAILED: some reference tasks failed.")
+            state = Failed(message="Some reference tasks failed.", result=return_states)
+        elif all(s.is_successful() for s in key_states):
+            self.logger.info("Flow run SUCCESS: all reference tasks succeeded")
+            state = Success(message="All reference tasks succeeded.", result=return_states)
         else:
-            final = Success("All reference tasks succeeded.")
-        if flow.terminal_state_handler is not None:
-            final = flow.terminal_state_handler(flow, final, ReferenceStates(reference)) or final
-        return final
+            self.logger.info("Flow run SUCCESS: no reference tasks failed")
+            state = Success(message="No reference tasks failed.", result=return_states)
+        handler = getattr(self.flow, "terminal_state_handler", None)
+        if handler is not None:
+            new_state = handler(self.flow, state, key_states)
+            if new_state is not None:
+                return new_state
+        return state
+
+
+def _dates(now: datetime.datetime) -> dict:
+    day = datetime.timedelta(days=1)
+    return {"date": now, "today": now.strftime("%Y-%m-%d"), "yesterday": (now - day).strftime("%Y-%m-%d"),
+            "tomorrow": (now + day).strftime("%Y-%m-%d"), "today_nodash": now.strftime("%Y%m%d"),
+            "yesterday_nodash": (now - day).strftime("%Y%m%d"), "tomorrow_nodash": (now + day).strftime("%Y%m%d")}
+
+
+def _expanded(states: Iterable[State]) -> list:
+    """States with every mapped parent replaced by its children."""
+    flat: list = []
+    for task_state in states:
+        if task_state.is_mapped():
+            flat.extend(s for s in task_state.map_states if s is not None)  # type: ignore[attr-defined]
+        else:
+            flat.append(task_state)
+    return flat
 
 
 class ReferenceStates(set):
     """The reference tasks' states handed to a terminal state handler.
 
-    A set of states (Prefect 1's code passes ``Set[State]``) that also answers the
-    ``Dict[Task, State]`` reading of its docs: ``items()``, ``keys()``, ``[task]``.
+    A set of states, mapped parents counted as their children (Prefect 1's
+    ``key_states``), that also answers the ``Dict[Task, State]`` reading of its
+    docs: ``items()``, ``keys()``, ``values()``, ``[task]``.
     """
 
     def __init__(self, by_task: dict) -> None:
-        super().__init__(by_task.values())
+        super().__init__(_expanded(by_task.values()))
         self._by_task = dict(by_task)
 
-    def items(self):
+    def items(self):  # noqa: ANN201 - mirrors dict
         return self._by_task.items()
 
-    def keys(self):
+    def keys(self):  # noqa: ANN201
         return self._by_task.keys()
 
-    def values(self):
+    def values(self):  # noqa: ANN201
         return self._by_task.values()
 
-    def __getitem__(self, task):
+    def __getitem__(self, task: Any) -> State:
         return self._by_task[task]

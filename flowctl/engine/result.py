@@ -7,19 +7,39 @@ from typing import Any
 from flowctl.engine.serializers import PickleSerializer, Serializer
 
 
+_DEFAULT_SERIALIZER = PickleSerializer()
+
+
+class ResultNotImplementedError(NotImplementedError):
+    """The base ``Result`` stores nothing: reading, writing or probing it needs a subclass."""
+
+
+_NOT_IMPLEMENTED = ("Not implemented on the base Result class - if you are seeing this error you might be "
+                    "trying to use features that require choosing a Result subclass; "
+                    "see https://docs.prefect.io/core/concepts/results.html")
+
+
 class Result:
     """Base class. Subclasses implement ``read``, ``write`` and ``exists``."""
 
     def __init__(self, value: Any = None, location: Any = None, serializer: Serializer | None = None) -> None:
         self.value = value
         self.location = location
-        self.serializer = serializer if serializer is not None else PickleSerializer()
+        # serializers hold no state: one shared default keeps a Result per task cheap
+        self.serializer = serializer if serializer is not None else _DEFAULT_SERIALIZER
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {self.location!r}>"
+        return f"<{type(self).__name__}: {self.value!r}>"
 
     def copy(self) -> "Result":
         return copy.copy(self)
+
+    def from_value(self, value: Any) -> "Result":
+        """A copy holding ``value`` and no location (not written anywhere yet)."""
+        new = self.copy()
+        new.location = None
+        new.value = value
+        return new
 
     def format(self, **kwargs: Any) -> "Result":
         """A copy whose location template is filled in from ``kwargs`` (context, inputs)."""
@@ -31,17 +51,17 @@ class Result:
         return new
 
     def read(self, location: str) -> "Result":
-        raise NotImplementedError
+        raise ResultNotImplementedError(_NOT_IMPLEMENTED)
 
     def write(self, value: Any, **kwargs: Any) -> "Result":
-        raise NotImplementedError
+        raise ResultNotImplementedError(_NOT_IMPLEMENTED)
 
     def exists(self, location: str, **kwargs: Any) -> bool:
-        raise NotImplementedError
+        raise ResultNotImplementedError(_NOT_IMPLEMENTED)
 
 
-class NoResult(Result):
-    """A result that persists nothing."""
+class NoResultType(Result):
+    """A result that persists nothing; ``NoResult`` (its one instance) marks "no result yet"."""
 
     def read(self, location: str) -> "Result":
         return self.copy()
@@ -53,3 +73,7 @@ class NoResult(Result):
 
     def exists(self, location: str, **kwargs: Any) -> bool:
         return False
+
+
+#: As in Prefect 1, an instance: ``state._result is NoResult`` for a state without a result.
+NoResult = NoResultType()

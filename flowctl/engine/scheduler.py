@@ -17,10 +17,9 @@ import time
 from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
-from flowctl.engine.mapping import child_upstream_states, prepare_parent
+from flowctl.engine.mapping import child_upstream_states, expand, map_sources
 from flowctl.engine.state import Mapped, Pending, Retrying, State
 from flowctl.engine.task_runner import TaskRunner, run_unit
-from flowctl.utilities.context import context as flowctl_context
 
 
 def _edge_order(edge: Any) -> tuple:
@@ -64,7 +63,7 @@ class Scheduler:
     """Runs every node of a flow on an executor and records final states."""
 
     def __init__(self, flow: Any, flow_context: dict, task_states: dict, task_contexts: dict,
-                 executor: Any, state_handlers: list | None = None) -> None:
+                 executor: Any, state_handlers: list | None = None, task_runner_cls: type = TaskRunner) -> None:
         self.flow = flow
         self.flow_context = flow_context
         self.executor = executor
@@ -72,20 +71,24 @@ class Scheduler:
         self.retries: list[tuple[float, int, Node, int | None, State]] = []
         self._sequence = itertools.count()
         self.nodes: dict[Any, Node] = {}
-        self._build(task_states, task_contexts, state_handlers)
+        # fail-fast (``flowctl run -x``): after the first failure nothing new starts
+        self.fail_fast = bool(flow_context.get("fail_fast"))
+        self.first_failure: tuple[Any, int | None, State] | None = None
+        self._build(task_states, task_contexts, state_handlers, task_runner_cls)
 
     # -- graph --------------------------------------------------------------
-    def _build(self, task_states: dict, task_contexts: dict, state_handlers: list | None) -> None:
+    def _build(self, task_states: dict, task_contexts: dict, state_handlers: list | None,
+               task_runner_cls: type) -> None:
         flow = self.flow
         for task in flow.sorted_tasks():
-            runner = TaskRunner(task, state_handlers=state_handlers, flow_result=flow.result)
+            runner = task_runner_cls(task, state_handlers=state_handlers, flow_result=flow.result)
             runner.slug = flow.slugs.get(task)
             context = self.flow_context
             if task in task_contexts:
                 context = {**context, **task_contexts[task]}
             node = Node(task, runner, task_states.get(task), context)
             node.constants = flow.constants.get(task, {})
-            edges = flow._upstream[task]
+            edges = flow.edges_to(task)
             node.edges = sorted(edges, key=_edge_order) if len(edges) > 1 else list(edges)
             node.mapped = any(e.mapped for e in node.edges)
             self.nodes[task] = node
@@ -108,7 +111,9 @@ class Scheduler:
 
     def _schedule(self, node: Node) -> None:
         initial = node.initial
-        if initial is not None and initial.is_finished() and not isinstance(initial, Mapped):
+        # as in Prefect 1, a finished state given up front is kept, but a cache is validated
+        # again and a mapped parent rebuilt (its unfinished children run)
+        if initial is not None and initial.is_finished() and not initial.is_cached() and not initial.is_mapped():
             self._announce_reused(node, None, initial)
             self._node_final(node, initial)
         elif node.mapped:
@@ -117,23 +122,18 @@ class Scheduler:
             self.ready.append((node, None))
 
     def _expand(self, node: Node) -> None:
-        if self._waits_for_mapped_upstreams(node):
-            return
+        """Run the parent's pipeline; a ``Mapped`` parent then makes its children ready."""
         node.upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
-        mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
-        previous = flowctl_context._swap({**node.context, "task_name": node.task.name, "map_index": None})
-        try:
-            parent, sources, n = prepare_parent(node.runner, node.initial or Pending(), node.upstream_states,
-                                                mapped_children)
-        finally:
-            flowctl_context._local.data = previous
+        parent = node.runner.run_unit(node.initial or Pending(), node.upstream_states, node.context, None,
+                                      node.constants, is_mapped_parent=True)
         if not isinstance(parent, Mapped):
             self._node_final(node, parent)
             return
-        node.state, node.sources, node.n = parent, sources, n
-        node.children = parent.map_states
+        mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
+        node.sources, n = map_sources(node.upstream_states, mapped_children)
+        node.state, node.n, node.expanded = parent, n, True
+        node.children = expand(parent, node.initial, n)
         node.children_left = n
-        node.expanded = True
         waiting = [0] * n
         for _edge, upstream in node.child_edges:
             if upstream.state.is_mapped():
@@ -147,26 +147,14 @@ class Scheduler:
         if n == 0:
             self._node_final(node, parent)
             return
-        reused = node.initial.map_states if isinstance(node.initial, Mapped) else ()
+        children = node.children
         for index in range(n - 1, -1, -1):
-            if index < len(reused) and reused[index] is not None and reused[index].is_finished():
+            if children[index] is not None:
                 waiting[index] = -1
-                self._announce_reused(node, index, reused[index])
-                self._child_done(node, index, reused[index])
+                self._announce_reused(node, index, children[index])
+                self._child_done(node, index, children[index])
             elif waiting[index] == 0:
                 self.ready.append((node, index))
-
-    def _waits_for_mapped_upstreams(self, node: Node) -> bool:
-        """A mapped input that did not succeed leaves the parent nothing to map, and its trigger
-        then sees every child of its mapped upstreams: wait until those are final."""
-        states = [self.nodes[edge.upstream_task].state for edge in node.edges if edge.mapped]
-        if all(state.is_mapped() or state.is_successful() for state in states):
-            return False
-        running = [upstream for _edge, upstream in node.child_edges if not upstream.final]
-        for upstream in running:
-            node.deps_left += 1
-            upstream.final_listeners.append(node)
-        return bool(running)
 
     def _announce_reused(self, node: Node, index: int | None, state: State) -> None:
         """A state given up front (``task_states``, a resumed run) is still an event to watchers."""
@@ -223,6 +211,16 @@ class Scheduler:
             self._node_final(node, state)
         else:
             self._child_done(node, index, state)
+        if self.fail_fast:
+            self._stop_after_failure(node, index, state)
+
+    def _stop_after_failure(self, node: Node, index: int | None, state: State) -> None:
+        """Fail-fast: once a unit has failed, drop every unit not yet started (running ones finish)."""
+        if self.first_failure is None and state.is_failed():
+            self.first_failure = (node.task, index, state)
+        if self.first_failure is not None:
+            self.ready.clear()
+            self.retries.clear()
 
     def _due_retries(self, now: float) -> list[tuple[Node, int | None, State]]:
         due = []
@@ -274,6 +272,7 @@ class Scheduler:
         in_flight = 0
         limit = max(1, int(getattr(executor, "max_in_flight", 0) or 256))
         pending_retry: list[tuple[Node, int | None, State]] = []
+        flush = getattr(executor, "flush", None)
 
         def submit(node: Node, index: int | None, state: State | None) -> None:
             future = executor.submit(run_unit, *self._unit_args(node, index, state))
@@ -281,6 +280,8 @@ class Scheduler:
 
         while True:
             pending_retry.extend(self._due_retries(time.time()))
+            if self.first_failure is not None:
+                pending_retry.clear()
             while in_flight < limit and (pending_retry or self.ready):
                 if pending_retry:
                     submit(*pending_retry.pop())
@@ -294,6 +295,8 @@ class Scheduler:
                 time.sleep(max(0.0, self.retries[0][0] - time.time()))
                 continue
             timeout = None if not self.retries else max(0.0, self.retries[0][0] - time.time())
+            if flush is not None and done.empty():  # batching executors send what they hold before we wait
+                flush()
             try:
                 node, index, future = done.get(timeout=timeout) if timeout is not None else done.get()
             except queue.Empty:

@@ -78,9 +78,26 @@ class LOOP(PrefectStateSignal):
     _state_cls = _state.Looped
 
 
-class ENDRUN(Exception):
+class ENDRUN(PrefectSignal):
     """Stop a runner's pipeline and return ``state`` as its final state."""
 
     def __init__(self, state: _state.State | None = None) -> None:
         self.state = state
         super().__init__(state)
+
+
+def signal_from_state(state: _state.State) -> type:
+    """The signal class that ends a run in ``state``'s class (``Failed()`` -> ``FAIL``).
+
+    Raises ``ValueError`` when no signal leads to that class (``Running``, ``Mapped``...).
+    """
+    by_state_name: dict[str, type] = {}
+    unvisited = list(PrefectStateSignal.__subclasses__())
+    while unvisited:
+        signal = unvisited.pop()
+        by_state_name[signal._state_cls.__name__] = signal
+        unvisited.extend(signal.__subclasses__())
+    try:
+        return by_state_name[type(state).__name__]
+    except KeyError:
+        raise ValueError(f"No signal matches the provided state: {state}") from None

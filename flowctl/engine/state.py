@@ -3,33 +3,48 @@
 The hierarchy follows Prefect 1 (``Cached``, ``Mapped`` and ``Skipped`` are
 kinds of ``Success``; ``TimedOut`` and ``TriggerFailed`` kinds of ``Failed``).
 States compare equal by type and result; message and context are ignored.
+
+As in Prefect 1, ``state._result`` is a ``Result`` (``NoResult`` when there is
+none) whose ``.value`` is ``state.result`` and whose ``.location`` says where
+it was written. A million mapped children should not mean a million Result
+objects, so a state keeps a plain value until someone asks for ``_result``.
 """
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-_NOTHING = object()
+from flowctl.engine.result import NoResult, Result
 
 
 class State:
     """A run's state. ``result`` is the value (or the exception on failure)."""
 
-    __slots__ = ("message", "_result", "_context", "_cached_inputs", "location", "__weakref__")
+    # ``__dict__`` keeps instances open to new attributes (handlers set
+    # ``new_state.timestamp = ...``); the slots keep the common ones cheap.
+    __slots__ = ("message", "_value", "_result_object", "_context", "_cached_inputs", "__dict__", "__weakref__")
     color = "#996633"
 
-    def __init__(
-        self,
-        message: str | None = None,
-        result: Any = None,
-        context: dict | None = None,
-        cached_inputs: dict | None = None,
-    ) -> None:
+    def __init__(self, message: str | None = None, result: Any = None, context: dict | None = None,
+                 cached_inputs: dict | None = None) -> None:
         self.message = message
-        self._result = result
+        if isinstance(result, Result):
+            self._value, self._result_object = result.value, result
+        else:
+            self._value, self._result_object = result, None
         self._context = context
         self._cached_inputs = cached_inputs
-        self.location = None
+
+    @classmethod
+    def with_value(cls, value: Any) -> "State":
+        """A bare state holding ``value``: the scheduler builds one per mapped item, so no ``__init__``."""
+        state = cls.__new__(cls)
+        state.message = None
+        state._value = value
+        state._result_object = None
+        state._context = None
+        state._cached_inputs = None
+        return state
 
     # context and cached_inputs are allocated on first use: a million mapped
     # children should not mean two million empty dicts.
@@ -55,14 +70,56 @@ class State:
 
     @property
     def result(self) -> Any:
-        return self._result
+        result_object = self._result_object
+        return self._value if result_object is None else result_object.value
 
     @result.setter
     def result(self, value: Any) -> None:
         self._result = value
 
+    @property
+    def _result(self) -> Result:
+        """The ``Result`` holding this state's value (created on first use)."""
+        result_object = self._result_object
+        if result_object is None:
+            result_object = NoResult if self._value is None else Result(value=self._value)
+            self._result_object = result_object
+        return result_object
+
+    @_result.setter
+    def _result(self, value: Any) -> None:
+        if isinstance(value, Result):
+            self._value, self._result_object = value.value, value
+        else:
+            self._value, self._result_object = value, None
+
+    @property
+    def location(self) -> Any:
+        """Where the result was written (``_result.location``), None when it was not."""
+        result_object = self._result_object
+        return None if result_object is None else result_object.location
+
+    @location.setter
+    def location(self, value: Any) -> None:
+        result_object = self._result
+        if result_object is NoResult:
+            result_object = Result(value=None)
+        result_object = result_object.copy()
+        result_object.location = value
+        self._result_object = result_object
+
+    def load_result(self, result: Result | None = None) -> "State":
+        """Read the value back from ``_result.location`` (with ``result``'s logic when given)."""
+        if self.is_mapped():
+            self.map_states = [s.load_result(result) if s is not None else None for s in self.map_states]
+            return self
+        known = self._result
+        if known.value is None and known.location is not None:
+            self._result = (result or known).read(known.location)
+        return self
+
     def __repr__(self) -> str:
-        if self.message:
+        if self.message is not None:
             return f'<{type(self).__name__}: "{self.message}">'
         return f"<{type(self).__name__}>"
 
@@ -77,87 +134,54 @@ class State:
     def __hash__(self) -> int:
         return id(self)
 
-    def __getstate__(self) -> dict:
-        data = {}
-        for name in _all_slots(type(self)):
-            try:
-                data[name] = object.__getattribute__(self, name)
-            except AttributeError:
-                pass
-        return data
-
-    def __setstate__(self, data: dict) -> None:
-        for name, value in data.items():
-            object.__setattr__(self, name, value)
-
     @property
     def name(self) -> str:
         return type(self).__name__
 
+    @classmethod
+    def children(cls, include_self: bool = False, names_only: bool = False) -> list:
+        """Every state class below this one (private ``_Meta`` classes hidden, their children kept)."""
+        found: list = []
+        for subclass in cls.__subclasses__():
+            for klass in ([subclass] if not subclass.__name__.startswith("_") else []) + subclass.children():
+                if klass not in found:  # a class with two parents (ClientFailed) is listed once
+                    found.append(klass)
+        if include_self:
+            found.append(cls)
+        return [s.__name__ for s in found] if names_only else found
+
+    @classmethod
+    def parents(cls, include_self: bool = False, names_only: bool = False) -> list:
+        """Every state class above this one, nearest first."""
+        found = [s for s in cls.__mro__[1:] if s is not object and not s.__name__.startswith("_")]
+        if include_self:
+            found.append(cls)
+        return [s.__name__ for s in found] if names_only else found
+
     # -- predicates: ask the state, never compare names --------------------
-    def is_pending(self) -> bool:
-        return isinstance(self, Pending)
-
-    def is_scheduled(self) -> bool:
-        return isinstance(self, Scheduled)
-
-    def is_paused(self) -> bool:
-        return isinstance(self, Paused)
-
-    def is_retrying(self) -> bool:
-        return isinstance(self, Retrying)
-
-    def is_submitted(self) -> bool:
-        return isinstance(self, Submitted)
-
-    def is_queued(self) -> bool:
-        return isinstance(self, Queued)
-
-    def is_running(self) -> bool:
-        return isinstance(self, Running)
-
-    def is_cancelling(self) -> bool:
-        return isinstance(self, Cancelling)
-
-    def is_finished(self) -> bool:
-        return isinstance(self, Finished)
-
-    def is_successful(self) -> bool:
-        return isinstance(self, Success)
-
-    def is_cached(self) -> bool:
-        return isinstance(self, Cached)
-
-    def is_mapped(self) -> bool:
-        return isinstance(self, Mapped)
-
-    def is_skipped(self) -> bool:
-        return isinstance(self, Skipped)
-
-    def is_looped(self) -> bool:
-        return isinstance(self, Looped)
-
-    def is_cancelled(self) -> bool:
-        return isinstance(self, Cancelled)
-
-    def is_failed(self) -> bool:
-        return isinstance(self, Failed)
-
-    def is_meta_state(self) -> bool:
-        return False
-
-    @staticmethod
-    def children(include_self: bool = False) -> list[type]:  # pragma: no cover - helper
-        return []
+    def is_pending(self) -> bool: return isinstance(self, Pending)  # noqa: E704
+    def is_scheduled(self) -> bool: return isinstance(self, (Scheduled, Queued))  # noqa: E704
+    def is_paused(self) -> bool: return isinstance(self, Paused)  # noqa: E704
+    def is_retrying(self) -> bool: return isinstance(self, Retrying)  # noqa: E704
+    def is_submitted(self) -> bool: return isinstance(self, Submitted)  # noqa: E704
+    def is_queued(self) -> bool: return isinstance(self, Queued)  # noqa: E704
+    def is_running(self) -> bool: return isinstance(self, Running)  # noqa: E704
+    def is_cancelling(self) -> bool: return isinstance(self, Cancelling)  # noqa: E704
+    def is_finished(self) -> bool: return isinstance(self, Finished)  # noqa: E704
+    def is_successful(self) -> bool: return isinstance(self, Success)  # noqa: E704
+    def is_cached(self) -> bool: return isinstance(self, Cached)  # noqa: E704
+    def is_mapped(self) -> bool: return isinstance(self, Mapped)  # noqa: E704
+    def is_skipped(self) -> bool: return isinstance(self, Skipped)  # noqa: E704
+    def is_looped(self) -> bool: return isinstance(self, Looped)  # noqa: E704
+    def is_cancelled(self) -> bool: return isinstance(self, Cancelled)  # noqa: E704
+    def is_failed(self) -> bool: return isinstance(self, Failed)  # noqa: E704
+    def is_meta_state(self) -> bool: return isinstance(self, _MetaState)  # noqa: E704
 
 
-def _all_slots(cls: type) -> list[str]:
-    names: list[str] = []
-    for klass in cls.__mro__:
-        for name in getattr(klass, "__slots__", ()):
-            if name != "__weakref__" and name not in names:
-                names.append(name)
-    return names
+def _context_count(key: str) -> int:
+    from flowctl.utilities.context import context
+
+    return context.get(key, 1)
 
 
 class Pending(State):
@@ -171,29 +195,23 @@ class Scheduled(Pending):
     __slots__ = ("start_time", "run_count")
     color = "#ffab00"
 
-    def __init__(
-        self,
-        message: str | None = None,
-        result: Any = None,
-        start_time: datetime.datetime | None = None,
-        context: dict | None = None,
-        cached_inputs: dict | None = None,
-        run_count: int | None = None,
-    ) -> None:
+    def __init__(self, message: str | None = None, result: Any = None, start_time: datetime.datetime | None = None,
+                 context: dict | None = None, cached_inputs: dict | None = None, run_count: int | None = None) -> None:
         super().__init__(message, result, context, cached_inputs)
         self.start_time = start_time if start_time is not None else datetime.datetime.now(datetime.timezone.utc)
         self.run_count = run_count
 
 
 class Paused(Scheduled):
+    """Waiting to be resumed: by hand (no ``start_time``) or once ``start_time`` has passed."""
+
     __slots__ = ()
     color = "#cfd8dc"
 
     def __init__(self, message: str | None = None, result: Any = None, start_time: Any = None,
                  context: dict | None = None, cached_inputs: dict | None = None) -> None:
         super().__init__(message, result, start_time, context, cached_inputs)
-        if start_time is None:
-            self.start_time = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+        self.start_time = start_time  # as in Prefect 1: no start time means "until resumed"
 
 
 class Resume(Scheduled):
@@ -205,32 +223,46 @@ class Retrying(Scheduled):
     __slots__ = ()
     color = "#ffa500"
 
+    def __init__(self, message: str | None = None, result: Any = None, start_time: Any = None,
+                 context: dict | None = None, cached_inputs: dict | None = None, run_count: int | None = None) -> None:
+        super().__init__(message, result, start_time, context, cached_inputs,
+                         run_count if run_count is not None else _context_count("task_run_count"))
 
-class Submitted(State):
-    __slots__ = ("state",)
-    color = "#fdd835"
+
+class _MetaState(State):
+    """A state about another state (``state``), e.g. ``Submitted(state=Retrying())``."""
+
+    __slots__ = ("_state",)
 
     def __init__(self, message: str | None = None, result: Any = None, state: State | None = None,
                  context: dict | None = None, cached_inputs: dict | None = None) -> None:
         super().__init__(message, result, context, cached_inputs)
         self.state = state
 
-    def is_meta_state(self) -> bool:
-        return True
+    @property
+    def state(self) -> State | None:
+        return self._state
+
+    @state.setter
+    def state(self, value: State | None) -> None:
+        while isinstance(value, _MetaState):  # meta states never nest
+            value = value.state
+        self._state = value
 
 
-class Queued(State):
-    __slots__ = ("state", "start_time")
+class Submitted(_MetaState):
+    __slots__ = ()
+    color = "#fdd835"
+
+
+class Queued(_MetaState):
+    __slots__ = ("start_time",)
     color = "#ffd54f"
 
     def __init__(self, message: str | None = None, result: Any = None, state: State | None = None,
                  start_time: Any = None, context: dict | None = None, cached_inputs: dict | None = None) -> None:
-        super().__init__(message, result, context, cached_inputs)
-        self.state = state
-        self.start_time = start_time
-
-    def is_meta_state(self) -> bool:
-        return True
+        super().__init__(message, result, state, context, cached_inputs)
+        self.start_time = start_time if start_time is not None else datetime.datetime.now(datetime.timezone.utc)
 
 
 class Running(State):
@@ -256,48 +288,60 @@ class Success(Finished):
 class Cached(Success):
     """A success whose value came from a cache or an existing target."""
 
-    __slots__ = ("cached_parameters", "cached_result_expiration")
+    __slots__ = ("cached_parameters", "cached_result_expiration", "hashed_inputs")
     color = "#88cc88"
 
-    def __init__(
-        self,
-        message: str | None = None,
-        result: Any = None,
-        context: dict | None = None,
-        cached_inputs: dict | None = None,
-        cached_parameters: dict | None = None,
-        cached_result_expiration: datetime.datetime | None = None,
-    ) -> None:
+    def __init__(self, message: str | None = None, result: Any = None, context: dict | None = None,
+                 cached_inputs: dict | None = None, cached_parameters: dict | None = None,
+                 cached_result_expiration: datetime.datetime | None = None,
+                 hashed_inputs: dict | None = None) -> None:
         super().__init__(message, result, context, cached_inputs)
         self.cached_parameters = cached_parameters
         self.cached_result_expiration = cached_result_expiration
+        self.hashed_inputs = hashed_inputs
 
 
 class Mapped(Success):
     """A mapped parent: ``map_states`` holds its children's states in map order."""
 
-    __slots__ = ("map_states",)
+    __slots__ = ("map_states", "_n_map_states")
     color = "#97d08a"
 
     def __init__(self, message: str | None = None, result: Any = None, map_states: list | None = None,
-                 context: dict | None = None, cached_inputs: dict | None = None) -> None:
+                 context: dict | None = None, cached_inputs: dict | None = None,
+                 n_map_states: int | None = None) -> None:
         super().__init__(message, result, context, cached_inputs)
         self.map_states = map_states if map_states is not None else []
+        self._n_map_states = n_map_states
 
     @property
     def n_map_states(self) -> int:
-        return len(self.map_states)
+        return self._n_map_states or len(self.map_states)
+
+    @n_map_states.setter
+    def n_map_states(self, value: int | None) -> None:
+        self._n_map_states = value
 
     @property
     def result(self) -> Any:
-        # An empty map reduces to an empty list, as a downstream reduce expects.
-        if self._result is None:
+        # the children's results in map order, unless a value was set explicitly
+        if self._value is None and self._result_object is None:
             return [s.result if s is not None else None for s in self.map_states]
-        return self._result
+        return State.result.fget(self)  # type: ignore[attr-defined]
 
     @result.setter
     def result(self, value: Any) -> None:
         self._result = value
+
+    @property
+    def _result(self) -> Result:
+        if self._value is None and self._result_object is None:
+            return Result(value=self.result)
+        return State._result.fget(self)  # type: ignore[attr-defined]
+
+    @_result.setter
+    def _result(self, value: Any) -> None:
+        State._result.fset(self, value)  # type: ignore[attr-defined]
 
 
 class Skipped(Success):
@@ -312,7 +356,7 @@ class Looped(Finished):
     def __init__(self, message: str | None = None, result: Any = None, loop_count: int | None = None,
                  context: dict | None = None, cached_inputs: dict | None = None) -> None:
         super().__init__(message, result, context, cached_inputs)
-        self.loop_count = loop_count
+        self.loop_count = loop_count if loop_count is not None else _context_count("task_loop_count")
 
 
 class Cancelled(Finished):
@@ -321,6 +365,13 @@ class Cancelled(Finished):
 
 
 class Failed(Finished):
+    __slots__ = ()
+    color = "#eb0000"
+
+
+class ClientFailed(_MetaState, Failed):  # type: ignore[misc]
+    """A backend could not record ``state`` (Prefect 1's name); flowctl has no backend to fail."""
+
     __slots__ = ()
     color = "#eb0000"
 
@@ -341,7 +392,7 @@ class ValidationFailed(Failed):
 
 
 __all__ = [
-    "State", "Pending", "Scheduled", "Paused", "Resume", "Retrying", "Submitted", "Queued",
+    "State", "Pending", "Scheduled", "Paused", "Resume", "Retrying", "Submitted", "Queued", "ClientFailed",
     "Running", "Cancelling", "Finished", "Success", "Cached", "Mapped", "Skipped", "Looped",
     "Cancelled", "Failed", "TimedOut", "TriggerFailed", "ValidationFailed",
 ]

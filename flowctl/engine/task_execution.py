@@ -117,7 +117,7 @@ def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float) 
     outcome: dict[str, Any] = {}
 
     def target() -> None:
-        flowctl_context._swap(run_context)
+        flowctl_context.swap(run_context)
         try:
             outcome["value"] = _call(task, inputs, run_context)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller

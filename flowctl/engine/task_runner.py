@@ -1,49 +1,54 @@
 """``TaskRunner``: runs one task (or one mapped child) from a state to a final state.
 
-A run is a straight pipeline, each step taking and returning a ``State`` or
-ending early by raising ``ENDRUN``: check upstream -> check skip -> check
-trigger -> check readiness -> resolve inputs -> check target and cache ->
-run with timeout (handling signals) -> checkpoint -> cache -> retry check.
-Every transition goes through ``_transition``, which calls the state handlers
-in order and publishes the event when someone subscribes.
+A run is Prefect 1's pipeline, read top to bottom in ``run_pipeline``: each
+step is a public method taking and returning a ``State`` (or ending the run
+by raising ``ENDRUN``), and a step that changes the state calls the state
+handlers through ``change_state``. The steps about caching, targets and
+checkpoints live in ``task_steps.py``; the run itself (timeouts, signals,
+retries) in ``task_execution.py``.
 
 Only ``KeyboardInterrupt`` escapes a task run (it is the user stopping the
-run). Anything else raised by the task, its state handlers or its trigger,
-``SystemExit`` and other ``BaseException`` subclasses included, becomes the
-task's ``Failed`` (or ``TriggerFailed``) state: user code cannot crash the runner.
+run). Anything else raised by the task, its state handlers or its trigger
+becomes the task's ``Failed`` (or ``TriggerFailed``) state.
 """
 from __future__ import annotations
 
-import datetime
 import logging
-import sys
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
+from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
-    Cached, Failed, Finished, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Skipped, State, Success,
-    TimedOut, TriggerFailed,
+    Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State, Success,
+    TriggerFailed,
 )
-from flowctl.engine.results_support import template_kwargs
 from flowctl.engine.task_execution import (  # noqa: F401 - describe_exception is used by executors
-    call_with_timeout, describe_exception, flatten_once, is_future as _is_future, utc_now as _now,
+    describe_exception, flatten_once, is_future, utc_now,
 )
+from flowctl.engine.task_steps import TaskSteps
 from flowctl.triggers import all_successful
-from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context as flowctl_context
 from flowctl.utilities.logging import get_logger  # configures the flowctl logger tree on workers too
 
+__all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
+
 #: Prefect 1's per-task progress lines, at DEBUG so a run of many tasks pays nothing for them.
 _RUNNER_LOG = get_logger("TaskRunner")
+_FROM_CONTEXT: Any = object()
 
-_SKIP_MESSAGE = (
+SKIP_MESSAGE = (
     "Upstream task was skipped; if this was not the intended behavior, "
     "consider changing `skip_on_upstream_skip=False` for this task."
 )
+
+
+class TaskRunnerInitializeResult(NamedTuple):
+    state: State
+    context: dict
 
 
 def _all_plain_successes(upstream_states: dict) -> bool:
@@ -55,52 +60,129 @@ def _all_plain_successes(upstream_states: dict) -> bool:
     return True
 
 
-class TaskRunner:
-    """Runs a task as flowctl sees it: triggers, retries, timeouts, handlers, results."""
+def _upstream_states_seen(upstream_states: dict) -> list:
+    """The states a task looks at: a mapped upstream seen whole (not mapped over) means its children."""
+    seen: list = []
+    for edge, upstream_state in upstream_states.items():
+        if isinstance(upstream_state, Mapped) and not edge.mapped:
+            seen.extend(upstream_state.map_states)
+        else:
+            seen.append(upstream_state)
+    return seen
+
+
+class TaskRunner(TaskSteps, Runner):
+    """Runs a task as Prefect 1 does: triggers, retries, timeouts, handlers, results."""
 
     def __init__(self, task: Any, state_handlers: list[Callable] | None = None, flow_result: Any = None) -> None:
+        super().__init__(state_handlers=state_handlers, logger=task.logger)
         self.task = task
-        self.state_handlers = list(state_handlers or [])
         self.flow_result = flow_result
-        self.logger = task.logger
         self.slug: str | None = None
+        self._result: Any = None
         self._base: dict | None = None
         self._merged: dict = {}
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.task.name}>"
 
-    # -- public ---------------------------------------------------------------
+    # -- handlers and events ------------------------------------------------------
+    def handler_target(self) -> Any:
+        return self.task
+
+    def target_handlers(self) -> list[Callable]:
+        task = self.task
+        if task.on_failure is None:
+            return task.state_handlers
+        on_failure = task.on_failure
+
+        def call_on_failure(target: Any, old: State, new: State) -> State:
+            if new.is_failed():
+                on_failure(target, new)
+            return new
+
+        return [*task.state_handlers, call_on_failure]  # as Prefect 1: on_failure is the last task handler
+
+    def handle_state_change(self, old_state: State, new_state: State) -> State:
+        task = self.task
+        if task.state_handlers or self.state_handlers or task.on_failure is not None:
+            return Runner.handle_state_change(self, old_state, new_state)
+        if bus.active:
+            self.publish(old_state, new_state)
+        return new_state
+
+    def publish(self, old_state: State, new_state: State) -> None:
+        if bus.active:
+            ctx = flowctl_context.get
+            bus.emit(TaskStateChanged(ctx("flow_name"), self.task, self.task.name, ctx("map_index"),
+                                      old_state, new_state, time.time()))
+
+    # -- running ---------------------------------------------------------------
     def run(self, state: State | None = None, upstream_states: dict | None = None,
             context: dict | None = None, is_mapped_parent: bool = False,
             constants: dict | None = None, executor: Any = None) -> State:
-        """Run the task once and return its final state (``Mapped`` for a mapped parent)."""
-        state = state if state is not None else Pending()
+        """Run the task once and return its final state.
+
+        A mapped parent (``is_mapped_parent``) ends ``Mapped`` with every child run in turn
+        (the flow runner runs the children itself), or in the state that stopped the map.
+        """
         upstream_states = upstream_states or {}
+        base = {**flowctl_context.to_dict(), **(context or {})}
         if is_mapped_parent:
             from flowctl.engine.mapping import run_mapped_parent
 
-            return run_mapped_parent(self, state, upstream_states, context or {}, constants or {})
-        base = {**flowctl_context.to_dict(), **(context or {})}
+            return run_mapped_parent(self, state, upstream_states, base, constants or {})
         return self.run_unit(state, upstream_states, base, base.get("map_index"), constants or {})
 
-    def run_unit(self, state: State, upstream_states: dict, base_context: dict,
-                 map_index: int | None, constants: dict) -> State:
-        """Run one unit (a task, or child ``map_index``) with ``base_context`` as context."""
+    def run_unit(self, state: State | None, upstream_states: dict, base_context: dict,
+                 map_index: int | None, constants: dict, is_mapped_parent: bool = False) -> State:
+        """Run one unit (a task, or child ``map_index``) with ``base_context`` as context.
+
+        What ``initialize_run`` then ``run_pipeline`` do, with no tuple in between: this is
+        the call the scheduler makes for every task and every mapped child.
+        """
+        if type(state) is not Pending:
+            state = _unwrap(state)
         run_context = self._build_context(state, base_context, map_index)
-        previous = flowctl_context._swap(run_context)
+        previous = flowctl_context.swap(run_context)
         try:
-            if not _RUNNER_LOG.isEnabledFor(logging.DEBUG):
-                return self._pipeline(state, upstream_states, constants, run_context)
-            _RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
-            state = self._pipeline(state, upstream_states, constants, run_context)
-            _RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
-                              run_context["task_full_name"], type(state).__name__)
+            debug_log = _RUNNER_LOG.isEnabledFor(logging.DEBUG)
+            if debug_log:
+                _RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
+            state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
+            if isinstance(state, Looped):
+                state = self.run_loop(state, upstream_states, constants, run_context)
+            if debug_log:
+                _RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
+                                  run_context["task_full_name"], type(state).__name__)
             return state
         finally:
-            flowctl_context._local.data = previous
+            flowctl_context.swap(previous)
 
-    # -- context ----------------------------------------------------------------
+    def end_unit(self, state: State | None, base_context: dict, map_index: int | None, new_state: State) -> State:
+        """Move a unit straight to ``new_state`` without running it (an executor could not ship it).
+
+        Handlers and subscribers see the change, in the unit's context; a failure is logged.
+        """
+        state, run_context = self.initialize_run(state, base_context, map_index)
+        previous = flowctl_context.swap(run_context)
+        try:
+            if new_state.is_failed():
+                self.logger.error("%s", new_state.message)
+            return self.change_state(state, new_state)
+        except (ENDRUN, signals.PAUSE) as end:
+            return end.state
+        finally:
+            flowctl_context.swap(previous)
+
+    def initialize_run(self, state: State | None, context: dict,
+                       map_index: Any = _FROM_CONTEXT) -> TaskRunnerInitializeResult:
+        """The run's starting state (meta states unwrapped) and its own context dict."""
+        state = _unwrap(state)
+        if map_index is _FROM_CONTEXT:
+            map_index = context.get("map_index")
+        return TaskRunnerInitializeResult(state, self._build_context(state, context, map_index))
+
     def _build_context(self, state: State, base: dict, map_index: int | None) -> dict:
         task = self.task
         if self._base is not base:  # the task's fixed keys, merged once per flow run
@@ -111,281 +193,196 @@ class TaskRunner:
             self._base = base
         run_context = dict(self._merged)  # each run gets its own: tasks and loops may write to it
         run_context["map_index"] = map_index
-        run_context["task_run_count"] = (state.run_count or 0) + 1 if isinstance(state, Retrying) else 1
-        if isinstance(state, Resume):  # as in Prefect 1: a resumed task passes `manual_only`
-            run_context = {**run_context, "resume": True}
+        if type(state) is not Pending:
+            self._restart_context(state, run_context)
+        else:
+            run_context["task_run_count"] = 1
         slug = run_context["task_slug"]
+        flow_run_id = base.get("flow_run_id", "local")
         if map_index is None:
             run_context["task_full_name"] = task.name
-            run_context["task_run_id"] = f"{base.get('flow_run_id', 'local')}:{slug}:"
+            run_context["task_run_id"] = f"{flow_run_id}:{slug}:"
         else:
             run_context["task_full_name"] = f"{task.name}[{map_index}]"
-            run_context["task_run_id"] = f"{base.get('flow_run_id', 'local')}:{slug}:{map_index}"
+            run_context["task_run_id"] = f"{flow_run_id}:{slug}:{map_index}"
         return run_context
 
-    def _task_run_name(self, run_context: dict) -> str:
-        name = self.task.task_run_name
-        try:
-            if callable(name):
-                return str(name(**run_context))
-            return str(name).format(**run_context)
-        except Exception:  # noqa: BLE001 - a template naming a missing key keeps the default name
-            return run_context["task_full_name"]
+    @staticmethod
+    def _restart_context(state: State, run_context: dict) -> None:
+        """Run count, resume flag and loop position carried by a state that is not a fresh Pending."""
+        if isinstance(state, Retrying):
+            run_context["task_run_count"] = (state.run_count or 0) + 1
+        else:
+            run_context["task_run_count"] = (state._context or {}).get("task_run_count", 1)
+        if isinstance(state, Resume) or (isinstance(state, Paused) and state.start_time is not None
+                                         and not is_future(state.start_time)):
+            run_context["resume"] = True  # as in Prefect 1: a resumed task passes `manual_only`
+        if state._context and "_loop_count" in state._context:
+            run_context["task_loop_count"] = state._context.pop("_loop_count")
+            run_context["task_loop_result"] = state.result
 
-    # -- transitions --------------------------------------------------------------
-    def _transition(self, old: State, new: State) -> State:
-        """Call state handlers in order for ``old -> new``; publish the change."""
-        if new is old:
-            return new
-        task = self.task
-        handlers = self.state_handlers + task.state_handlers if self.state_handlers else task.state_handlers
-        if handlers or task.on_failure is not None:
-            try:
-                for handler in handlers:
-                    new = handler(task, old, new) or new
-                if task.on_failure is not None and new.is_failed():
-                    task.on_failure(task, new)
-            except (signals.ENDRUN, KeyboardInterrupt):
-                raise
-            except BaseException as exc:  # noqa: BLE001 - a failing handler (even sys.exit) fails the task
-                if debug.raising():
-                    raise
-                failed = Failed(f"Exception raised while calling state handlers: {describe_exception(exc)}", result=exc)
-                self.logger.error("Task %r: %s", task.name, failed.message, exc_info=True)
-                self._publish(old, failed)
-                raise signals.ENDRUN(failed) from None
-        if bus.active:
-            self._publish(old, new)
-        return new
+    def run_loop(self, state: Looped, upstream_states: dict, constants: dict, run_context: dict) -> State:
+        """A ``Looped`` run goes through the pipeline again from ``Pending`` until it ends otherwise."""
+        while isinstance(state, Looped):
+            run_context["task_loop_result"] = state.result
+            run_context["task_loop_count"] = (state.loop_count or 1) + 1
+            state = Pending(message=f"Looping task (on loop index {state.loop_count})")
+            state = self.run_pipeline(state, upstream_states, constants)
+        return state
 
-    def _publish(self, old: State, new: State) -> None:
-        if bus.active:
-            ctx = flowctl_context._data
-            bus.emit(TaskStateChanged(ctx.get("flow_name"), self.task, self.task.name, ctx.get("map_index"),
-                                      old, new, time.time()))
-
-    # -- the pipeline -----------------------------------------------------------------
-    def _pipeline(self, state: State, upstream_states: dict, constants: dict, run_context: dict) -> State:
+    def run_pipeline(self, state: State, upstream_states: dict, constants: dict,
+                     is_mapped_parent: bool = False) -> State:
+        """Prefect 1's steps in order, each able to end the run early (``ENDRUN``)."""
         task = self.task
         try:
-            if upstream_states and not (task.trigger is all_successful and _all_plain_successes(upstream_states)):
-                self._check_upstream_finished(state, upstream_states)
-                state = self._check_upstream_skipped(state, upstream_states)
-                state = self._check_trigger(state, upstream_states)
-            if type(state) is not Pending:
-                self._check_ready(state)
-            inputs = self._resolve_inputs(state, upstream_states, constants)
-            if task.task_run_name is not None:  # formatted with context and inputs, as in Prefect 1
-                run_context["task_full_name"] = self._task_run_name(template_kwargs(run_context, inputs))
-            if task.target is not None:
-                state = self._check_target(state, inputs, run_context)
-            if task.cache_for is not None or isinstance(state, Cached):
-                state = self._check_cache(state, inputs, run_context)
-            state = self._transition(state, Running(message="Starting task run."))
-            state = self._run(state, inputs, run_context)
-            if isinstance(state, Success):
-                if task.target is not None or run_context["checkpointing"]:
-                    state = self._checkpoint(state, inputs, run_context)
-                if task.cache_for is not None:
-                    state = self._store_cache(state, inputs, run_context)
-            elif task.max_retries and isinstance(state, Failed):
-                state = self._check_retry(state, inputs, run_context)
-        except signals.ENDRUN as end:
+            if type(state) is not Pending:  # a fresh Pending passes both checks
+                state = self.check_task_is_ready(state)
+                state = self.check_task_reached_start_time(state)
+            plain = not upstream_states or (task.trigger is all_successful and _all_plain_successes(upstream_states))
+            if not plain:
+                state = self.check_upstream_finished(state, upstream_states)
+                state = self.check_upstream_skipped(state, upstream_states)
+            if is_mapped_parent:  # ends the run: its inputs are the children's business
+                state = self.check_task_ready_to_map(state, upstream_states)
+            inputs = self.get_task_inputs(state, upstream_states, constants)
+            if task.task_run_name is not None:
+                self.set_task_run_name(inputs)
+            if task.target:
+                state = self.check_target(state, inputs)
+            elif task.cache_for is not None or isinstance(state, Cached):
+                state = self.check_task_is_cached(state, inputs)
+            if not plain:
+                state = self.check_task_trigger(state, upstream_states)
+            state = self.set_task_to_running(state, inputs)
+            state = self.get_task_run_state(state, inputs)
+            if task.cache_for is not None:
+                state = self.cache_result(state, inputs)
+            if task.max_retries and state.is_failed():
+                state = self.check_for_retry(state, inputs)
+        except ENDRUN as end:
             state = end.state
+        except signals.PAUSE as pause:  # raised by a state handler
+            state = pause.state
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:  # noqa: BLE001 - an engine error still ends the task
+        except BaseException as exc:  # noqa: BLE001 - an error in a step still ends the task
             if debug.raising():
                 raise
-            failed = Failed(f"Unexpected error while running task: {describe_exception(exc)}", result=exc)
-            self.logger.error("Task %r: %s", self.task.name, failed.message, exc_info=True)
-            state = self._transition(state, failed)
+            state = self.fail_step(state, exc)
         return state
 
-    def _check_upstream_finished(self, state: State, upstream_states: dict) -> None:
-        for edge, upstream_state in upstream_states.items():
-            if not isinstance(upstream_state, Finished):
-                raise signals.ENDRUN(state)
-            if isinstance(upstream_state, Mapped) and not edge.mapped:
-                if not all(isinstance(s, Finished) for s in upstream_state.map_states):
-                    raise signals.ENDRUN(state)
+    def fail_step(self, state: State, exc: BaseException) -> State:
+        """A step raised: the run ends ``Failed`` (through the handlers), as Prefect 1's steps do."""
+        message = f"Unexpected error: {describe_exception(exc)}"
+        self.logger.error("Task %r: %s", flowctl_context.get("task_full_name", self.task.name), message,
+                          exc_info=True)
+        try:
+            return self.change_state(state, Failed(message, result=exc))
+        except ENDRUN as end:
+            return end.state
+        except signals.PAUSE as pause:
+            return pause.state
 
-    def _check_upstream_skipped(self, state: State, upstream_states: dict) -> State:
-        if not self.task.skip_on_upstream_skip:
+    # -- the checks --------------------------------------------------------------
+    def end_run(self, state: State, new_state: State) -> None:
+        """End the run in ``new_state`` (handlers called when it differs from ``state``)."""
+        raise ENDRUN(self.change_state(state, new_state))
+
+    def check_task_is_ready(self, state: State) -> State:
+        """Pending (or Mapped, or Cached to be validated) goes on; anything else ends the run."""
+        if state.is_pending() or state.is_mapped() or state.is_cached():
             return state
-        for edge, upstream_state in upstream_states.items():
-            if isinstance(upstream_state, Skipped) or (
-                isinstance(upstream_state, Mapped) and not edge.mapped
-                and any(isinstance(s, Skipped) for s in upstream_state.map_states)
-            ):
-                raise signals.ENDRUN(self._transition(state, Skipped(message=_SKIP_MESSAGE, result=None)))
+        raise ENDRUN(state)
+
+    def check_task_reached_start_time(self, state: State) -> State:
+        """A scheduled state waits for its ``start_time``; without one it waits to be resumed."""
+        if isinstance(state, Scheduled):
+            if state.start_time is None or is_future(state.start_time):
+                raise ENDRUN(state)
         return state
 
-    def _check_trigger(self, state: State, upstream_states: dict) -> State:
-        if isinstance(state, Finished) or not upstream_states:
-            return state
+    def check_upstream_finished(self, state: State, upstream_states: dict) -> State:
+        """Never run before every upstream (every child of a reduced map) has finished."""
+        if not all(s is not None and s.is_finished() for s in _upstream_states_seen(upstream_states)):
+            raise ENDRUN(state)
+        return state
+
+    def check_upstream_skipped(self, state: State, upstream_states: dict) -> State:
+        """Skip when an upstream skipped, unless ``skip_on_upstream_skip=False``."""
+        if self.task.skip_on_upstream_skip and any(s.is_skipped() for s in _upstream_states_seen(upstream_states)):
+            self.end_run(state, Skipped(message=SKIP_MESSAGE))
+        return state
+
+    def check_task_trigger(self, state: State, upstream_states: dict) -> State:
+        """The trigger decides; ``False`` or a ``TRIGGERFAIL`` ends the run ``TriggerFailed``."""
         try:
             if not self.task.trigger(upstream_states):
-                raise signals.TRIGGERFAIL(message='Trigger was "False"')
+                raise signals.TRIGGERFAIL(message="Trigger failed")
         except signals.PrefectStateSignal as signal:
-            new = signal.state
-            if isinstance(signal, signals.PAUSE) and not isinstance(new, Paused):
-                new = Paused(signal.message)
-            raise signals.ENDRUN(self._transition(state, new)) from None
+            if debug.raising():
+                raise
+            self.end_run(state, signal.state)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - only Ctrl-C may escape a task run
             if debug.raising():
                 raise
-            new = TriggerFailed(f"Unexpected error while checking task trigger: {describe_exception(exc)}", result=exc)
-            raise signals.ENDRUN(self._transition(state, new)) from None
+            message = f"Unexpected error while checking task trigger: {describe_exception(exc)}"
+            self.end_run(state, TriggerFailed(message, result=exc))
         return state
 
-    def _check_ready(self, state: State) -> None:
-        if state.is_finished() or state.is_running():
-            raise signals.ENDRUN(state)
-        if isinstance(state, Paused):
-            if not flowctl_context._data.get("resume"):
-                raise signals.ENDRUN(state)
-        elif isinstance(state, Retrying) and _is_future(state.start_time):
-            raise signals.ENDRUN(state)  # as in Prefect 1: a retry waits for its start time
-
-    def _resolve_inputs(self, state: State, upstream_states: dict, constants: dict) -> dict:
-        inputs = dict(state.cached_inputs) if state._cached_inputs else {}
-        inputs.update(constants)
+    def get_task_inputs(self, state: State, upstream_states: dict, constants: dict | None = None) -> dict:
+        """``{argument: Result}`` from upstream results, bound constants and cached inputs."""
+        inputs: dict = {}
+        if state._cached_inputs:
+            inputs.update({k: _as_result(v) for k, v in state._cached_inputs.items()})
+        if constants:
+            inputs.update({k: _as_result(v) for k, v in constants.items()})
         for edge, upstream_state in upstream_states.items():
             key = edge.key
             if key is not None:
-                value = upstream_state.result
                 if edge.flattened and not edge.mapped:
-                    value = flatten_once(value)
-                inputs[key] = value
+                    inputs[key] = _as_result(flatten_once(upstream_state.result))
+                else:
+                    inputs[key] = upstream_state._result
         return inputs
 
-    def _check_target(self, state: State, inputs: dict, run_context: dict) -> State:
-        task = self.task
-        if task.target is None or task.checkpoint is False:
-            return state
-        from flowctl.engine.results_support import target_location, task_result
+    def check_task_ready_to_map(self, state: State, upstream_states: dict) -> State:
+        """A mapped parent ends here: ``Mapped`` when it can map, ``Failed`` saying why not."""
+        from flowctl.engine.mapping import map_width
 
-        result = task_result(task, self.flow_result)
-        location = target_location(task, result, template_kwargs(run_context, inputs))
-        if result.exists(location):
-            value = result.read(location).value
-            cached = Cached(message=f"Loaded from target {location}.", result=value, cached_inputs=inputs)
-            cached.location = location
-            raise signals.ENDRUN(self._transition(state, cached))
-        return state
+        new_state = state if state.is_mapped() else map_width(self.task, upstream_states)
+        self.end_run(state, new_state)
+        return state  # pragma: no cover - end_run always raises
 
-    def _check_cache(self, state: State, inputs: dict, run_context: dict) -> State:
-        task = self.task
-        if task.cache_for is None and not state.is_cached():
-            return state
-        parameters = run_context.get("parameters") or {}
-        candidates = [state] if state.is_cached() else []
-        candidates += run_context.get("caches", {}).get(self._cache_slot(run_context), [])
-        for candidate in reversed(candidates):
-            if candidate.is_cached() and task.cache_validator(candidate, inputs, parameters):
-                raise signals.ENDRUN(self._transition(state, candidate))
-        if state.is_cached():
-            state = self._transition(state, Pending("Cache was invalid; ready to run again."))
-        return state
+    def set_task_run_name(self, task_inputs: dict) -> None:
+        """Name this run from ``task_run_name`` (a template or a callable), as Prefect 1 does."""
+        name = self.task.task_run_name
+        kwargs = self.format_kwargs(task_inputs)
+        try:
+            run_name = str(name(**kwargs)) if callable(name) else str(name).format(**kwargs)
+        except Exception:  # noqa: BLE001 - a template naming a missing key keeps the default name
+            return
+        flowctl_context.update(task_run_name=run_name, task_full_name=run_name)
 
-    def _run(self, state: State, inputs: dict, run_context: dict) -> State:
-        task = self.task
-        plain_call = task.timeout is None and not task.log_stdout
-        run_context.setdefault("task_loop_count", 1)
-        while True:
-            if not isinstance(state, Running):  # a state handler turned Running into something else
-                raise signals.ENDRUN(state)
-            try:
-                value = task.run(**inputs) if plain_call else call_with_timeout(task, inputs, run_context)
-                return self._transition(state, Success(message="Task run succeeded.", result=value))
-            except signals.LOOP as loop:
-                looped = loop.state
-                looped.loop_count = run_context.get("task_loop_count", 1)
-                run_context["task_loop_count"] = looped.loop_count + 1
-                run_context["task_loop_result"] = looped.result
-                state = self._transition(state, looped)
-                state = self._transition(state, Running(message="Starting looped task run."))
-            except signals.PrefectStateSignal as signal:
-                if debug.raising() and isinstance(signal, signals.FAIL):
-                    raise
-                new = signal.state
-                if isinstance(signal, signals.RETRY):
-                    new = self._retrying(run_context, signal.message or "Retry signal raised.", inputs)
-                return self._transition(state, new)
-            except TaskTimeoutSignal as exc:
-                if debug.raising():
-                    raise
-                self.logger.error("Task %r timed out after %ss.", task.name, task.timeout)
-                return self._transition(state, TimedOut("Task timed out during execution.", result=exc))
-            except signals.ENDRUN:
-                raise
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # noqa: BLE001 - user code may raise anything but Ctrl-C
-                if debug.raising():
-                    raise
-                message = f"Error during execution of task: {describe_exception(exc)}"
-                self.logger.error("Task %r: %s", run_context["task_full_name"], message, exc_info=sys.exc_info())
-                return self._transition(state, Failed(message, result=exc))
+    def set_task_to_running(self, state: State, inputs: dict) -> State:
+        """Pending -> Running; a state that is not pending ends the run as it is."""
+        if not isinstance(state, Pending):
+            raise ENDRUN(state)
+        return self.handle_state_change(state, Running(message="Starting task run."))
 
-    def _checkpoint(self, state: State, inputs: dict, run_context: dict) -> State:
-        """Persist a successful result: always to a target, else when checkpointing is on."""
-        task = self.task
-        if not state.is_successful() or task.checkpoint is False:
-            return state
-        configured = task.result if task.result is not None else self.flow_result
-        if task.target is None and not (run_context.get("checkpointing") and configured is not None):
-            return state
-        from flowctl.engine.results_support import target_location, task_result
 
-        result = task_result(task, self.flow_result)
-        format_kwargs = template_kwargs(run_context, inputs)
-        location = target_location(task, result, format_kwargs) if task.target is not None else None
-        written = result.write(state.result, location=location, **format_kwargs)
-        state.location = written.location
-        return state
+def _unwrap(state: State | None) -> State:
+    """Meta states give way to the state they wrap (``Submitted(Retrying())`` -> ``Retrying()``)."""
+    while isinstance(state, State) and state.is_meta_state():
+        state = state.state  # type: ignore[attr-defined]
+    return state if state is not None else Pending()
 
-    def _cache_slot(self, run_context: dict) -> Any:
-        """Caches are per task and, for mapped children, per map index: each child caches on its own."""
-        key = self.task.cache_key or self.task.name
-        map_index = run_context.get("map_index")
-        return key if map_index is None else (key, map_index)
 
-    def _store_cache(self, state: State, inputs: dict, run_context: dict) -> State:
-        task = self.task
-        if task.cache_for is None or not state.is_successful() or state.is_cached():
-            return state
-        caches = run_context.get("caches")
-        if caches is None:
-            return state
-        cached = Cached(
-            message="Result cached.", result=state.result, cached_inputs=inputs,
-            cached_parameters=dict(run_context.get("parameters") or {}),
-            cached_result_expiration=_now() + task.cache_for,
-        )
-        caches.setdefault(self._cache_slot(run_context), []).append(cached)
-        return state
+def _as_result(value: Any) -> Any:
+    from flowctl.engine.result import Result
 
-    def _retrying(self, run_context: dict, message: str, inputs: dict) -> Retrying:
-        delay = self.task.retry_delay
-        seconds = delay.total_seconds() if isinstance(delay, datetime.timedelta) else float(delay or 0)
-        return Retrying(message=message, start_time=_now() + datetime.timedelta(seconds=seconds),
-                        run_count=run_context["task_run_count"], cached_inputs=inputs)
-
-    def _check_retry(self, state: State, inputs: dict, run_context: dict) -> State:
-        task = self.task
-        if not state.is_failed() or isinstance(state, TriggerFailed) or not task.max_retries:
-            return state
-        run_count = run_context["task_run_count"]
-        if run_count > task.max_retries:
-            return state
-        if task.retry_on is not None and not isinstance(state.result, tuple(task.retry_on)):
-            return state
-        message = f"Retrying Task ({run_count}/{task.max_retries + 1} attempts)"
-        return self._transition(state, self._retrying(run_context, message, inputs))
+    return value if isinstance(value, Result) else Result(value=value)
 
 
 def run_unit(runner: TaskRunner, state: State, upstream_states: dict, context: dict,

@@ -1,107 +1,73 @@
 """``DaskExecutor``: task runs on a Dask distributed cluster (temporary or existing).
 
-Each unit becomes one distributed task (``pure=False``). A task's runner,
-context and constants are encoded once, scattered to the workers and passed
-to every child as a dependency, so a child ships only its own state and
-inputs. Results are collected by one ``as_completed`` stream and fetched with one
-``gather`` per batch of finished futures, not one round trip per child. Worker events come back through ``Worker.log_event`` on a topic this
-executor subscribes to for the length of the run.
+Mapped children go to Dask in *chunks*: one Dask task runs many children of
+one task in a row on a worker, each with its own state, events, retries and
+timeout. The chunk size adapts to the measured time of a child (about 75 ms
+of work per chunk, one child per Dask task for long children), so Dask's
+per-task cost is paid once per chunk rather than once per child.
 
-``dask`` and ``distributed`` are imported only inside ``start()``.
+Nothing lives only on one worker: a task's bundle (runner, context,
+constants) travels inside the chunk, or for a large bundle as the result of
+a Dask task that Dask can recompute. A lost worker costs only the chunks it
+was running: Dask reruns them, and a chunk that keeps killing its workers is
+split so only the child at fault fails.
+
+Worker events arrive through ``Worker.log_event`` on a topic of this run,
+and are published to the bus from a flowctl thread (never on distributed's
+event loop). ``dask`` and ``distributed`` are imported only inside ``start()``.
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import socket
+import queue
 import threading
 import uuid
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from flowctl.executors.base import Executor, ExecutorError
+from flowctl.executors.dask_connection import (
+    CONNECT_TIMEOUT_ENV, HEARTBEAT_TIMEOUT_ENV, Heartbeat, check_connection, check_scheduler, close_quietly,
+    parse_address, quiet_distributed, resolve_class, seconds_from_env,
+)
 from flowctl.executors.forwarding import EventRelay
 from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
-from flowctl.executors.serialization import execute
+from flowctl.executors.serialization import execute_chunk, identity
+
+__all__ = ["DaskExecutor", "parse_address", "check_connection"]
+
+CHUNK_SECONDS = 0.075  # aim for 50-100 ms of work per Dask task
+MAX_CHUNK = 1024
+INLINE_BUNDLE_BYTES = 256 * 1024  # larger bundles travel once, as a recomputable Dask task
 
 
-def _resolve_class(cluster_class: Any) -> Any:
-    if cluster_class is None:
-        from distributed import LocalCluster
+class _Chunk:
+    """Units sent together as one Dask task (a plain ``submit`` call has ``bundle`` None)."""
 
-        return LocalCluster
-    if isinstance(cluster_class, str):
-        module_name, _, name = cluster_class.rpartition(".")
-        return getattr(importlib.import_module(module_name), name)
-    return cluster_class
+    __slots__ = ("units", "bundle", "future", "probe")
+
+    def __init__(self, units: list, bundle: Any, future: Any, probe: bool = False) -> None:
+        self.units, self.bundle, self.future, self.probe = units, bundle, future, probe
 
 
-_SOCKET_SCHEMES = ("tcp", "tls", "ws", "wss")
-
-
-def parse_address(address: str) -> tuple[str, str, int | None]:
-    """``(scheme, host, port)`` of a scheduler address; ExecutorError when it cannot name one.
-
-    Checked up front because ``distributed`` retries a malformed or
-    unreachable address until its connect timeout instead of saying why.
-    """
-    text = str(address).strip()
-    scheme, sep, rest = text.rpartition("://")
-    scheme = scheme.lower() if sep else "tcp"
-    if scheme in ("inproc", "ucx"):
-        return scheme, rest, None
-    example = "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
-    if scheme in ("http", "https"):
-        raise ExecutorError(f"Dask scheduler address {address!r} is a web URL (the dashboard's?); give the "
-                            f"scheduler's own address, {example} (`dask scheduler` prints it).")
-    if scheme not in _SOCKET_SCHEMES:
-        raise ExecutorError(f"Dask scheduler address {address!r} has an unknown protocol {scheme!r}; "
-                            f"use {example}.")
-    host, colon, port = rest.rpartition(":")
-    host = host.strip("[]")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ExecutorError(f"Dask scheduler address {address!r} needs a host and a port: {example} "
-                            f"(8786 is the scheduler's default port).")
-    return scheme, host, int(port)
-
-
-def check_connection(address: str, timeout: float = 10.0) -> None:
-    """ExecutorError unless something accepts connections at ``address`` within ``timeout`` seconds."""
-    scheme, host, port = parse_address(address)
-    if port is None:
-        return
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as exc:
-        reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else (
-            "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or repr(exc)))
-        raise ExecutorError(f"Cannot reach the Dask scheduler at {address!r}: {reason}. Start one with "
-                            f"`dask scheduler` (it prints its address) or check the host and port.") from None
-
-
-def _close_quietly(client: Any) -> None:
-    """Close ``client``; after a lost scheduler, without Dask logging the aborted reconnection."""
-    if client.status == "running":
-        client.close(timeout=5)
-        return
-    client_logger = logging.getLogger("distributed.client")
-    level = client_logger.level
-    client_logger.setLevel(logging.CRITICAL)
-    try:
-        client.close(timeout=5)
-    except Exception:  # noqa: BLE001 - nothing left to close cleanly
-        pass
-    finally:
-        client_logger.setLevel(level)
+def _killed_worker(error: Any) -> bool:
+    return type(error).__name__ == "KilledWorker"
 
 
 class DaskExecutor(Executor):
-    """Runs task runs on Dask: a temporary ``LocalCluster`` or the cluster at ``address``."""
+    """Runs task runs on Dask: a temporary ``LocalCluster`` or the cluster at ``address``.
 
-    max_in_flight = 1024
+    ``connect_timeout`` (default 10 s, or ``$FLOWCTL_DASK_CONNECT_TIMEOUT``)
+    bounds reaching the scheduler; ``heartbeat_timeout`` (default 30 s, or
+    ``$FLOWCTL_DASK_HEARTBEAT_TIMEOUT``) is how long a scheduler may stop
+    answering before the run's outstanding tasks fail.
+    """
+
+    max_in_flight = 16384
 
     def __init__(self, address: str | None = None, cluster_class: Any = None, cluster_kwargs: dict | None = None,
-                 adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False) -> None:
+                 adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False,
+                 connect_timeout: float | None = None, heartbeat_timeout: float | None = None) -> None:
         if address is not None:
             parse_address(address)
         self.address = address
@@ -110,48 +76,76 @@ class DaskExecutor(Executor):
         self.adapt_kwargs = dict(adapt_kwargs or {})
         self.client_kwargs = dict(client_kwargs or {})
         self.debug = debug
+        self.connect_timeout = connect_timeout or seconds_from_env(CONNECT_TIMEOUT_ENV, 10.0)
+        self.heartbeat_timeout = heartbeat_timeout or seconds_from_env(HEARTBEAT_TIMEOUT_ENV, 30.0)
         self.client: Any = None
+        self._scheduler_address: str | None = None
+        self._checked = False
+        self._reset()
+
+    def _reset(self) -> None:
         self._cluster: Any = None
         self._sender: UnitSender | None = None
-        self._scattered: dict[str, Any] = {}
-        self._waiting: dict[Any, tuple[RemoteUnit, Callable]] = {}
+        self._bundle_refs: dict[str, Any] = {}
+        self._buffers: dict[str, list] = {}
+        self._child_seconds: dict[str, float] = {}
+        self._probing: dict[str, int] = {}
+        self._chunks: dict[str, _Chunk] = {}
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._completed: Any = None
         self._arrivals = threading.Semaphore(0)
         self._stopping = False
+        self._lost: str | None = None
+        self._threads = 1
 
     def __repr__(self) -> str:
         where = self.address or "temporary LocalCluster"
         return f"<Executor: DaskExecutor ({where})>"
 
-    def check_connection(self, timeout: float = 10.0) -> None:
-        """With an ``address``: ExecutorError, quickly, when no scheduler listens there."""
+    def describe(self) -> dict:
+        """What a run record says about where the run ran."""
+        return {"executor": "dask", "address": self.address or self._scheduler_address}
+
+    def check_connection(self, timeout: float | None = None) -> None:
+        """With an ``address``: ExecutorError, within the connect timeout, unless a Dask scheduler answers."""
         if self.address is not None:
-            check_connection(self.address, timeout)
+            check_scheduler(self.address, timeout or self.connect_timeout)
+            self._checked = True
+
+    def _debugging(self) -> bool:
+        from flowctl.utilities.logging import get_logger
+
+        return self.debug or get_logger().getEffectiveLevel() <= logging.DEBUG
 
     # -- lifecycle -------------------------------------------------------------------------
     def _connect(self) -> Any:
         from distributed import Client
 
-        client_kwargs = {"set_as_default": False, **self.client_kwargs}
+        client_kwargs = {"set_as_default": False, "timeout": self.connect_timeout, **self.client_kwargs}
         if self.address is not None:
-            self.check_connection()
+            if not self._checked:
+                self.check_connection()
+            self._checked = False
             return Client(self.address, **client_kwargs)
         cluster_kwargs = dict(self.cluster_kwargs)
-        cluster_class = _resolve_class(self.cluster_class)
+        cluster_class = resolve_class(self.cluster_class)
         if self.cluster_class is None:
             cluster_kwargs.setdefault("processes", True)
             if cluster_kwargs["processes"]:  # threads-only clusters talk in-process (no host)
                 cluster_kwargs.setdefault("host", "127.0.0.1")
             cluster_kwargs.setdefault("dashboard_address", None)
-            cluster_kwargs.setdefault("silence_logs", logging.WARNING if self.debug else logging.ERROR)
+            cluster_kwargs.setdefault("silence_logs", logging.WARNING if self._debugging() else logging.CRITICAL)
             if cluster_kwargs["dashboard_address"] is None:
                 # Even without a dashboard the scheduler serves health routes,
                 # by default on port 8787; a random local port avoids clashes.
                 scheduler_kwargs = dict(cluster_kwargs.get("scheduler_kwargs") or {})
                 scheduler_kwargs.setdefault("dashboard_address", "127.0.0.1:0")
                 cluster_kwargs["scheduler_kwargs"] = scheduler_kwargs
-        self._cluster = cluster_class(**cluster_kwargs)
+        from flowctl.executors.worker_signals import sigint_ignored
+
+        with sigint_ignored():  # workers started now inherit it: Ctrl-C is the driver's to handle
+            self._cluster = cluster_class(**cluster_kwargs)
         if self.adapt_kwargs:
             self._cluster.adapt(**self.adapt_kwargs)
         return Client(self._cluster, **client_kwargs)
@@ -159,21 +153,30 @@ class DaskExecutor(Executor):
     @contextmanager
     def start(self) -> Iterator[None]:
         """Connect (starting a temporary cluster without an address); always clean up."""
+        with quiet_distributed(self._debugging()):
+            yield from self._run_connected()
+
+    def _run_connected(self) -> Iterator[None]:
         from distributed import as_completed
 
+        self._reset()
         self.client = self._connect()
+        self._scheduler_address = self.client.scheduler.address
+        self._threads = max(1, sum(self.client.nthreads().values()))
         topic = f"flowctl-events-{uuid.uuid4().hex}"
         relay = EventRelay("dask", topic)
-        self.client.subscribe_topic(topic, lambda event: relay.deliver(event[1]))
+        events: queue.SimpleQueue = queue.SimpleQueue()
+        self.client.subscribe_topic(topic, lambda event: events.put(event[1]))
+        deliverer = threading.Thread(target=_deliver, args=(events, relay), name="flowctl-dask-events", daemon=True)
+        deliverer.start()
         self._sender = UnitSender(relay)
         self._completed = as_completed(loop=self.client.loop)
-        self._stopping = False
-        self._arrivals = threading.Semaphore(0)
         collector = threading.Thread(target=self._collect, name="flowctl-dask-results", daemon=True)
         collector.start()
         watching = threading.Event()
         threading.Thread(target=self._watch_connection, args=(self.client, watching),
-                         name="flowctl-dask-heartbeat", daemon=True).start()
+                         name="flowctl-dask-watch", daemon=True).start()
+        heartbeat = Heartbeat(self._scheduler_address, self.heartbeat_timeout, self._declare_lost).start()
         interrupted = False
         try:
             yield
@@ -182,40 +185,38 @@ class DaskExecutor(Executor):
             raise
         finally:
             watching.set()
+            heartbeat.stop()
             self._stop(collector, topic, interrupted)
+            events.put(None)
+            deliverer.join(timeout=2)
 
     def _stop(self, collector: threading.Thread, topic: str, interrupted: bool) -> None:
         self._stopping = True
         self._arrivals.release()
         client, cluster = self.client, self._cluster
+        healthy = client.status == "running" and self._lost is None
         try:
-            if interrupted:
+            if interrupted and healthy:
                 with self._lock:
-                    futures = [unit.future for unit, _ in self._waiting.values()]
-                if futures:
-                    client.cancel(futures, force=True)
-            collector.join(timeout=2 if interrupted else 10)
-            if client.status == "running":  # a lost scheduler would make this wait for its timeout
-                try:
-                    client.unsubscribe_topic(topic)
-                except Exception:  # noqa: BLE001 - the scheduler may already be gone
-                    pass
+                    futures = [chunk.future for chunk in self._chunks.values()]
+                if futures:  # cancelled through Dask; a worker cannot interrupt a running thread
+                    _bounded(lambda: client.cancel(futures, force=True), 2.0)
+            collector.join(timeout=10 if healthy and not interrupted else 2)
+            if healthy:
+                _bounded(lambda: client.unsubscribe_topic(topic), 2.0)
         finally:
-            self._waiting.clear()
-            self._scattered.clear()
+            self._chunks.clear()
+            self._buffers.clear()
+            self._bundle_refs.clear()
             self._sender = None
             self.client = None
             self._cluster = None
-            _close_quietly(client)
+            close_quietly(client, timeout=3.0 if interrupted or not healthy else 5.0)
             if cluster is not None:
-                cluster.close(timeout=10)
+                _bounded(lambda: cluster.close(timeout=5), 6.0)
 
     def _collect(self) -> None:
-        """Collector thread: fetch finished units' results in batches, then call back.
-
-        One ``gather`` per batch of finished futures costs one round trip
-        instead of one per child, which is most of the per-child overhead.
-        """
+        """Collector thread: fetch finished chunks' results in batches, then call back per unit."""
         while True:
             self._arrivals.acquire()
             if self._stopping:
@@ -225,120 +226,255 @@ class DaskExecutor(Executor):
             except StopIteration:
                 continue
             for _ in range(len(batch) - 1):
-                self._arrivals.acquire()  # one permit per future, already released by on_done
+                self._arrivals.acquire()  # one permit per future, already released by _track
             finished = [f for f in batch if f.status == "finished"]
-            outcomes: dict = {}
+            values: dict = {}
             try:
-                values = self.client.gather(finished) if finished else []
-                outcomes.update({f.key: ("finished", value) for f, value in zip(finished, values)})
+                if finished:
+                    values = dict(zip([f.key for f in finished], self.client.gather(finished)))
             except Exception:  # noqa: BLE001 - e.g. the data was lost with its worker; per future below
                 pass
             for future in batch:
-                if future.key not in outcomes:
-                    outcomes[future.key] = self._outcome_of(future)
                 with self._lock:
-                    unit, callback = self._waiting.pop(future.key, (None, None))
-                if unit is not None:
-                    unit.outcome = outcomes[future.key]
-                    callback(unit)
+                    chunk = self._chunks.pop(future.key, None)
+                    if chunk is not None:
+                        self._in_flight -= 1
+                        if chunk.probe:
+                            self._probing[chunk.bundle.token] -= 1
+                if chunk is not None:
+                    found = future.key in values
+                    self._settle(chunk, ("finished", values[future.key]) if found else _outcome_of(future))
+
+    def _settle(self, chunk: _Chunk, outcome: tuple[str, Any]) -> None:
+        status, value = outcome
+        units = chunk.units
+        if status == "finished" and chunk.bundle is not None:
+            results, seconds = value
+            self._measure(chunk.bundle.token, seconds / len(units))
+            outcomes = [("finished", raw) for raw in results]
+        elif len(units) > 1 and _killed_worker(value) and not self._stopping and self._lost is None:
+            # The chunk kept killing its workers: rerun its children one by one,
+            # so only the one at fault fails.
+            for unit in units:
+                self._send([unit])
+            return
+        else:
+            outcomes = [outcome] * len(units)
+        for unit, unit_outcome in zip(units, outcomes):
+            unit.outcome = unit_outcome
+            unit.payload = None
+            unit.callback(unit)
+
+    def _measure(self, token: str, per_child: float) -> None:
+        previous = self._child_seconds.get(token)
+        self._child_seconds[token] = per_child if previous is None else (previous + per_child) / 2
 
     def _watch_connection(self, client: Any, stop: threading.Event, every: float = 1.0) -> None:
-        """Heartbeat: once the client has lost its scheduler, fail every unit still waiting.
-
-        Dask cancels the futures of a lost connection itself; this covers any
-        completion that would never arrive, so a run on a dead cluster ends
-        within seconds instead of waiting forever.
-        """
+        """Once the client has lost its scheduler, fail every unit still waiting (Dask would wait forever)."""
         while not stop.wait(every):
-            if client.status == "running":
-                continue
-            with self._lock:
-                lost = list(self._waiting.values())
-                self._waiting.clear()
-            for unit, callback in lost:
-                unit.outcome = ("lost", None)
-                callback(unit)
+            if client.status != "running":
+                self._declare_lost(self._lost_connection())
+                return
+
+    def _declare_lost(self, message: str) -> None:
+        if self._stopping:
+            return
+        with self._lock:
+            if self._lost is None:
+                self._lost = message
+            chunks = list(self._chunks.values())
+            self._chunks.clear()
+        for chunk in chunks:
+            for unit in chunk.units:
+                unit.outcome = ("lost", self._lost)
+                unit.callback(unit)
 
     def _lost_connection(self) -> str:
-        where = self.address or (self.client.scheduler.address if self.client is not None else "?")
+        where = self.address or self._scheduler_address or "?"
         return (f"the connection to the Dask scheduler at {where} was lost (the scheduler stopped or the "
                 f"network failed), so the task's result is unknown. Rerun the flow once the scheduler is back")
 
     def _transport_failure(self, unit: RemoteUnit, error: BaseException | None) -> Any:
         lost = error is None or getattr(error, "reason", None) == "scheduler-connection-lost" or (
             self.client is not None and self.client.status != "running")
-        if lost:
-            message = self._lost_connection()
+        if lost or self._lost is not None:
+            message = self._lost or self._lost_connection()
             return self._sender.failed(unit, "DaskExecutor", ExecutorError(message), detail=message)
+        if _killed_worker(error):
+            detail = (f"the Dask worker running it died each time it was tried ({error!r}); the task may "
+                      f"crash its process (os._exit, a segfault) or exceed the worker's memory limit")
+            return self._sender.failed(unit, "DaskExecutor", error, detail=detail)
         return self._sender.failed(unit, "DaskExecutor", error)
 
-    @staticmethod
-    def _outcome_of(future: Any) -> tuple[str, Any]:
-        try:
-            return "finished", future.result()
-        except BaseException as exc:  # noqa: BLE001 - cancelled, erred or lost
-            return "error", exc
-
     # -- units -----------------------------------------------------------------------------
-    def _bundle_future(self, bundle: Any) -> Any:
-        # Scattered to every worker (broadcast), so losing one worker loses no copy.
-        found = self._scattered.get(bundle.token)
-        if found is None:
-            found = self.client.scatter(bundle.data, broadcast=True, hash=False)
-            self._scattered[bundle.token] = found
-        return found
-
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         if self.client is None:
             raise RuntimeError("DaskExecutor.submit() called outside `with executor.start():`")
         unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
         if unit.state is not None:
             return unit
-        if self.client.status != "running":  # submitting would wait for a reconnection that may never come
-            if unit.generic:
-                raise ExecutorError(self._lost_connection())
+        if self._lost is not None or self.client.status != "running":
+            if unit.generic:  # submitting would wait for a reconnection that may never come
+                raise ExecutorError(self._lost or self._lost_connection())
             unit.state = self._transport_failure(unit, None)
             return unit
         if unit.generic:
             unit.future = self.client.submit(_call_pickled, payload, pure=False)
-        else:
-            key = f"{unit.task.name}-{uuid.uuid4().hex}"
-            try:
-                unit.future = self.client.submit(execute, bundle.token, self._bundle_future(bundle), payload,
-                                                 pure=False, key=key)
-            except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away during the scatter
-                unit.state = self._transport_failure(unit, exc)
+        unit.payload, unit.bundle = payload, bundle
         return unit
 
     def on_done(self, future: Any, callback: Callable[[Any], None]) -> None:
-        if future.future is None:
-            callback(future)
+        unit = future
+        if unit.state is not None:
+            callback(unit)
             return
+        unit.callback = callback
+        if unit.generic:
+            self._track(_Chunk([unit], None, unit.future))
+        elif not unit.chunkable:
+            self._send([unit])
+        else:
+            self._buffer(unit)
+
+    def _buffer(self, unit: RemoteUnit) -> None:
+        token = unit.bundle.token
+        buffer = self._buffers.setdefault(token, [])
+        buffer.append(unit)
+        size = self._chunk_size(token)
+        if size == 0:
+            if self._probing.get(token, 0) < self._threads:  # measure a child before sizing chunks
+                buffer.pop()
+                self._send([unit], probe=True)
+        elif len(buffer) >= size:
+            self._send(buffer[:size])
+            del buffer[:size]
+
+    def _chunk_size(self, token: str) -> int:
+        """Children per chunk for this task: 0 while no child of it was measured yet."""
+        seconds = self._child_seconds.get(token)
+        if seconds is None:
+            return 0
+        return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(seconds, 1e-6))))
+
+    def flush(self, force: bool = False) -> None:
+        """Send buffered children: full chunks, and partial ones while Dask is short of work.
+
+        The flow runner calls this before it waits for completions, so a
+        buffered child is never left waiting for siblings that will not come.
+        """
+        for token, buffer in self._buffers.items():
+            if not buffer:
+                continue
+            size = self._chunk_size(token)
+            if size == 0:
+                if self._probing.get(token, 0) == 0 or force:
+                    probes = buffer if force else buffer[:self._threads]
+                    del buffer[:len(probes)]
+                    for unit in probes:
+                        self._send([unit], probe=True)
+                continue
+            while len(buffer) >= size:
+                self._send(buffer[:size])
+                del buffer[:size]
+            if buffer and (force or self._in_flight < 2 * self._threads):
+                self._send(buffer[:])
+                buffer.clear()
+
+    def _send(self, units: list, probe: bool = False) -> None:
+        bundle = units[0].bundle
+        if self._lost is not None:
+            for unit in units:
+                unit.outcome = ("lost", self._lost)
+                unit.callback(unit)
+            return
+        try:
+            future = self.client.submit(execute_chunk, bundle.token, self._bundle_ref(bundle),
+                                        [unit.payload for unit in units], pure=False,
+                                        key=f"{units[0].task.name}-{uuid.uuid4().hex}")
+        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
+            for unit in units:
+                unit.outcome = ("error", exc)
+                unit.callback(unit)
+            return
+        self._track(_Chunk(units, bundle, future, probe))
+
+    def _track(self, chunk: _Chunk) -> None:
         with self._lock:
-            self._waiting[future.future.key] = (future, callback)
-        self._completed.add(future.future)
+            self._chunks[chunk.future.key] = chunk
+            self._in_flight += 1
+            if chunk.probe:
+                self._probing[chunk.bundle.token] = self._probing.get(chunk.bundle.token, 0) + 1
+        self._completed.add(chunk.future)
         self._arrivals.release()
 
+    def _bundle_ref(self, bundle: Any) -> Any:
+        """The bundle itself when small; else a Dask task returning it, which Dask can recompute."""
+        if len(bundle.data) <= INLINE_BUNDLE_BYTES:
+            return bundle.data
+        found = self._bundle_refs.get(bundle.token)
+        if found is None:
+            found = self.client.submit(identity, bundle.data, pure=False, key=f"flowctl-bundle-{bundle.token}")
+            self._bundle_refs[bundle.token] = found
+        return found
+
     def result_of(self, future: Any, task: Any, map_index: int | None) -> Any:
-        if future.state is not None:
-            return future.state
-        if future.outcome is None:  # used without on_done (e.g. via wait())
-            try:
-                future.outcome = ("finished", future.future.result())
-            except Exception as exc:  # noqa: BLE001 - reported below
-                future.outcome = ("error", exc)
-        status, result = future.outcome
-        if status == "lost" and future.generic:
-            raise ExecutorError(self._lost_connection())
+        unit = future
+        if unit.state is not None:
+            return unit.state
+        status, result = unit.outcome
+        if status == "lost":
+            if unit.generic:
+                raise ExecutorError(result)
+            return self._sender.failed(unit, "DaskExecutor", ExecutorError(result), detail=result)
         if status != "finished":
-            error = result
-            if future.generic:
-                raise error
-            return self._transport_failure(future, error)
-        return self._sender.finish(future, result)
+            if unit.generic:
+                raise result
+            return self._transport_failure(unit, result)
+        return self._sender.finish(unit, result)
 
     def wait(self, futures: Any) -> Any:
         """Results of ``submit`` calls (a single future, or a list of them)."""
-        if isinstance(futures, (list, tuple)):
-            return [self.wait(future) for future in futures]
-        return self.result_of(futures, futures.task, futures.map_index)
+        units = list(futures) if isinstance(futures, (list, tuple)) else [futures]
+        arrived = []
+        for unit in units:
+            event = threading.Event()
+            if unit.state is None and unit.outcome is None and unit.callback is None:
+                self.on_done(unit, lambda _unit, event=event: event.set())
+            else:
+                event.set()
+            arrived.append(event)
+        self.flush(force=True)
+        for event in arrived:
+            event.wait()
+        results = [self.result_of(unit, unit.task, unit.map_index) for unit in units]
+        return results if isinstance(futures, (list, tuple)) else results[0]
+
+
+def _outcome_of(future: Any) -> tuple[str, Any]:
+    try:
+        return "finished", future.result()
+    except BaseException as exc:  # noqa: BLE001 - cancelled, erred or lost
+        return "error", exc
+
+
+def _bounded(action: Callable[[], Any], seconds: float) -> None:
+    """Run ``action`` in a daemon thread for at most ``seconds`` (it may talk to a frozen scheduler)."""
+    def guarded() -> None:
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - best effort while stopping
+            pass
+
+    worker = threading.Thread(target=guarded, name="flowctl-dask-stop", daemon=True)
+    worker.start()
+    worker.join(seconds)
+
+
+def _deliver(events: queue.SimpleQueue, relay: EventRelay) -> None:
+    """Publish forwarded worker events on a flowctl thread, in arrival order, until the None sentinel."""
+    while True:
+        message = events.get()
+        if message is None:
+            return
+        relay.deliver(message)
+

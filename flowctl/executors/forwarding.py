@@ -32,7 +32,9 @@ FORWARD_KEY = "_flowctl_forward"
 
 # -- worker side ---------------------------------------------------------------------------
 _senders: dict[str, Callable[[str], Callable[[list], None]]] = {}
-_sent: dict[int, int] = {}
+# Keyed by (channel, unit id): every run numbers its units from 0, and runs
+# sharing a cluster share its worker processes.
+_sent: dict[tuple, int] = {}
 _sent_lock = threading.Lock()
 _unsubscribe: Callable[[], None] | None = None
 _active_units = 0
@@ -80,16 +82,29 @@ def encode_event(unit_id: int, event: Any) -> list | None:
 
 
 def _forward(event: Any) -> None:
-    target = flowctl_context._data.get(FORWARD_KEY)
+    target = flowctl_context.get(FORWARD_KEY)
     if target is None:
         return
-    unit_id, send = target[2], target[4]
-    message = encode_event(unit_id, event)
+    message = encode_event(target[2], event)
     if message is None:
         return
-    send(message)
+    target[4](message)
+    key = (target[1], target[2])
     with _sent_lock:
-        _sent[unit_id] = _sent.get(unit_id, 0) + 1
+        _sent[key] = _sent.get(key, 0) + 1
+
+
+_quieted = False
+
+
+def _quiet_worker() -> None:
+    """A worker's records reach the driver as events only: never print them here too."""
+    global _quieted
+    if not _quieted:
+        from flowctl.utilities.logging import set_stderr_logging
+
+        set_stderr_logging(False)
+        _quieted = True
 
 
 def begin(target: tuple | None) -> tuple | None:
@@ -101,8 +116,10 @@ def begin(target: tuple | None) -> tuple | None:
     global _unsubscribe, _active_units
     if target is None or target[3] == os.getpid():  # the "worker" is the driver itself
         return None
-    kind, channel = target[0], target[1]
+    kind, channel, quiet = target[0], target[1], target[4]
     target = (*target[:4], _senders[kind](channel))
+    if quiet:
+        _quiet_worker()
     with _sent_lock:
         _active_units += 1
         if _unsubscribe is None:
@@ -113,7 +130,7 @@ def begin(target: tuple | None) -> tuple | None:
 def sent_count(target: tuple | None) -> int:
     if target is None:
         return 0
-    return _sent.get(target[2], 0)
+    return _sent.get((target[1], target[2]), 0)
 
 
 def end(target: tuple | None) -> None:
@@ -121,7 +138,7 @@ def end(target: tuple | None) -> None:
     if target is None:
         return
     with _sent_lock:
-        _sent.pop(target[2], None)
+        _sent.pop((target[1], target[2]), None)
         _active_units -= 1
         if _active_units == 0 and _unsubscribe is not None:
             _unsubscribe()
@@ -145,6 +162,12 @@ def _rebuild_state(description: list) -> Any:
     return state
 
 
+def _stderr_logging_enabled() -> bool:
+    from flowctl.utilities.logging import get_logger
+
+    return any(handler.get_name() == "flowctl-stderr" for handler in get_logger().handlers)
+
+
 class EventRelay:
     """Driver-side end of the event channels: decode, publish, and count per unit."""
 
@@ -155,6 +178,8 @@ class EventRelay:
         self._tasks: dict[int, Any] = {}
         self._received: dict[int, int] = {}
         self._condition = threading.Condition()
+        # When the driver prints no records itself (the CLI renders events), neither do workers.
+        self.quiet = not _stderr_logging_enabled()
 
     def target(self, task: Any) -> tuple | None:
         """A forward target for one unit of ``task``, or None when nobody listens."""
@@ -164,7 +189,7 @@ class EventRelay:
         with self._condition:
             self._tasks[unit_id] = task
             self._received[unit_id] = 0
-        return (self.kind, self.channel, unit_id, os.getpid())
+        return (self.kind, self.channel, unit_id, os.getpid(), self.quiet)
 
     def deliver(self, message: list) -> None:
         """Publish one forwarded event (called from the channel's reader thread)."""

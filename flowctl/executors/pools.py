@@ -1,45 +1,28 @@
 """``LocalDaskExecutor``: task runs on a local thread or process pool (or inline).
 
 Named after Prefect 1's executor of the same name, which ran on dask's local
-schedulers; here the standard library's ``concurrent.futures`` pools do the
-same job without importing dask. Process workers receive cloudpickle bytes
-(so tasks from modules registered pickle-by-value work) and answer with
-cloudpickle bytes; their events travel back on a multiprocessing queue read
-by a driver thread.
+schedulers; here a standard library thread pool, or flowctl's own process
+pool (``process_pool``), does the same job without importing dask. Process
+workers receive cloudpickle bytes (so tasks from modules registered
+pickle-by-value work) and answer with cloudpickle bytes; their events travel
+back on the same connection, ahead of the unit's result. A worker that dies
+fails only the unit it was running, and is replaced.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
-from concurrent.futures import Executor as PoolExecutor
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from flowctl.executors.base import Executor
-from flowctl.executors.forwarding import EventRelay, set_event_queue
-from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled, done_future
-from flowctl.executors.serialization import execute
+from flowctl.executors.forwarding import EventRelay, _stderr_logging_enabled
+from flowctl.executors.process_pool import ProcessPool
+from flowctl.executors.remote import RemoteUnit, UnitSender
 
 SCHEDULERS = ("threads", "processes", "synchronous")
-
-# Worker processes start from a fork server (a fresh interpreter with flowctl's
-# worker side preloaded), because forking the driver itself is unsafe once it
-# runs threads (the live view, the event reader, a Dask client). As with
-# "spawn" and with Dask, a script that starts worker processes must keep
-# `flow.run(...)` under `if __name__ == "__main__":`.
-_PRELOAD = ["flowctl.executors.serialization", "flowctl.executors.forwarding"]
-
-
-def _process_context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")
+POOL_NAME = "LocalDaskExecutor(processes)"
 
 
 class LocalDaskExecutor(Executor):
@@ -56,7 +39,8 @@ class LocalDaskExecutor(Executor):
         self.scheduler = scheduler
         self.num_workers = num_workers
         self.runs_inline = scheduler == "synchronous"
-        self._pool: PoolExecutor | None = None
+        self._pool: Any = None
+        self._processes: ProcessPool | None = None
         self._sender: UnitSender | None = None
         self._outstanding: set = set()
         self._lock = threading.Lock()
@@ -64,10 +48,14 @@ class LocalDaskExecutor(Executor):
     def __repr__(self) -> str:
         return f"<Executor: LocalDaskExecutor ({self.scheduler})>"
 
+    def describe(self) -> dict:
+        """What a run record says about where the run ran."""
+        return {"executor": self.scheduler}
+
     # -- lifecycle -------------------------------------------------------------------------
     @contextmanager
     def start(self) -> Iterator[None]:
-        """Create the pool (and, for processes, the event channel) for one flow run."""
+        """Create the pool for one flow run; always stop it (at once when interrupted)."""
         if self.runs_inline:
             yield
             return
@@ -75,18 +63,12 @@ class LocalDaskExecutor(Executor):
         # Workflow tasks mostly wait on I/O, so threads default to the standard
         # library's choice for that (cores + 4, at most 32); processes to one per core.
         workers = self.num_workers or (min(32, cores + 4) if self.scheduler == "threads" else cores)
-        reader = None
         if self.scheduler == "threads":
             self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flowctl-worker")
         else:
-            context = _process_context()
-            events = context.Queue()
             relay = EventRelay("queue", "")
-            reader = threading.Thread(target=_read_events, args=(events, relay), name="flowctl-events", daemon=True)
-            reader.start()
             self._sender = UnitSender(relay)
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                             initargs=(events, _stderr_logging_enabled()))
+            self._processes = ProcessPool(workers, relay, _stderr_logging_enabled()).start()
         try:
             yield
         except BaseException:
@@ -95,14 +77,14 @@ class LocalDaskExecutor(Executor):
         else:
             self._shutdown(interrupted=False)
         finally:
-            if reader is not None:
-                events.put(None)
-                reader.join(timeout=5)
-                events.close()
             self._pool = None
+            self._processes = None
             self._sender = None
 
     def _shutdown(self, interrupted: bool) -> None:
+        if self._processes is not None:
+            self._processes.close(interrupted)
+            return
         pool = self._pool
         if pool is None:
             return
@@ -113,43 +95,25 @@ class LocalDaskExecutor(Executor):
             outstanding, self._outstanding = list(self._outstanding), set()
         for future in outstanding:
             future.cancel()
-        # Running units cannot be interrupted politely; worker processes are
-        # terminated so Ctrl-C returns at once (threads finish on their own).
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)  # running threads finish on their own
 
     # -- units -----------------------------------------------------------------------------
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         if self.runs_inline:
             return fn(*args, **kwargs)
+        if self._processes is not None:
+            unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
+            if unit.state is None:
+                unit.payload, unit.bundle = payload, bundle
+                self._processes.put(unit)
+            return unit
         if self._pool is None:
             raise RuntimeError("LocalDaskExecutor.submit() called outside `with executor.start():`")
-        if self._sender is None:
-            future = self._pool.submit(fn, *args, **kwargs)
-        else:
-            unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
-            if unit.state is not None:
-                unit.future = done_future(None)
-                return unit
-            try:
-                if unit.generic:
-                    unit.future = self._pool.submit(_call_pickled, payload)
-                else:
-                    unit.future = self._pool.submit(execute, bundle.token, bundle.data, payload)
-            except BrokenProcessPool as exc:
-                if unit.generic:
-                    raise
-                unit.future = done_future(None)
-                unit.state = self._sender.failed(unit, "LocalDaskExecutor(processes)", exc)
-                return unit
-            future = unit.future
+        future = self._pool.submit(fn, *args, **kwargs)
         with self._lock:
             self._outstanding.add(future)
         future.add_done_callback(self._forget)
-        return unit if self._sender is not None else future
+        return future
 
     def _forget(self, future: Any) -> None:
         with self._lock:
@@ -158,6 +122,13 @@ class LocalDaskExecutor(Executor):
     def on_done(self, future: Any, callback: Callable[[Any], None]) -> None:
         if self.runs_inline:
             callback(future)
+        elif isinstance(future, RemoteUnit):
+            with self._processes._lock:  # the pool may finish the unit right now
+                ready = future.state is not None or future.outcome is not None
+                if not ready:
+                    future.callback = callback
+            if ready:
+                callback(future)
         else:
             future.add_done_callback(callback)
 
@@ -168,15 +139,14 @@ class LocalDaskExecutor(Executor):
             return super().result_of(future, task, map_index)
         if future.state is not None:
             return future.state
-        try:
-            raw = future.future.result()
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - e.g. a worker process died
-            if future.generic:
-                raise
-            return self._sender.failed(future, "LocalDaskExecutor(processes)", exc)
-        return self._sender.finish(future, raw)
+        status, value = future.outcome
+        if status == "finished":
+            return self._sender.finish(future, value)
+        if future.generic:
+            raise value if isinstance(value, BaseException) else RuntimeError(value)
+        if status == "died":
+            return self._sender.failed(future, POOL_NAME, RuntimeError(value), detail=value)
+        return self._sender.failed(future, POOL_NAME, value)
 
     def wait(self, futures: Any) -> Any:
         """Results of ``submit`` calls (a single future, or a list of them)."""
@@ -185,32 +155,8 @@ class LocalDaskExecutor(Executor):
         if isinstance(futures, (list, tuple)):
             return [self.wait(future) for future in futures]
         if isinstance(futures, RemoteUnit):
+            arrived = threading.Event()
+            self.on_done(futures, lambda _unit: arrived.set())
+            arrived.wait()
             return self.result_of(futures, futures.task, futures.map_index)
         return futures.result()
-
-
-def _stderr_logging_enabled() -> bool:
-    from flowctl.utilities.logging import get_logger
-
-    return any(handler.get_name() == "flowctl-stderr" for handler in get_logger().handlers)
-
-
-def _init_worker(events: Any, stderr_logging: bool) -> None:
-    """Process-pool initializer: the event channel, and the driver's choice of stderr logging
-    (the CLI turns it off and renders forwarded records itself)."""
-    from flowctl.utilities.logging import set_stderr_logging
-
-    set_event_queue(events)
-    set_stderr_logging(stderr_logging)
-
-
-def _read_events(events: Any, relay: EventRelay) -> None:
-    """Driver thread: publish what worker processes forward, until the None sentinel."""
-    while True:
-        try:
-            message = events.get()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        relay.deliver(message)

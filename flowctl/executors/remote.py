@@ -11,16 +11,19 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any, Callable
 
-from flowctl.engine.state import Failed, State
+from flowctl.engine.state import Failed, Pending, State
 from flowctl.engine.task_runner import run_unit
 from flowctl.executors.forwarding import EventRelay
-from flowctl.executors.serialization import Bundle, UnitCodec, dumps, fail_unit, loads, unit_name
+from flowctl.executors.serialization import (
+    Bundle, UnitCodec, cache_slot, dumps, fail_unit, loads, unit_name, valid_entries,
+)
 
 
 class RemoteUnit:
     """The scheduler's handle on one submitted unit (a "future" as far as it knows)."""
 
-    __slots__ = ("future", "task", "map_index", "target", "state", "outcome", "generic")
+    __slots__ = ("future", "task", "map_index", "target", "state", "outcome", "generic", "payload", "bundle",
+                 "callback", "chunkable", "cache")
 
     def __init__(self, task: Any, map_index: int | None) -> None:
         self.future: Any = None
@@ -30,6 +33,11 @@ class RemoteUnit:
         self.state: State | None = None  # set when the unit failed before it was sent
         self.outcome: Any = None  # set by executors that collect results themselves
         self.generic = False
+        self.payload: bytes | None = None  # kept by executors that send units later, in chunks
+        self.bundle: Any = None
+        self.callback: Callable[[Any], None] | None = None
+        self.chunkable = False  # a first attempt of a mapped child: may share a chunk with its siblings
+        self.cache: tuple | None = None  # (driver's caches, slot) for a cache_for task
 
     def add_done_callback(self, callback: Callable[[Any], None]) -> None:
         if self.future is None:
@@ -65,12 +73,18 @@ class UnitSender:
             return unit, None, dumps((fn, args, kwargs))
         runner, state, upstream_states, context, map_index, constants = args
         unit = RemoteUnit(runner.task, map_index)
+        unit.chunkable = map_index is not None and type(state) is Pending
         bundle = self.codec.bundle(runner, upstream_states, context, constants)
         if bundle.error is not None:
             unit.state = fail_unit(runner, state, context, map_index, bundle.error)
             return unit, bundle, None
         unit.target = self.relay.target(runner.task) if self.relay is not None else None
-        payload, error = self.codec.payload(bundle, state, upstream_states, map_index, unit.target)
+        cached = None
+        caches = context.get("caches")
+        if runner.task.cache_for is not None and caches is not None:
+            slot = cache_slot(runner.task, map_index)
+            unit.cache, cached = (caches, slot), valid_entries(caches, slot)
+        payload, error = self.codec.payload(bundle, state, upstream_states, map_index, unit.target, cached)
         if error is not None:
             if self.relay is not None:
                 self.relay.settle(unit.target, 0)
@@ -83,10 +97,14 @@ class UnitSender:
         if unit.generic:
             return loads(raw)
         try:
-            state, sent = loads(raw)
+            decoded = loads(raw)
+            state, sent = decoded[0], decoded[1]
         except Exception as exc:  # noqa: BLE001 - e.g. a result class the driver cannot import
             name = unit_name(unit.task, unit.map_index)
             return Failed(f"Task {name!r} finished, but its final state could not be read back: {exc!r}", result=exc)
+        if len(decoded) > 2 and unit.cache is not None:  # the driver owns the cache
+            caches, slot = unit.cache
+            caches.setdefault(slot, []).extend(decoded[2])
         if self.relay is not None:
             self.relay.settle(unit.target, sent)
         return state

@@ -16,17 +16,17 @@ the argument (or "result") and the offending type, as the seed advises.
 """
 from __future__ import annotations
 
+import pickle
 import threading
+import time
 import uuid
 from typing import Any, Iterable
 
 import cloudpickle
 
-from flowctl.engine import signals
 from flowctl.engine.state import Failed, State
 from flowctl.engine.task_runner import describe_exception, run_unit
 from flowctl.exceptions import SerializationError
-from flowctl.utilities.context import context as flowctl_context
 
 ADVICE = (
     "Everything that crosses a process boundary is serialised with cloudpickle, which cannot "
@@ -36,8 +36,32 @@ ADVICE = (
 )
 
 
+# cloudpickle's registry of modules to pickle by value (a set it updates in place).
+_BY_VALUE_MODULES: Any = getattr(cloudpickle.cloudpickle, "_PICKLE_BY_VALUE_MODULES", ())
+
+
+def _names_unimportable_module(data: bytes) -> bool:
+    if b"__main__" in data:
+        return True
+    return bool(_BY_VALUE_MODULES) and any(name.encode() in data for name in list(_BY_VALUE_MODULES))
+
+
 def dumps(value: Any) -> bytes:
-    return cloudpickle.dumps(value, protocol=5)
+    """Pickle ``value`` for another process: the C pickler when it can, else cloudpickle.
+
+    cloudpickle costs several times more per object, which a map of many
+    children pays on every unit. The plain pickler refers to functions and
+    classes by module and name, so its output is used only when it names no
+    module that workers cannot import (``__main__``, modules registered
+    pickle-by-value).
+    """
+    try:
+        data = pickle.dumps(value, protocol=5)
+    except Exception:  # noqa: BLE001 - lambdas, local classes...: cloudpickle handles them
+        return cloudpickle.dumps(value, protocol=5)
+    if _names_unimportable_module(data):
+        return cloudpickle.dumps(value, protocol=5)
+    return data
 
 
 def loads(data: bytes) -> Any:
@@ -101,16 +125,7 @@ def describe_failure(task: Any, map_index: int | None, label: str, value: Any, n
 
 def fail_unit(runner: Any, state: State, context: dict, map_index: int | None, message: str) -> State:
     """Move a unit to Failed through its runner, so state handlers and events see it."""
-    run_context = runner._build_context(state, context, map_index)
-    previous = flowctl_context._swap(run_context)
-    try:
-        runner.logger.error("%s", message)
-        try:
-            return runner._transition(state, Failed(message, result=SerializationError(message)))
-        except signals.ENDRUN as end:
-            return end.state
-    finally:
-        flowctl_context._local.data = previous
+    return runner.end_unit(state, context, map_index, Failed(message, result=SerializationError(message)))
 
 
 # -- driver side -----------------------------------------------------------------------------
@@ -157,6 +172,8 @@ class UnitCodec:
             return found
         edges = list(upstream_states)
         error = None
+        # The process-wide cache stays on the driver: a unit carries only its own slot's entries.
+        context = {key: value for key, value in context.items() if key != "caches"}
         try:
             data = dumps((runner, context, constants, edges))
         except Exception:  # noqa: BLE001 - diagnosed below
@@ -166,12 +183,15 @@ class UnitCodec:
             return self._bundles.setdefault(id(runner), Bundle(runner, data, edges, error))
 
     def payload(self, bundle: Bundle, state: State, upstream_states: dict, map_index: int | None,
-                forward: Any) -> tuple[bytes | None, str | None]:
-        """(payload bytes, None), or (None, message) when an input cannot be pickled."""
+                forward: Any, cached: list | None = None) -> tuple[bytes | None, str | None]:
+        """(payload bytes, None), or (None, message) when an input cannot be pickled.
+
+        ``cached``: the unit's valid cache entries (for ``cache_for`` tasks), else None.
+        """
         index = bundle.edge_index
         refs = [(index.get(edge, edge), upstream) for edge, upstream in upstream_states.items()]
         try:
-            return dumps((state, refs, map_index, forward)), None
+            return dumps((state, refs, map_index, forward, cached)), None
         except Exception:  # noqa: BLE001 - diagnosed below
             pass
         task = bundle.runner.task
@@ -247,13 +267,56 @@ def execute(token: str, bundle_data: bytes, payload: bytes) -> bytes:
     from flowctl.executors import forwarding
 
     runner, context, constants, edges = _load_bundle(token, bundle_data)
-    state, refs, map_index, forward = loads(payload)
+    state, refs, map_index, forward, cached = loads(payload)
     upstream_states = {edges[ref] if isinstance(ref, int) else ref: upstream for ref, upstream in refs}
     forward = forwarding.begin(forward)
     if forward is not None:
         context = {**context, forwarding.FORWARD_KEY: forward}
+    slot = None
+    if cached is not None:  # this unit's share of the driver's cache; new entries go back to it
+        slot = cache_slot(runner.task, map_index)
+        context = {**context, "caches": {slot: list(cached)}}
     try:
         final = run_unit(runner, state, upstream_states, context, map_index, constants)
-        return encode_result(runner, final, context, map_index, forward)
+        raw = encode_result(runner, final, context, map_index, forward)
     finally:
         forwarding.end(forward)
+    added = context["caches"][slot][len(cached):] if slot is not None else None
+    if added:
+        raw = dumps((*loads(raw), added))
+    return raw
+
+
+def cache_slot(task: Any, map_index: int | None) -> Any:
+    """The key of a unit's entries in the process cache (as the task runner computes it)."""
+    key = task.cache_key or task.name
+    return key if map_index is None else (key, map_index)
+
+
+def valid_entries(caches: dict, slot: Any) -> list:
+    """The slot's entries that have not expired; expired ones are evicted on the way."""
+    from flowctl.engine.task_execution import utc_now
+
+    entries = caches.get(slot)
+    if not entries:
+        return []
+    now = utc_now()
+    entries[:] = [entry for entry in entries if getattr(entry, "cached_result_expiration", None) is None
+                  or entry.cached_result_expiration > now]
+    return list(entries)
+
+
+def execute_chunk(token: str, bundle_data: bytes, payloads: list) -> tuple[list, float]:
+    """Worker entry point for a chunk of units of one task: each runs and reports on its own.
+
+    Returns the encoded final states in order and the seconds the chunk
+    took, from which the driver sizes the next chunks.
+    """
+    started = time.perf_counter()
+    results = [execute(token, bundle_data, payload) for payload in payloads]
+    return results, time.perf_counter() - started
+
+
+def identity(value: Any) -> Any:
+    """A task that returns its argument: data held on a worker that Dask can always recompute."""
+    return value

@@ -1,195 +1,270 @@
 """``--output rich``: a live table of the run, log lines streamed above it, and a summary.
 
-The table is drawn by Rich's own refresh thread from ``RunModel`` snapshots
-(``Live(get_renderable=...)``), at a fixed rate, so the cost of the view does
-not grow with the number of events: 100,000 mapped children are one row and
-one progress bar. Rich is imported only when this mode is chosen.
+Task threads never touch the terminal. ``handle`` (called on them) only
+appends log records, retry warnings and captured ``print`` lines to a
+queue; one refresh thread, ``REFRESH_PER_SECOND`` times a second, drains the
+queue into a single renderable, rebuilds the table from a ``RunModel``
+snapshot and writes both in one write, wrapped in synchronized output
+(DEC mode 2026) so terminals that support it never show half a frame. The
+cost of the view is then a few frames a second, however chatty the flow or
+however many children it maps. Rich is imported only when this mode is chosen.
 """
 from __future__ import annotations
 
-import time
-from typing import Any
+import io
+import sys
+import threading
+from collections import deque
+from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.progress_bar import ProgressBar
-from rich.table import Table
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
-from flowctl.engine.events import LogEmitted
-from flowctl.render.model import RunModel, TaskRow, unit_label
-from flowctl.render.plain import clock, format_seconds, record_lines, reuse_line
+from flowctl.engine.events import LogEmitted, TaskStateChanged
+from flowctl.render import live_view
+from flowctl.render.attempts import Attempts, RetryNotes
+from flowctl.render.model import RunModel, unit_label
 from flowctl.render.summary import Summary
+from flowctl.render.text import clock
 from flowctl.render.tracebacks import trim_traceback_text
 
 REFRESH_PER_SECOND = 8
-MAX_FAILURES_SHOWN = 10
-
-STYLES = {"done": "green", "failed": "bold red", "running": "cyan", "retrying": "yellow",
-          "pending": "dim", "cancelled": "magenta"}
-WORDS = {"done": "Success", "failed": "Failed", "running": "Running", "retrying": "Retrying",
-         "pending": "Pending", "cancelled": "Cancelled"}
-UNICODE_ICONS = {"done": "✔", "failed": "✘", "running": "●", "retrying": "↻", "pending": "·",
-                 "cancelled": "⊘"}
-ASCII_ICONS = {"done": "+", "failed": "x", "running": ">", "retrying": "r", "pending": ".",
-               "cancelled": "-"}
-STATE_STYLES = {"Success": "green", "Cached": "green", "Mapped": "green", "Skipped": "yellow",
-                "Failed": "bold red", "TriggerFailed": "red", "TimedOut": "red", "ValidationFailed": "red",
-                "Cancelled": "magenta", "Running": "cyan", "Retrying": "yellow", "Pending": "dim"}
 LEVEL_STYLES = {"DEBUG": "dim", "INFO": "blue", "WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
+SYNC_BEGIN, SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
 
 
-def _row_word(row: TaskRow) -> tuple[str, str]:
-    """The state word and bucket shown for a row (a mapped row speaks for its children)."""
-    bucket = row.view_category()
-    if not row.mapped:
-        return row.state, bucket
-    return ("Mapped" if bucket == "pending" else WORDS[bucket]), bucket
+class _Escape:
+    """A raw control sequence for ``Console.control`` (written only to terminals)."""
+
+    def __init__(self, code: str) -> None:
+        self.segment = Segment(code, None, [])
 
 
-def _children_text(row: TaskRow) -> Text:
-    cats = row.child_categories
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{cats['done'] + cats['failed']}/{row.n}", style="bold")
-    text.append(f"  done {cats['done']}", style="green")
-    text.append(f" · failed {cats['failed']}", style="red" if cats["failed"] else "dim")
-    text.append(f" · running {cats['running'] + cats['retrying']}", style="cyan")
-    text.append(f" of {row.n}", style="dim")
-    return text
+class _CurrentFrame:
+    """What Rich's live area holds: always the latest frame, so printing a batch above it
+    redraws the new frame in the same write (Live keeps the object, not its content)."""
+
+    def __init__(self) -> None:
+        self.frame: RenderableType = Text("")
+
+    def __rich__(self) -> RenderableType:
+        return self.frame
+
+
+class _CapturedStream(io.TextIOBase):
+    """Stands in for ``sys.stdout``/``sys.stderr`` during the run: whole lines go to the queue."""
+
+    def __init__(self, queue: deque, original: TextIO, kind: str) -> None:
+        self._queue = queue
+        self._original = original
+        self._kind = kind
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            pending = self._partial + text
+            if "\n" in pending:
+                complete, _, self._partial = pending.rpartition("\n")
+                self._queue.append((self._kind, complete))
+            else:
+                self._partial = pending
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def drain_partial(self) -> None:
+        with self._lock:
+            if self._partial:
+                self._queue.append((self._kind, self._partial))
+                self._partial = ""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._original, "encoding", "utf-8")
+
+    def isatty(self) -> bool:
+        return False
 
 
 class LiveRenderer:
-    """Draws the run on a terminal; ``handle`` only prints log lines (the model holds the rest)."""
+    """Draws the run on a terminal from a refresh thread; ``handle`` only queues."""
 
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(highlight=False)
-        self.icons = UNICODE_ICONS if self.console.encoding.lower().startswith("utf") else ASCII_ICONS
+    def __init__(self, console: Console | None = None, verbosity: int = 0) -> None:
+        self.console = console or Console(highlight=False, file=sys.stdout)
+        utf = (self.console.encoding or "").lower().startswith("utf")
+        self.icons = live_view.UNICODE_ICONS if utf else live_view.ASCII_ICONS
+        self.verbosity = verbosity
+        self.parameters: dict | None = None
         self.model: RunModel | None = None
         self.live: Live | None = None
-        self._cached: RenderableType = Text("")
-        self._cached_at = 0.0
+        self.attempts = Attempts()
+        self.notes = RetryNotes(self._task_named, self.attempts)
+        self._queue: deque = deque()
+        self._captures: list[_CapturedStream] = []
+        self._saved_streams: tuple[TextIO, TextIO] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._draw_lock = threading.Lock()
+        self._sync = self.console.is_terminal and not self.console.is_dumb_terminal
+        self._current = _CurrentFrame()
 
     # -- renderer protocol ------------------------------------------------------
     def start(self, model: RunModel) -> None:
         self.model = model
-        self.live = Live(get_renderable=self._renderable, console=self.console,
-                         refresh_per_second=REFRESH_PER_SECOND, transient=False,
-                         redirect_stdout=True, redirect_stderr=True)
+        self._current.frame = self._frame()
+        self.live = Live(self._current, console=self.console, auto_refresh=False, transient=False,
+                         redirect_stdout=False, redirect_stderr=False)
         self.live.start(refresh=True)
+        self._capture_streams()
+        self._thread = threading.Thread(target=self._refresh_loop, name="flowctl-live", daemon=True)
+        self._thread.start()
 
     def handle(self, event: Any) -> None:
+        """Called on task threads: queue what must be printed, nothing more."""
         if isinstance(event, LogEmitted):
-            self.console.print(self._log_text(event), soft_wrap=True)
+            if self.verbosity >= 0 or event.levelno >= 40:
+                if not self.notes.hold_log(event):
+                    self._queue.append(event)
+        elif isinstance(event, TaskStateChanged):
+            new = event.new
+            if new.is_failed() or new.is_retrying() or self.attempts.current(event.task_name, event.map_index) > 1:
+                _attempt, final = self.attempts.observe(event)
+                _show, held, warning = self.notes.on_state(event, final)
+                self._queue.extend(held)
+                if warning is not None:
+                    self._queue.append(("warning", unit_label(event.task_name, event.map_index), warning, event.at))
 
     def finish(self, summary: Summary) -> None:
-        self._cached_at = 0.0  # draw the final states, not a cached frame
-        self.close()
-        self.console.print(self._summary(summary))
+        self._stop_refreshing()
+        self._queue.extend(self.notes.leftover_logs())
+        with self._draw_lock:
+            if self.live is not None:
+                self._draw(self._frame(summary), final=True)
+                self.live.stop()
+                self.live = None
+        self.console.print(Group(*live_view.summary_view(summary)), soft_wrap=True)
 
     def close(self) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
+        self._stop_refreshing()
+        with self._draw_lock:
+            if self.live is not None:
+                self.live.stop()
+                self.live = None
 
-    # -- drawing --------------------------------------------------------------------
-    def _log_text(self, event: LogEmitted) -> Text:
-        where = unit_label(event.task_name, event.map_index) if event.task_name else "flow"
-        return Text.assemble((clock(event.at), "dim"), " ", (f"{event.level:<7}", LEVEL_STYLES.get(event.level, "")),
-                             " ", (where, "bold"), " | ", trim_traceback_text(event.message))
+    # -- the refresh thread ---------------------------------------------------------
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(1.0 / REFRESH_PER_SECOND):
+            with self._draw_lock:
+                if self.live is not None:
+                    self._draw(self._frame())
 
-    def _renderable(self) -> RenderableType:
-        # Rich also asks for the renderable on every printed log line; rebuilding
-        # at most once per refresh period keeps a chatty flow cheap.
-        now = time.monotonic()
-        if now - self._cached_at >= 1.0 / REFRESH_PER_SECOND:
-            self._cached = self._build()
-            self._cached_at = now
-        return self._cached
+    def _draw(self, frame: RenderableType, final: bool = False) -> None:
+        """Queued lines above, the frame below, in one synchronized write."""
+        batch = self._drain()
+        assert self.live is not None
+        with self.console:
+            if self._sync:
+                self.console.control(_Escape(SYNC_BEGIN))
+            self._current.frame = frame
+            if batch is not None:
+                self.console.print(batch, soft_wrap=True)  # the live area follows it, redrawn
+            elif not final:
+                self.live.refresh()
+            if self._sync:
+                self.console.control(_Escape(SYNC_END))
 
-    def _build(self) -> RenderableType:
-        assert self.model is not None
+    def _stop_refreshing(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        self._restore_streams()
+
+    def _capture_streams(self) -> None:
+        self._saved_streams = (sys.stdout, sys.stderr)
+        out = _CapturedStream(self._queue, sys.stdout, "stdout")
+        err = _CapturedStream(self._queue, sys.stderr, "stderr")
+        self._captures = [out, err]
+        sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+
+    def _restore_streams(self) -> None:
+        if self._saved_streams is not None:
+            sys.stdout, sys.stderr = self._saved_streams
+            self._saved_streams = None
+            for capture in self._captures:
+                capture.drain_partial()
+
+    # -- drawing ------------------------------------------------------------------------
+    def _drain(self) -> "_Batch | None":
+        """Everything queued since the last frame, as one renderable."""
+        if not self._queue:
+            return None
+        items = []
+        while self._queue:
+            items.append(self._queue.popleft())
+        return _Batch(items)
+
+    def _frame(self, summary: Summary | None = None) -> RenderableType:
+        if self.model is None:
+            return Text("")
         _version, rows, info = self.model.snapshot()
-        now = time.time()
-        shown, hidden = self._choose_rows(rows)
-        # Names and state words keep their width; the progress/message column gives way.
-        name_width = min(32, max((len(r.name) for r in shown), default=4))
-        table = Table.grid(padding=(0, 1))
-        table.add_column(width=1)
-        table.add_column(no_wrap=True, min_width=name_width, max_width=32, overflow="ellipsis")
-        table.add_column(no_wrap=True, min_width=13)
-        detail_width = max(10, self.console.size.width - name_width - 13 - 7 - 1 - 4)
-        table.add_column(no_wrap=True, overflow="ellipsis", max_width=detail_width)
-        table.add_column(justify="right", no_wrap=True, min_width=7)
-        for row in shown:
-            word, bucket = _row_word(row)
-            style = STYLES[bucket]
-            duration = row.duration(now)
-            progress: RenderableType = Text("")
-            if row.mapped and row.n:
-                cats = row.child_categories
-                bar = ProgressBar(total=row.n, completed=cats["done"] + cats["failed"],
-                                  width=min(24, max(6, detail_width // 3)),
-                                  complete_style="red" if cats["failed"] else "green")
-                progress = Table.grid(padding=(0, 1))
-                progress.add_column(no_wrap=True)
-                progress.add_column(no_wrap=True, overflow="ellipsis")
-                progress.add_row(bar, _children_text(row))
-            elif row.category in ("failed", "retrying") and row.message:
-                progress = Text(str(row.message), style="dim", no_wrap=True, overflow="ellipsis")
-            table.add_row(Text(self.icons[bucket], style=style), Text(row.name, style="bold"),
-                          Text(word, style=style), progress,
-                          Text(format_seconds(duration) if duration is not None else "", style="dim"))
-        if hidden:
-            done = sum(1 for r in hidden if r.view_category() == "done")
-            table.add_row("", Text(f"… and {len(hidden)} more tasks ({done} done)", style="dim"), "", "", "")
-        started = info["started"]
-        elapsed = (info["ended"] or now) - started if started else 0.0
-        header = Text.assemble(("Flow ", "dim"), (repr(info["name"]), "bold"), "  ",
-                               (info["state"], STATE_STYLES.get(info["state"], "")), "  ",
-                               (format_seconds(elapsed), "dim"))
-        return Group(header, table)
+        rows = [row for row in rows if not _is_parameter(row.task)]
+        width, height = self.console.size
+        shown, hidden = live_view.choose_rows(rows, height)
+        interrupted = summary is not None and summary.interrupted
+        head = live_view.header(info, rows, self.parameters, width, self.icons,
+                                final_state=summary.state if summary is not None else None)
+        return Group(head, live_view.task_table(shown, hidden, width, self.icons, interrupted))
 
-    def _choose_rows(self, rows: list[TaskRow]) -> tuple[list[TaskRow], list[TaskRow]]:
-        """Every row when they fit; otherwise the active and failed ones first."""
-        limit = max(5, self.console.size.height - 6)
-        if len(rows) <= limit:
-            return rows, []
-        urgent = [r for r in rows if r.view_category() in ("running", "retrying", "failed")][:limit]
-        chosen = {id(r) for r in urgent}
-        for row in rows:
-            if len(chosen) >= limit:
-                break
-            if row.view_category() == "pending":
-                chosen.add(id(row))
-        shown = [r for r in rows if id(r) in chosen]
-        return shown, [r for r in rows if id(r) not in chosen]
+    def _task_named(self, name: str) -> Any:
+        row = self.model.row_named(name) if self.model is not None else None
+        return row.task if row is not None else None
 
-    def _summary(self, summary: Summary) -> RenderableType:
-        parts: list[RenderableType] = [Text("")]
-        verdict = "interrupted" if summary.interrupted else "finished"
-        parts.append(Text.assemble(("Flow ", ""), (repr(summary.flow), "bold"), f" {verdict}: ",
-                                   (summary.state, STATE_STYLES.get(summary.state, "bold")),
-                                   f" in {format_seconds(summary.duration_s)}"))
-        counts = Text("Task runs by state: ")
-        for position, (name, number) in enumerate(summary.counts.items()):
-            counts.append(", " if position else "")
-            counts.append(f"{name} {number}", style=STATE_STYLES.get(name, ""))
-        parts.append(counts)
-        reuse = reuse_line(summary)
-        if reuse:
-            parts.append(Text(reuse, style="cyan"))
-        if summary.slowest:
-            parts.append(Text("Slowest: " + ", ".join(f"{label} {format_seconds(s)}"
-                                                      for label, s in summary.slowest), style="dim"))
-        if summary.failures:
-            parts.append(Text(f"Failures ({len(summary.failures)}):", style="bold red"))
-            for failure in summary.failures[:MAX_FAILURES_SHOWN]:
-                parts.append(Text.assemble("  ", (failure.label, "bold red"), ": ", failure.message))
-                if failure.traceback:
-                    parts.append(Text("\n".join("    " + line for line in failure.traceback.splitlines()),
-                                      style="dim"))
-            if len(summary.failures) > MAX_FAILURES_SHOWN:
-                parts.append(Text(f"  … and {len(summary.failures) - MAX_FAILURES_SHOWN} more failures "
-                                  f"(use --output json or --junit for all)", style="dim"))
-        parts.extend(Text(line, style="dim") for line in record_lines(summary))
-        return Group(*parts)
+
+class _Batch:
+    """Log records, warnings and captured prints drawn as plain segments, one line each.
+
+    Rich's ``Text`` would split, wrap and restyle every line (about 0.2 ms
+    each); these lines need none of that, so a chatty flow stays cheap.
+    """
+
+    _STYLES: dict[str, Style] = {}
+
+    def __init__(self, items: list) -> None:
+        self.items = items
+
+    @classmethod
+    def _style(cls, name: str) -> Style | None:
+        if not name:
+            return None
+        style = cls._STYLES.get(name)
+        if style is None:
+            style = cls._STYLES[name] = Style.parse(name)
+        return style
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        style, line = self._style, Segment.line()
+        for item in self.items:
+            if isinstance(item, LogEmitted):
+                where = unit_label(item.task_name, item.map_index) if item.task_name else "flow"
+                yield from (Segment(clock(item.at), style("dim")), Segment(" "),
+                            Segment(f"{item.level:<7}", style(LEVEL_STYLES.get(item.level, ""))), Segment(" "),
+                            Segment(where, style("bold")), Segment(" | " + trim_traceback_text(item.message)))
+            elif item[0] == "warning":
+                _, label, text, at = item
+                yield from (Segment(clock(at), style("dim")), Segment(" "), Segment("WARNING", style("yellow")),
+                            Segment(" "), Segment(label, style("bold")), Segment(" | " + text))
+            else:
+                yield Segment(item[1], style("red") if item[0] == "stderr" else None)
+            yield line
+
+
+def _is_parameter(task: Any) -> bool:
+    from flowctl.core.parameter import Parameter
+
+    return isinstance(task, Parameter)

@@ -15,12 +15,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowctl.engine.events import FlowStateChanged, LogEmitted, TaskStateChanged
+from flowctl.engine.state import Pending
 
 SLOWEST_KEPT = 5
 
 
+_CATEGORY_OF_TYPE: dict[type, str] = {}
+
+
 def category(state: Any) -> str:
-    """The few buckets a person cares about: pending, running, retrying, done, failed, cancelled."""
+    """The few buckets a person cares about: pending, running, retrying, done, failed, cancelled.
+
+    The bucket depends only on the state's class, so it is worked out once per class.
+    """
+    kind = type(state)
+    known = _CATEGORY_OF_TYPE.get(kind)
+    if known is None:
+        known = _CATEGORY_OF_TYPE[kind] = _category(state)
+    return known
+
+
+def _category_of_type(kind: type) -> str:
+    known = _CATEGORY_OF_TYPE.get(kind)
+    if known is None:
+        known = _CATEGORY_OF_TYPE[kind] = _category(kind.__new__(kind))
+    return known
+
+
+def _category(state: Any) -> str:
     if state.is_failed():
         return "failed"
     if state.is_retrying():
@@ -34,13 +56,16 @@ def category(state: Any) -> str:
     return "pending"
 
 
-def _move(counter: Counter, old: str, new: str, fallback: str) -> None:
-    """One child leaves bucket ``old`` for ``new`` (``fallback`` if ``old`` was never counted)."""
-    if counter[old] > 0:
-        counter[old] -= 1
-    elif counter[fallback] > 0:
-        counter[fallback] -= 1
-    counter[new] += 1
+def _move(counts: dict, old: type, new: type) -> None:
+    """One child leaves state class ``old`` for ``new`` (Pending if ``old`` was never counted)."""
+    number = counts.get(old, 0)
+    if number > 0:
+        counts[old] = number - 1
+    else:
+        pending = counts.get(Pending, 0)
+        if pending > 0:
+            counts[Pending] = pending - 1
+    counts[new] = counts.get(new, 0) + 1
 
 
 def unit_label(name: str, map_index: int | None) -> str:
@@ -60,6 +85,9 @@ class TaskRow:
     ended: float | None = None
     mapped: bool = False
     n: int = 0
+    # Children are counted by state class (cheap per event); ``copy`` derives the
+    # counts by state name and by bucket that the views read.
+    child_types: dict = field(default_factory=dict)
     child_states: Counter = field(default_factory=Counter)
     child_categories: Counter = field(default_factory=Counter)
 
@@ -85,9 +113,14 @@ class TaskRow:
         return "running" if (cats["done"] or cats["failed"]) else "pending"
 
     def copy(self) -> "TaskRow":
+        states: Counter = Counter()
+        categories: Counter = Counter()
+        for kind, number in self.child_types.items():
+            if number:
+                states[kind.__name__] += number
+                categories[_category_of_type(kind)] += number
         return TaskRow(self.task, self.name, self.state, self.category, self.message, self.started,
-                       self.ended, self.mapped, self.n, Counter(self.child_states),
-                       Counter(self.child_categories))
+                       self.ended, self.mapped, self.n, dict(self.child_types), states, categories)
 
 
 class RunModel:
@@ -108,6 +141,12 @@ class RunModel:
         # Only reports that list every run (JUnit) pay for one record per run.
         self.keep_units = keep_units
         self.units: dict[tuple[Any, int | None], tuple[Any, float]] = {}
+        # With keep_units, also what JUnit and the HTML report show per run: every attempt's
+        # (name, map_index, start, end, lane, state), failed attempts, and the log records.
+        self.timeline: list[tuple[str, int | None, float, float, str, Any]] = []
+        self.failed_attempts: dict[tuple[Any, int | None], list[Any]] = {}
+        self.logs: list[tuple[float, str, str | None, int | None, str]] = []
+        self._unit_lane: dict[tuple[Any, int | None], str] = {}
         self.failures: dict[tuple[Any, int | None], Any] = {}
         self.log_counts: Counter = Counter()
         self.version = 0
@@ -129,15 +168,30 @@ class RunModel:
             row = self._rows_by_name.get(event.task_name) or self._add_row(event.task, event.task_name)
         return row
 
+    def row_for(self, event: TaskStateChanged) -> TaskRow | None:
+        """The live row an event's task updates (read its counters with ``child_counts``)."""
+        return self.rows.get(event.task) or self._rows_by_name.get(event.task_name)
+
+    def row_named(self, name: str) -> TaskRow | None:
+        return self._rows_by_name.get(name)
+
+    def child_counts(self, row: TaskRow) -> tuple[Counter, Counter]:
+        """A mapped row's children counted by state name and by bucket."""
+        with self._lock:
+            copied = row.copy()
+        return copied.child_states, copied.child_categories
+
     # -- events -------------------------------------------------------------
     def handle(self, event: Any) -> None:
         with self._lock:
-            if isinstance(event, TaskStateChanged):
+            if type(event) is TaskStateChanged:  # nearly every event: skip the isinstance chain
                 self._task_event(event)
             elif isinstance(event, FlowStateChanged):
                 self._flow_event(event)
             elif isinstance(event, LogEmitted):
                 self.log_counts[event.level] += 1
+                if self.keep_units:
+                    self.logs.append((event.at, event.level, event.task_name, event.map_index, event.message))
             else:
                 return
             self.version += 1
@@ -152,26 +206,30 @@ class RunModel:
             self.flow_ended = event.at
 
     def _task_event(self, event: TaskStateChanged) -> None:
-        row = self._row_for(event)
-        new, key = event.new, (row.task, event.map_index)
-        new_category = category(new)
-        if event.map_index is None and new.is_mapped():
+        row = self.rows.get(event.task) or self._row_for(event)
+        new, map_index = event.new, event.map_index
+        key = (row.task, map_index)
+        new_type = type(new)
+        new_category = _CATEGORY_OF_TYPE.get(new_type) or category(new)
+        if map_index is not None:  # a mapped child: the common case, kept short
+            if not row.mapped or map_index >= row.n:  # events that overtook the parent's
+                row.mapped, row.n = True, max(row.n, map_index + 1)
+            _move(row.child_types, type(event.old), new_type)
+        elif new.is_mapped():
             row.mapped, row.n = True, new.n_map_states
             row.state, row.category, row.message = "Mapped", "done", new.message
-            row.child_states = Counter({"Pending": row.n})
-            row.child_categories = Counter({"pending": row.n})
+            row.child_types = {Pending: row.n}
             if row.n == 0:
                 row.started = row.ended = event.at
             return
-        if event.map_index is None:
-            row.state, row.category, row.message = type(new).__name__, new_category, new.message
         else:
-            if not row.mapped or event.map_index >= row.n:  # events that overtook the parent's
-                row.mapped, row.n = True, max(row.n, event.map_index + 1)
-            _move(row.child_states, type(event.old).__name__, type(new).__name__, "Pending")
-            _move(row.child_categories, category(event.old), new_category, "pending")
+            # Skipped is done for counting, but drawn apart from Success.
+            shown_category = "skipped" if new_category == "done" and new.is_skipped() else new_category
+            row.state, row.category, row.message = new_type.__name__, shown_category, new.message
         if new_category == "running":
             self._unit_started.setdefault(key, event.at)
+            if self.keep_units:
+                self._unit_lane[key] = threading.current_thread().name
             if row.started is None:
                 row.started = event.at
         elif new_category in ("done", "failed", "cancelled"):
@@ -180,23 +238,33 @@ class RunModel:
                 row.started = event.at
             row.ended = event.at
             seconds = event.at - started if started is not None else 0.0
-            if started is not None:
-                self._record_slowest(unit_label(row.name, event.map_index), seconds)
+            if started is not None and (len(self._slowest) < SLOWEST_KEPT or seconds > self._slowest[0][0]):
+                self._record_slowest(row.name, map_index, seconds)
             if self.keep_units:
-                self.units[key] = (new, seconds)
+                self._keep_unit(row, event, key, started, seconds)
             if new_category == "failed":
                 self.failures[key] = new
-            else:
+            elif self.failures:
                 self.failures.pop(key, None)
         elif new_category == "retrying":
             self._unit_started.pop(key, None)
 
-    def _record_slowest(self, label: str, seconds: float) -> None:
-        entry = (seconds, label)
-        if len(self._slowest) < SLOWEST_KEPT:
-            heapq.heappush(self._slowest, entry)
-        elif entry > self._slowest[0]:
-            heapq.heapreplace(self._slowest, entry)
+    def _keep_unit(self, row: TaskRow, event: TaskStateChanged, key: tuple, started: float | None,
+                   seconds: float) -> None:
+        new = event.new
+        self.units[key] = (new, seconds)
+        if new.is_failed():
+            self.failed_attempts.setdefault(key, []).append(new)
+        if started is not None:
+            lane = self._unit_lane.pop(key, "main")
+            self.timeline.append((row.name, event.map_index, started, event.at, lane, new))
+
+    def _record_slowest(self, name: str, map_index: int | None, seconds: float) -> None:
+        slowest = self._slowest
+        if len(slowest) < SLOWEST_KEPT:
+            heapq.heappush(slowest, (seconds, unit_label(name, map_index)))
+        elif seconds > slowest[0][0]:  # the label is built only for the few runs that get in
+            heapq.heapreplace(slowest, (seconds, unit_label(name, map_index)))
 
     # -- reading ------------------------------------------------------------
     def snapshot(self) -> tuple[int, list[TaskRow], dict]:

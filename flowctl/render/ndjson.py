@@ -13,41 +13,55 @@ import sys
 from typing import Any, TextIO
 
 from flowctl.engine.events import FlowStateChanged, LogEmitted, TaskStateChanged
-from flowctl.render.stream import LineWriter
+from flowctl.render.attempts import Attempts
+from flowctl.render.stream import LineWriter, printable
 from flowctl.render.summary import Summary
+from flowctl.render.tracebacks import trim_traceback_text
 
 
 def iso_time(at: float) -> str:
     return datetime.datetime.fromtimestamp(at, datetime.timezone.utc).isoformat()
 
 
+def utf8(text: str) -> str:
+    """Text that encodes to valid UTF-8 (undecodable bytes become ``\\xNN``)."""
+    return text if text.isascii() else printable(text, "utf-8")
+
+
 def _message(state: Any) -> str | None:
     message = state.message
-    return None if message is None else str(message)
+    return None if message is None else utf8(str(message))
 
 
-def event_record(event: Any) -> dict | None:
-    """The NDJSON object for an engine event, or None for events we do not publish."""
+def event_record(event: Any, attempts: Attempts | None = None) -> dict | None:
+    """The NDJSON object for an engine event, or None for events we do not publish.
+
+    ``attempts`` numbers retried runs' attempts; without it every run is on
+    attempt 1 and only the retry rule decides ``final``.
+    """
     if isinstance(event, TaskStateChanged):
+        attempt, final = (attempts or Attempts()).observe(event)
         return {"event": "task_state", "flow": event.flow_name, "task": event.task_name,
                 "map_index": event.map_index, "state": type(event.new).__name__,
                 "previous": type(event.old).__name__, "message": _message(event.new),
-                "time": iso_time(event.at)}
+                "time": iso_time(event.at), "attempt": attempt, "final": final}
     if isinstance(event, FlowStateChanged):
         return {"event": "flow_state", "flow": event.flow_name, "state": type(event.new).__name__,
                 "message": _message(event.new), "time": iso_time(event.at)}
     if isinstance(event, LogEmitted):
         return {"event": "log", "task": event.task_name, "map_index": event.map_index,
-                "level": event.level, "message": event.message, "time": iso_time(event.at)}
+                "level": event.level, "message": utf8(trim_traceback_text(event.message)),
+                "time": iso_time(event.at)}
     return None
 
 
 def summary_record(summary: Summary) -> dict:
     return {"event": "summary", "flow": summary.flow, "state": summary.state,
             "duration_s": summary.duration_s, "counts": dict(summary.counts),
-            "failed": [{"task": f.task, "map_index": f.map_index, "message": f.message}
+            "failed": [{"task": f.task, "map_index": f.map_index, "message": utf8(f.message)}
                        for f in summary.failures],
-            "run_id": summary.run_id, "reused": summary.reused, "ran": summary.ran}
+            "run_id": summary.run_id, "reused": summary.reused, "ran": summary.ran,
+            "recomputed": summary.recomputed, "store_warning": summary.store_warning}
 
 
 class JsonRenderer:
@@ -55,17 +69,18 @@ class JsonRenderer:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.out = LineWriter(stream or sys.stdout)
+        self.attempts = Attempts()
 
     def start(self, model: Any) -> None:
         pass
 
     def handle(self, event: Any) -> None:
-        record = event_record(event)
+        record = event_record(event, self.attempts)
         if record is not None:
-            self.out.write_line(json.dumps(record, default=str))
+            self.out.write_line(json.dumps(record, default=str, ensure_ascii=False))
 
     def finish(self, summary: Summary) -> None:
-        self.out.write_line(json.dumps(summary_record(summary), default=str))
+        self.out.write_line(json.dumps(summary_record(summary), default=str, ensure_ascii=False))
         self.out.close()
 
     def close(self) -> None:

@@ -14,6 +14,21 @@ from typing import TextIO
 FLUSH_INTERVAL = 0.1
 
 
+def printable(text: str, encoding: str = "utf-8") -> str:
+    """``text`` as ``encoding`` can hold it: undecodable bytes (surrogate escapes) as ``\\xNN``,
+    other unencodable characters backslash-escaped, so no line is ever dropped."""
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # lone surrogates that were never bytes
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
 class LineWriter:
     """Writes whole lines from any thread; ``close()`` flushes the rest."""
 
@@ -26,8 +41,12 @@ class LineWriter:
         self._thread.start()
 
     def write_line(self, line: str) -> None:
+        text = line + "\n"
         with self._lock:
-            self.stream.write(line + "\n")
+            try:
+                self.stream.write(text)
+            except UnicodeEncodeError:  # a strict stdout must not swallow the line
+                self.stream.write(printable(text, getattr(self.stream, "encoding", None) or "utf-8"))
             self._dirty = True
 
     def flush(self) -> None:

@@ -40,6 +40,9 @@ class UnitResult:
     message: str
     traceback: str
     duration: float
+    error_type: str = ""  # the exception's class for a failure (else the state's name)
+    logs: list[str] = field(default_factory=list)  # the run's log lines
+    flaky: list[tuple[str, str, str]] = field(default_factory=list)  # failed attempts before a pass
 
 
 @dataclass(slots=True)
@@ -58,6 +61,8 @@ class Summary:
     resumed_from: str | None = None
     reused: int = 0
     ran: int = 0
+    recomputed: int = 0  # of ``ran``: task runs whose checkpoint was stale (code, inputs or an upstream changed)
+    store_warning: str | None = None  # the run store could not be written: resume will recompute
 
 
 class RunTally:
@@ -68,8 +73,9 @@ class RunTally:
     (recognised by identity, so a task that caches on its own is not miscounted).
     """
 
-    def __init__(self, reused_ids: set[int] | None = None) -> None:
+    def __init__(self, reused_ids: set[int] | None = None, recompute_keys: set | None = None) -> None:
         self._reused_ids = reused_ids or set()
+        self._recompute_keys = recompute_keys or set()
         self._running: set[tuple[int, int | None]] = set()
         self.reused = 0
 
@@ -81,6 +87,12 @@ class RunTally:
             self._running.add((id(event.task), event.map_index))
         elif id(new) in self._reused_ids:
             self.reused += 1
+
+    @property
+    def recomputed(self) -> int:
+        """Task runs that ran although the resumed run had a checkpoint for them (now stale)."""
+        keys = self._recompute_keys
+        return len(keys & self._running) if keys else 0
 
     @property
     def ran(self) -> int:
@@ -110,24 +122,73 @@ def _outcome(state: Any) -> str:
     return "skipped"
 
 
+NOT_RUN = "not run: interrupted"
+
+
 def iter_units(model: RunModel, final_state: Any | None) -> Iterator[UnitResult]:
-    """Every task run with its outcome, message, traceback and duration (needs ``keep_units``)."""
+    """Every task run with its outcome, message, traceback, duration, logs and failed attempts
+    (needs ``keep_units``). An interrupted run also lists what never started, as skipped."""
     units = dict(model.units)
+    logs = _logs_by_unit(model)
+    attempts = dict(model.failed_attempts)
     if final_state is not None:
         for task, name, index, state in _units_from_states(model, final_state):
-            yield _unit(name, index, state, units.get((task, index), (None, 0.0))[1])
+            yield _unit(name, index, state, units.get((task, index), (None, 0.0))[1],
+                        logs.get((name, index)), attempts.get((task, index)))
         return
     for (task, index), (state, seconds) in units.items():
-        yield _unit(getattr(task, "name", str(task)), index, state, seconds)
-    for task, index in model.running_units():
-        yield UnitResult(getattr(task, "name", str(task)), index, "Cancelled", "skipped",
-                         "Interrupted while running.", "", 0.0)
+        name = getattr(task, "name", str(task))
+        yield _unit(name, index, state, seconds, logs.get((name, index)), attempts.get((task, index)))
+    running = model.running_units()
+    for task, index in running:
+        name = getattr(task, "name", str(task))
+        yield UnitResult(name, index, "Cancelled", "skipped", "Interrupted while running.", "", 0.0,
+                         logs=logs.get((name, index)) or [])
+    yield from _never_started(model, set(units) | set(running))
 
 
-def _unit(name: str, index: int | None, state: Any, seconds: float) -> UnitResult:
+def _never_started(model: RunModel, seen: set) -> Iterator[UnitResult]:
+    _, rows, _ = model.snapshot()
+    for row in rows:
+        for index in (range(row.n) if row.mapped else (None,)):
+            if (row.task, index) not in seen:
+                yield UnitResult(row.name, index, "Pending", "skipped", NOT_RUN, "", 0.0)
+
+
+def _logs_by_unit(model: RunModel) -> dict[tuple[str | None, int | None], list[str]]:
+    from flowctl.render.text import clock
+    from flowctl.render.tracebacks import trim_traceback_text
+
+    grouped: dict[tuple[str | None, int | None], list[str]] = {}
+    for at, level, task_name, map_index, message in list(model.logs):
+        if task_name is not None:
+            grouped.setdefault((task_name, map_index), []).append(
+                f"{clock(at)} {level:<7} {trim_traceback_text(message)}")
+    return grouped
+
+
+def exception_type(state: Any) -> str:
+    """The failure's exception class (``module.Class`` outside builtins), else the state's name."""
+    result = getattr(state, "result", None)
+    if isinstance(result, BaseException) and not _is_flowctl_signal(result):
+        cls = type(result)
+        return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    return type(state).__name__
+
+
+def _is_flowctl_signal(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("flowctl.")
+
+
+def _unit(name: str, index: int | None, state: Any, seconds: float, logs: list[str] | None = None,
+          failed_attempts: list[Any] | None = None) -> UnitResult:
     outcome = _outcome(state)
     message, trace = failure_details(state) if outcome == "failed" else (state.message or "", "")
-    return UnitResult(name, index, type(state).__name__, outcome, str(message or ""), trace, seconds)
+    flaky = []
+    if outcome == "passed" and failed_attempts:
+        flaky = [(exception_type(f), *failure_details(f)) for f in failed_attempts]
+    return UnitResult(name, index, type(state).__name__, outcome, str(message or ""), trace, seconds,
+                      exception_type(state) if outcome == "failed" else "", logs or [], flaky)
 
 
 def _interrupted_counts(model: RunModel) -> tuple[Counter, list[Failure]]:

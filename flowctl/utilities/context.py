@@ -30,10 +30,18 @@ class Context:
             local.data = {}
             return local.data
 
-    def _swap(self, data: dict) -> dict:
-        """Install ``data`` as this thread's context; return the previous one."""
-        previous = self._data
-        self._local.data = data
+    def swap(self, data: dict) -> dict:
+        """Install ``data`` (by reference) as this thread's context; return the previous one.
+
+        The runners' way in and out of a task run: ``previous = context.swap(run_context)``,
+        then ``context.swap(previous)`` in a ``finally``. No copy either way.
+        """
+        local = self._local
+        try:
+            previous = local.data
+        except AttributeError:
+            previous = {}
+        local.data = data
         return previous
 
     # -- layering --------------------------------------------------------
@@ -44,7 +52,7 @@ class Context:
         for mapping in args:
             layered.update(mapping)
         layered.update(kwargs)
-        previous = self._swap(layered)
+        previous = self.swap(layered)
         try:
             yield self
         finally:
@@ -85,7 +93,10 @@ class Context:
         return f"<Context: {sorted(self._data)}>"
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._data.get(key, default)
+        try:  # the runners ask this many times per task: no property call in between
+            return self._local.data.get(key, default)
+        except AttributeError:
+            return default
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         return self._data.setdefault(key, default)

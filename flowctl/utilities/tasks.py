@@ -113,9 +113,19 @@ def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> An
 
 
 def pause_task(message: str | None = None, duration: Any = None) -> None:
-    """Pause the running task until the run is resumed (``resume`` in context)."""
+    """Pause the running task until the run is resumed (``resume`` in context).
+
+    With ``duration`` (a ``timedelta``) the ``Paused`` state's ``start_time``
+    is now plus ``duration``: the runner resumes the task by itself then, as
+    Prefect 1 does. Without it the pause lasts until an explicit resume.
+    """
+    import datetime
+
     from flowctl.engine import signals
 
-    if context.get("resume", False):
+    if context.get("resume", False) is not False:  # Prefect 1 pauses only when resume is exactly False
         return
-    raise signals.PAUSE(message or "pause signal raised during task execution.")
+    start_time = None
+    if duration is not None:
+        start_time = datetime.datetime.now(datetime.timezone.utc) + duration
+    raise signals.PAUSE(message or "Pause signal raised during task execution.", start_time=start_time)

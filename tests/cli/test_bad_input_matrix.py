@@ -2,10 +2,11 @@
 
 Every row runs the installed ``flowctl`` in a subprocess inside one shared
 workspace of small modules and files (built once for the module). A row
-gives the arguments, the words stderr must contain (case-insensitive, after
-Rich's boxes and line wrapping are flattened) and, rarely, extra environment.
-User tracebacks are welcome for import errors; frames from flowctl's own
-package never are.
+gives the arguments, the words stderr must contain (case-insensitive, line
+wrapping flattened) and, rarely, extra environment. Every message has one
+style: it starts with ``Error:``, draws no box, and (user tracebacks aside)
+takes a few lines. User tracebacks are welcome for import errors; frames
+from flowctl's own package never are.
 """
 from __future__ import annotations
 
@@ -69,6 +70,14 @@ FILES = {
     "unterminated.toml": 'need = "open\n',
     "unknown.toml": "need = 1\nbogus = 2\n",
     "afile": "not a directory\n",
+    "params.json": '{"need": 1,\n "n": }\n',
+    "params.yaml": "need: 1\nn: [1, 2\n",
+    "good.yaml": "need: 1\n",
+    "typed.toml": 'need = 1\nn = "abc"\n',
+    "deep.json": '{"need": ' + "[" * 150 + "]" * 150 + "}\n",
+    "deep.toml": "need = " + "[" * 150 + "]" * 150 + "\n",
+    "list.json": "[1, 2]\n",
+    "noyaml/yaml/__init__.py": "raise ImportError('PyYAML is hidden for this test')\n",
 }
 BINARY_FILES = {"latin1.toml": b'need = "caf\xe9"\n'}
 DIRECTORIES = ["adir", "empty_state"]
@@ -120,17 +129,42 @@ ROWS = [
     row("run", "flow.py", "-p", "need", words=["NAME=VALUE", "need"], id="param-without-equals"),
     row("run", "flow.py", *NEED, "-p", "=3", words=["NAME=VALUE", "=3"], id="param-empty-name"),
     row("run", "flow.py", *NEED, "-p", " =3", words=["NAME=VALUE"], id="param-blank-name"),
+    row("run", "flow.py", "-p", "need=[1,2", words=["invalid JSON", "column 5", "need=[1,2"],
+        id="param-malformed-json-list"),
+    row("run", "flow.py", "-p", "need={'a': 1}", words=["invalid JSON", "column 2"], id="param-malformed-json-object"),
+    row("run", "flow.py", "-p", 'need="open', words=["invalid JSON"], id="param-malformed-json-string"),
+    row("run", "flow.py", *NEED, "-p", "n=abc", words=["'n'", "an int", "default is 3", "'abc'"],
+        id="param-wrong-type-int"),
+    row("run", "flow.py", *NEED, "-p", "n=true", words=["'n'", "an int", "True"], id="param-bool-is-not-an-int"),
+    row("run", "one.py", "-p", "xs=3", words=["'xs'", "JSON list", "[1, 2]"], id="param-wrong-type-list"),
+    row("run", "flow.py", "-p", "need=" + "[" * 150 + "]" * 150, words=["deeper than 100"], id="param-too-deep"),
+    row("run", "flow.py", "-p", "need=@env:FLOWCTL_TEST_UNSET_VAR", words=["FLOWCTL_TEST_UNSET_VAR", "not set"],
+        id="param-env-variable-unset"),
+    row("run", "-p", "flow.py", words=["-p is --param here", "TARGET is positional"], id="param-prefect1-path-habit"),
+    row("run", "flow.py", "--check", "-p", "n=x", words=["'n'", "an int"], id="check-validates-types"),
     row("run", "flow.py", "--params-file", "unknown.toml", words=["Unknown parameter", "bogus", "unknown.toml"],
         id="param-unknown-from-file"),
     # -- TOML parameter files --------------------------------------------------------------
     row("run", "flow.py", "--params-file", "bad_value.toml",
-        words=["invalid TOML", "bad_value.toml", "line 2", "column 8"], id="toml-syntax-error-line-col"),
-    row("run", "flow.py", "--params-file", "array.toml", words=["invalid TOML", "array.toml", "line 1"],
+        words=["invalid TOML", "bad_value.toml:2:8"], id="toml-syntax-error-line-col"),
+    row("run", "flow.py", "--params-file", "array.toml", words=["invalid TOML", "array.toml:1:"],
         id="toml-not-a-table"),
-    row("run", "flow.py", "--params-file", "duplicate.toml", words=["invalid TOML", "line 2"],
+    row("run", "flow.py", "--params-file", "duplicate.toml", words=["invalid TOML", "duplicate.toml:2:"],
         id="toml-duplicate-key"),
-    row("run", "flow.py", "--params-file", "unterminated.toml", words=["invalid TOML", "line 1"],
+    row("run", "flow.py", "--params-file", "unterminated.toml", words=["invalid TOML", "unterminated.toml:1:"],
         id="toml-unterminated-string"),
+    row("run", "flow.py", "--params-file", "typed.toml", words=["'n'", "an int", "'abc'", "typed.toml"],
+        id="toml-wrong-type"),
+    row("run", "flow.py", "--params-file", "deep.toml", words=["deep.toml:1:", "deeper than 100"], id="toml-too-deep"),
+    row("run", "flow.py", "--params-file", "params.json", words=["invalid JSON", "params.json:2:7"],
+        id="json-file-syntax-error-line-col"),
+    row("run", "flow.py", "--params-file", "deep.json", words=["deep.json:1:", "deeper than 100"], id="json-too-deep"),
+    row("run", "flow.py", "--params-file", "list.json", words=["list.json", "table"], id="json-not-a-table"),
+    row("run", "flow.py", "--params-file", "params.yaml", words=["invalid YAML", "params.yaml:3:1"],
+        id="yaml-file-syntax-error-line-col"),
+    row("run", "flow.py", "--params-file", "good.yaml", words=["PyYAML", "pip install pyyaml", "good.yaml"],
+        env={"PYTHONPATH": "noyaml"}, id="yaml-without-pyyaml"),
+    row("run", "flow.py", "--params-file", "afile", words=["afile", ".toml, .json, .yaml"], id="params-file-no-suffix"),
     row("run", "flow.py", "--params-file", "missing.toml", words=["no such file", "missing.toml"],
         id="toml-missing-file"),
     row("run", "flow.py", "--params-file", "adir", words=["directory", "adir"], id="toml-directory"),
@@ -140,10 +174,12 @@ ROWS = [
         id="context-without-equals"),
     row("run", "flow.py", *NEED, "--context", "=eu", words=["--context", "NAME=VALUE"], id="context-empty-name"),
     # -- executors and addresses -------------------------------------------------------------
-    row("run", "flow.py", *NEED, "--executor", "bogus", words=["--executor", "bogus"], id="executor-unknown"),
+    row("run", "flow.py", *NEED, "--executor", "bogus", words=["--executor", "bogus", "local, threads"],
+        id="executor-unknown"),
+    row("run", "flow.py", *NEED, "--executor", "daks", words=["Did you mean 'dask'?"], id="executor-suggests-closest"),
     row("run", "flow.py", *NEED, "-e", "threads", "--workers", "0", words=["--workers"], id="workers-zero"),
     row("run", "flow.py", *NEED, "-e", "threads", "--workers", "-3", words=["--workers"], id="workers-negative"),
-    row("run", "flow.py", *NEED, "-e", "threads", "--workers", "many", words=["--workers", "integer"],
+    row("run", "flow.py", *NEED, "-e", "threads", "--workers", "many", words=["--workers", "whole number"],
         id="workers-not-a-number"),
     row("run", "flow.py", *NEED, "--workers", "2", words=["--workers", "parallel executor"],
         id="workers-with-default-local"),
@@ -165,10 +201,24 @@ ROWS = [
         id="address-refused-port"),
     # -- output, logging, reports, options -------------------------------------------------------
     row("run", "flow.py", *NEED, "--output", "bogus", words=["--output", "bogus"], id="output-unknown"),
+    row("run", "flow.py", *NEED, "-o", "jsno", words=["Did you mean 'json'?", "auto, rich, plain, json"],
+        id="output-suggests-closest"),
     row("run", "flow.py", *NEED, "--log-level", "LOUD", words=["--log-level", "LOUD"], id="log-level-unknown"),
-    row("run", "flow.py", *NEED, "--junit", "adir", words=["JUnit", "adir"], id="junit-into-directory"),
-    row("run", "flow.py", *NEED, "--no-such-option", words=["No such option", "--no-such-option"],
+    row("run", "flow.py", *NEED, "--junit", "adir", words=["--junit", "adir", "is a directory"],
+        id="junit-into-directory"),
+    row("run", "flow.py", *NEED, "--junit", "afile/report.xml", words=["--junit", "'afile' is not a directory"],
+        id="junit-under-a-file"),
+    row("run", "flow.py", *NEED, "--visualize", "nodir/graph.svg", words=["--visualize", "does not exist"],
+        id="visualize-path-in-missing-directory"),
+    row("run", "flow.py", *NEED, "--no-such-option", words=["unknown option", "--no-such-option"],
         id="unknown-option"),
+    row("run", "flow.py", *NEED, "--junti", "x.xml", words=["unknown option", "Did you mean '--junit'?"],
+        id="unknown-option-suggests-closest"),
+    row("run", "--executor", "threads", words=["missing argument TARGET"], id="run-missing-target"),
+    row("run", "flow.py", *NEED, "--executor", words=["--executor", "requires an argument"],
+        id="option-without-value"),
+    row("rn", "flow.py", words=["unknown command 'rn'", "Did you mean 'run'?"], id="unknown-command"),
+    row("completion", "tcsh", words=["unknown shell 'tcsh'", "bash, zsh, fish"], id="completion-unknown-shell"),
     # -- run records ---------------------------------------------------------------------
     row("run", "flow.py", *NEED, "--state-dir", "afile", words=["afile", "state"],
         id="state-dir-is-a-file"),
@@ -189,13 +239,17 @@ ROWS = [
     row("visualize", "one.py", "--format", "bogus", words=["--format", "bogus"], id="visualize-unknown-format"),
     row("visualize", "one.py", "-o", "graph.bogus", words=["graph format", "graph.bogus"],
         id="visualize-unknown-suffix"),
-    row("visualize", "one.py", "-o", "nodir/graph.dot", words=["Cannot write", "nodir/graph.dot"],
+    row("visualize", "one.py", "-o", "nodir/graph.dot", words=["does not exist", "nodir/graph.dot"],
         id="visualize-output-in-missing-directory"),
+    row("visualize", "one.py", "-o", "svg", words=["-o (--output) takes a FILE", "--format"],
+        id="visualize-output-given-a-format"),
+    row("visualize", "one.py", "--format", "svgg", words=["Did you mean 'svg'?"], id="visualize-format-suggests"),
+    row("visualize", "two.py:frist", words=["Did you mean 'first'?"], id="visualize-flow-suggests-closest"),
     row("visualize", "one.py", "-o", "adir", words=["adir", "directory"], id="visualize-output-is-directory"),
     row("visualize", "one.py", "-p", "nope=1", words=["Unknown parameter", "nope", "xs"],
         id="visualize-unknown-param"),
     row("visualize", "one.py", "-p", "xs", words=["NAME=VALUE"], id="visualize-param-without-equals"),
-    row("visualize", "one.py", "--params-file", "bad_value.toml", words=["invalid TOML", "line 2"],
+    row("visualize", "one.py", "--params-file", "bad_value.toml", words=["invalid TOML", "bad_value.toml:2:8"],
         id="visualize-toml-syntax-error"),
     row("visualize", "one.py", "--params-file", "latin1.toml", words=["UTF-8"], id="visualize-toml-not-utf8"),
     # -- test-task --------------------------------------------------------------------------
@@ -210,8 +264,13 @@ ROWS = [
         id="test-task-unknown-argument"),
     row("test-task", "one.py:inc", "--arg", "x", words=["--arg", "NAME=VALUE"], id="test-task-arg-without-equals"),
     row("test-task", "one.py:inc", "--map", "x=3", words=["JSON list", "x"], id="test-task-map-not-a-list"),
-    row("test-task", "one.py:inc", "--map", "x=[1,2", words=["JSON list", "[1,2"],
+    row("test-task", "one.py:inc", "--map", "x=[1,2", words=["invalid JSON", "x=[1,2"],
         id="test-task-map-malformed-json"),
+    row("test-task", "one.py:inc", "--arg", "x={1", words=["invalid JSON", "column 2"],
+        id="test-task-arg-malformed-json"),
+    row("test-task", "one.py:inc", "--arg", "x=1", "--arg", "by=abc", words=["'by'", "an int", "'abc'"],
+        id="test-task-arg-wrong-type"),
+    row("test-task", "one.py:ic", words=["Did you mean 'inc'?"], id="test-task-suggests-closest-task"),
     row("test-task", "one.py:inc", "--arg", "x=1", "--map", "x=[1]", words=["given twice", "x"],
         id="test-task-argument-twice"),
     row("test-task", "one.py:inc", "--arg", "x=1", "--upstream", "bogus", words=["--upstream", "bogus", "success"],
@@ -234,7 +293,7 @@ ROWS = [
 ]
 
 OUR_FRAMES = re.compile(r'File "[^"]*[/\\]flowctl[/\\][^"]*"')
-BOX_CHARS = re.compile(r"[│╭╮╰╯─]")
+BOX_CORNERS = re.compile(r"[╭╮╰╯┏┓┗┛]")
 
 
 def refused_port() -> int:
@@ -247,8 +306,19 @@ def refused_port() -> int:
 
 
 def flatten(text: str) -> str:
-    """Stderr without colours, Rich box borders or line wrapping."""
-    return " ".join(BOX_CHARS.sub(" ", ANSI.sub("", text)).split())
+    """Stderr without colours or line wrapping."""
+    return " ".join(ANSI.sub("", text).split())
+
+
+def assert_one_error_style(stderr: str) -> None:
+    """``Error: <sentence>`` first, no box, no Typer "Value error," prefix, a few lines unless a user traceback."""
+    plain = ANSI.sub("", stderr)
+    lines = [line for line in plain.splitlines() if line.strip()]
+    assert lines and lines[0].startswith("Error: "), f"not our error style:\n{stderr}"
+    assert not BOX_CORNERS.search(plain), f"a box-drawn error:\n{stderr}"
+    assert "Value error," not in plain
+    if "Traceback" not in plain:
+        assert len(lines) <= 8, f"more than a few lines:\n{stderr}"
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +349,7 @@ def test_bad_input_exits_2_naming_the_problem_without_our_traceback(case: Row, w
     missing = [word for word in case.words if word.lower() not in stderr.lower()]
     assert not missing, f"stderr does not mention {missing}:\n{result.stderr}"
     assert not OUR_FRAMES.search(result.stderr + result.stdout), f"flowctl traceback:\n{result.stderr}"
+    assert_one_error_style(result.stderr)
 
 
 def test_a_refused_scheduler_port_fails_quickly_and_clearly(workspace: Path):

@@ -27,7 +27,7 @@ with Flow("mixed") as flow:
     total(invert.map(numbers()))
 '''
 
-TASK_KEYS = {"event", "flow", "task", "map_index", "state", "previous", "message", "time"}
+TASK_KEYS = {"event", "flow", "task", "map_index", "state", "previous", "message", "time", "attempt", "final"}
 FLOW_KEYS = {"event", "flow", "state", "message", "time"}
 LOG_KEYS = {"event", "task", "map_index", "level", "message", "time"}
 SUMMARY_KEYS = {"event", "flow", "state", "duration_s", "counts", "failed", "run_id", "reused", "ran"}
@@ -43,8 +43,9 @@ def test_json_mode_writes_only_ndjson_with_the_documented_keys(run_cli, mixed):
     assert result.returncode == 1
     events = json_events(result.stdout)  # every line parses
     keys = {"task_state": TASK_KEYS, "flow_state": FLOW_KEYS, "log": LOG_KEYS, "summary": SUMMARY_KEYS}
-    for event in events:
-        assert set(event) == keys[event["event"]], event
+    for event in events:  # keys may be added to the summary, never removed
+        assert set(event) == keys[event["event"]] or (event["event"] == "summary" and SUMMARY_KEYS <= set(event)), \
+            event
     assert events[-1]["event"] == "summary"
     assert [e["event"] for e in events].count("summary") == 1
     assert "this print must not reach stdout" in result.stderr
@@ -77,8 +78,10 @@ def test_plain_mode_prints_a_line_per_transition_and_log_without_escape_codes(ru
     out = result.stdout
     assert not ANSI.search(out)
     assert "invert: Pending -> Mapped" in out
-    assert "invert[1]: Running -> Success" in out
+    assert "invert[1]: Running -> Success" not in out  # routine child transitions are counted, not printed
+    assert "invert: all 4 children finished" in out and "(Failed 1, Success 3)" in out
     assert "invert[2]: Running -> Failed" in out
+    assert "total: Pending -> TriggerFailed" in out
     assert "INFO    invert[3] | inverting 4" in out
     assert "Flow 'mixed' finished: Failed" in out
     assert "Failures (2):" in out and "ZeroDivisionError" in out
@@ -87,8 +90,58 @@ def test_plain_mode_prints_a_line_per_transition_and_log_without_escape_codes(ru
 
 def test_auto_mode_is_plain_when_stdout_is_not_a_terminal(run_cli, mixed):
     result = run_cli("run", "mixed.py")
-    assert "invert[1]: Running -> Success" in result.stdout
+    assert "invert[2]: Running -> Failed" in result.stdout
     assert not ANSI.search(result.stdout)
+
+
+def test_verbose_plain_mode_prints_every_child_transition(run_cli, mixed):
+    out = run_cli("run", "mixed.py", "-o", "plain", "-v").stdout
+    for index in range(4):
+        assert f"invert[{index}]: Pending -> Running" in out
+    assert "invert[1]: Running -> Success" in out
+
+
+def test_quiet_plain_mode_prints_only_failures_and_the_summary(run_cli, mixed):
+    lines = [line for line in run_cli("run", "mixed.py", "-o", "plain", "-q").stdout.splitlines()
+             if not line.startswith("this print")]  # the task's own print still reaches stdout
+    assert "inverting" not in "\n".join(lines) and "Mapped" not in "\n".join(lines)
+    assert lines[0].endswith("invert[2]: Running -> Failed: Error during execution of task: "
+                             "ZeroDivisionError('division by zero')")
+    assert "total: Pending -> TriggerFailed" in lines[1]
+    assert any(line.startswith("Flow 'mixed' finished: Failed") for line in lines)
+    assert lines[-1].startswith("  total: Trigger was")
+
+
+BIG_MAP_FLOW = '''
+from flowctl import Flow, Parameter, task
+
+@task
+def numbers(n):
+    return list(range(n))
+
+@task
+def check(x):
+    if x == 1234:
+        raise ValueError(f"bad record {x}")
+    return x
+
+with Flow("big map") as flow:
+    check.map(numbers(Parameter("n", default=3000)))
+'''
+
+
+def test_a_three_thousand_child_map_with_one_failure_prints_at_most_sixty_lines(run_cli, write):
+    write("big.py", BIG_MAP_FLOW)
+    result = run_cli("run", "big.py", "-o", "plain", "--no-checkpoint", env=cli_env(CI="true"))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 60, result.stdout
+    assert "check[1234]: Running -> Failed: Error during execution of task: ValueError('bad record 1234')" \
+        in result.stdout
+    assert "check: all 3000 children finished" in result.stdout
+    assert lines[-1].strip() == "ValueError: bad record 1234"  # the failure summary comes last
+    verbose = run_cli("run", "big.py", "-o", "plain", "-v", "--no-checkpoint").stdout
+    assert sum(1 for line in verbose.splitlines() if "check[" in line and " -> " in line) == 2 * 3000
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}])
@@ -155,3 +208,13 @@ def test_the_etl_example_retries_its_load_and_succeeds(run_cli):
     load_states = [e["state"] for e in events if e["event"] == "task_state" and e["task"] == "load"]
     assert load_states == ["Running", "Failed", "Retrying", "Running", "Success"]
     assert events[-1]["counts"]["Success"] == 4 + 4 + 3  # 4 parameters, 4 children, extract/load/report
+
+
+def test_report_writes_one_self_contained_html_file(run_cli, mixed, tmp_path):
+    result = run_cli("run", "mixed.py", "-o", "plain", "--report", "run.html")
+    assert result.returncode == 1
+    html = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<svg id="graph"' in html and '<svg id="timeline"' in html
+    assert "ZeroDivisionError" in html and "inverting 4" in html
+    assert "<script src" not in html and "<link" not in html

@@ -220,7 +220,7 @@ def test_flow_state_handler_prints_transitions(capsys):
     out = capsys.readouterr().out
     assert "Calling my custom state handler on <Flow: name=\"state-handler-demo\">" in out
     # Prefect 1.x state reprs: <Running: "Running flow.">
-    assert '<Pending> to <Running: "Running flow.">' in out
+    assert '<Scheduled> to <Running: "Running flow.">' in out  # as Prefect 1: flow.run() starts Scheduled
     assert '<Running: "Running flow."> to <Success: "All reference tasks succeeded.">' in out
 
 

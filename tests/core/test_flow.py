@@ -210,9 +210,9 @@ def test_copy_is_independent_but_shares_tasks():
     assert len(copy.tasks) == len(flow.tasks) + 1
 
 
-def test_replace_swaps_a_task_in_edges_and_constants():
+def test_replace_swaps_a_task_in_edges_but_not_its_constants_as_in_prefect():
     @task
-    def double(x):
+    def double(x=5):
         return 2 * x
 
     with Flow("f") as flow:
@@ -223,8 +223,18 @@ def test_replace_swaps_a_task_in_edges_and_constants():
     assert first not in flow.tasks
     assert flow.upstream_tasks(last) == {new}
     state = flow.run()
-    assert state.result[new].result == 2
-    assert state.result[last].result == 3
+    assert state.result[new].result == 10  # inc's x=1 was an argument of inc, not of double
+    assert state.result[last].result == 11
+
+
+def test_replace_validates_the_flow_by_default():
+    a, b = Task(name="a"), Task(name="b")
+    flow = Flow("f")
+    flow.add_edge(a, b)
+    c = Task(name="c")
+    flow.add_edge(b, c)
+    with pytest.raises(ValueError, match="cycle"):
+        flow.replace(c, a)
 
 
 def test_replace_unknown_task_is_an_error():

@@ -44,7 +44,8 @@ def test_inputs_and_outputs_describe_run_signature():
     def f(x: int, y: str = "a") -> float:
         return 1.0
 
-    assert f.inputs() == {"x": {"type": int, "required": True}, "y": {"type": str, "required": False}}
+    assert f.inputs() == {"x": {"type": int, "default": None, "required": True},
+                          "y": {"type": str, "default": "a", "required": False}}
     assert f.outputs() is float
 
 
@@ -174,9 +175,9 @@ def test_too_many_positional_arguments_is_a_type_error():
             one(1, 2)
 
 
-def test_unknown_task_args_attribute_is_a_type_error():
+def test_unknown_task_args_attribute_is_an_attribute_error_as_in_prefect():
     with Flow("f"):
-        with pytest.raises(TypeError, match="nonsense"):
+        with pytest.raises(AttributeError, match="nonsense"):
             Task()(task_args={"nonsense": 1})
 
 

@@ -74,7 +74,7 @@ def test_flow_transitions_are_published(events):
         inc(1)
     flow.run()
     flow_events = [(type(e.old).__name__, type(e.new).__name__) for e in events if isinstance(e, FlowStateChanged)]
-    assert flow_events == [("Pending", "Running"), ("Running", "Success")]
+    assert flow_events == [("Scheduled", "Running"), ("Running", "Success")]  # flow.run starts Scheduled
     assert all(e.flow_name == "ev" for e in events if isinstance(e, FlowStateChanged))
 
 

@@ -119,7 +119,7 @@ def test_flow_state_handlers_see_running_then_final():
     with Flow("handled", state_handlers=[handler]) as flow:
         inc(1)
     flow.run()
-    assert log == [("handled", "Pending", "Running"), ("handled", "Running", "Success")]
+    assert log == [("handled", "Scheduled", "Running"), ("handled", "Running", "Success")]  # flow.run starts Scheduled
 
 
 def test_flow_state_handler_can_replace_final_state():

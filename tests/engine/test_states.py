@@ -7,11 +7,11 @@ from flowctl.engine import state as st
 
 HIERARCHY = {
     "Pending": "State", "Scheduled": "Pending", "Paused": "Scheduled", "Resume": "Scheduled",
-    "Retrying": "Scheduled", "Submitted": "State", "Queued": "State", "Running": "State",
+    "Retrying": "Scheduled", "Submitted": "_MetaState", "Queued": "_MetaState", "Running": "State",
     "Cancelling": "Running", "Finished": "State", "Success": "Finished", "Cached": "Success",
     "Mapped": "Success", "Skipped": "Success", "Looped": "Finished", "Cancelled": "Finished",
     "Failed": "Finished", "TimedOut": "Failed", "TriggerFailed": "Failed",
-    "ValidationFailed": "Failed",
+    "ValidationFailed": "Failed", "_MetaState": "State",
 }
 
 
@@ -25,7 +25,7 @@ def test_every_state_has_message_result_context_cached_inputs_and_color():
         s = getattr(st, name)(message="m", result=1)
         assert s.message == "m"
         assert s.result == 1
-        assert s._result == 1
+        assert s._result.value == 1
         assert s.context == {}
         assert s.cached_inputs == {}
         assert isinstance(s.color, str)
@@ -48,7 +48,7 @@ def test_every_state_has_message_result_context_cached_inputs_and_color():
         (st.Failed, {"is_finished", "is_failed"}),
         (st.TimedOut, {"is_finished", "is_failed"}),
         (st.TriggerFailed, {"is_finished", "is_failed"}),
-        (st.Queued, {"is_queued", "is_meta_state"}),
+        (st.Queued, {"is_queued", "is_scheduled", "is_meta_state"}),
         (st.Submitted, {"is_submitted", "is_meta_state"}),
     ],
 )
@@ -88,7 +88,7 @@ def test_retrying_and_scheduled_carry_start_time_and_run_count():
 def test_state_result_is_settable():
     s = st.Success(result=1)
     s.result = 2
-    assert s.result == 2 and s._result == 2
+    assert s.result == 2 and s._result.value == 2
 
 
 def test_states_pickle_round_trip():

@@ -295,15 +295,15 @@ def test_failing_state_handler_fails_the_task():
     assert ran == []
 
 
-def test_task_runner_state_handlers_run_before_task_handlers():
+def test_task_handlers_run_before_runner_handlers_and_each_gets_its_own_first_argument():
     log = []
 
-    @task(state_handlers=[lambda t, o, n: log.append("task") or n])
+    @task(state_handlers=[lambda t, o, n: log.append(("task", type(t).__name__)) or n])
     def work():
         return 1
 
-    TaskRunner(work, state_handlers=[lambda t, o, n: log.append("runner") or n]).run()
-    assert log[:2] == ["runner", "task"]
+    TaskRunner(work, state_handlers=[lambda r, o, n: log.append(("runner", type(r).__name__)) or n]).run()
+    assert log[:2] == [("task", "FunctionTask"), ("runner", "TaskRunner")]
 
 
 def test_on_failure_is_called_only_for_failed_states():
@@ -403,7 +403,7 @@ def test_flow_run_in_a_thread_times_out_its_tasks():
     assert isinstance(out["state"].result[s], st.TimedOut)
 
 
-def test_paused_task_resumes_with_resume_in_context():
+def test_paused_task_resumes_when_given_a_resume_state():
     @task(trigger=flowctl.triggers.manual_only)
     def gated():
         return 5
@@ -416,7 +416,10 @@ def test_paused_task_resumes_with_resume_in_context():
         g = gated(upstream_tasks=[first])
     paused = flow.run()
     assert isinstance(paused.result[g], st.Paused)
-    resumed = flow.run(task_states=paused.result, context={"resume": True})
+    # as Prefect 1.4.1: a Paused state without a start time stays paused until given as Resume
+    still = flow.run(task_states=paused.result, context={"resume": True})
+    assert isinstance(still.result[g], st.Paused)
+    resumed = flow.run(task_states={**paused.result, g: st.Resume()})
     assert resumed.is_successful()
     assert resumed.result[g].result == 5
 

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import cloudpickle
 import pytest
@@ -18,52 +15,10 @@ from flowctl import Flow, task
 from flowctl.engine.events import LogEmitted, TaskStateChanged
 from flowctl.executors import DaskExecutor
 
+from dask_clusters import Cluster
+
 # The workers cannot import this test file: ship its tasks by value, as a user would.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-DASK = str(Path(sys.executable).with_name("dask"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Cluster:
-    """A scheduler and ``n`` single-threaded workers, each its own subprocess."""
-
-    def __init__(self, n_workers: int = 2) -> None:
-        port = free_port()
-        self.address = f"tcp://127.0.0.1:{port}"
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self.scheduler = subprocess.Popen(
-            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)
-        self.workers = [
-            subprocess.Popen([DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
-                              "--no-nanny", "--no-dashboard"], **quiet)
-            for _ in range(n_workers)
-        ]
-        self.wait_for_workers(n_workers)
-
-    def client(self):
-        from distributed import Client
-
-        return Client(self.address, timeout=20, set_as_default=False)
-
-    def wait_for_workers(self, n: int) -> None:
-        with self.client() as client:
-            client.wait_for_workers(n, timeout=30)
-
-    def n_workers(self) -> int:
-        with self.client() as client:
-            return len(client.scheduler_info()["workers"])
-
-    def close(self) -> None:
-        for process in [*self.workers, self.scheduler]:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

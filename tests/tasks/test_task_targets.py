@@ -1,10 +1,20 @@
 """Task targets: a task whose target exists is not run; it ends Cached with the stored value."""
 from __future__ import annotations
 
+import pytest
+
 from flowctl import Flow, Parameter, task
 from flowctl.engine.results import LocalResult
 from flowctl.engine.serializers import JSONSerializer
 from flowctl.engine.state import Cached
+from flowctl.utilities.configuration import set_temporary_config
+
+
+@pytest.fixture(autouse=True)
+def checkpointing_on():
+    """As in Prefect 1, a target is written only when checkpointing is on; these tests turn it on."""
+    with set_temporary_config({"flows.checkpointing": True}):
+        yield
 
 
 def test_target_skips_work_on_the_second_run(tmp_path):
@@ -26,7 +36,7 @@ def test_target_skips_work_on_the_second_run(tmp_path):
     assert second.is_successful()
 
 
-def test_target_is_written_even_without_checkpointing_enabled(tmp_path):
+def test_target_is_not_written_without_checkpointing_as_in_prefect_1(tmp_path):
     @task(target="out.pkl", result=LocalResult(dir=tmp_path))
     def value():
         return "v"
@@ -34,6 +44,8 @@ def test_target_is_written_even_without_checkpointing_enabled(tmp_path):
     with Flow("f") as flow:
         value()
     flow.run(context={"checkpointing": False})
+    assert not (tmp_path / "out.pkl").exists()
+    flow.run(context={"checkpointing": True})
     assert (tmp_path / "out.pkl").is_file()
 
 

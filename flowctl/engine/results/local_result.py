@@ -1,102 +1,111 @@
-"""``LocalResult``: results as files in a directory, written atomically."""
+"""``LocalResult``: results as files in a directory, with Prefect 1's semantics, written safely.
+
+As in Prefect 1, ``write(value_, **kwargs)`` formats the location template
+(a task's ``target``, or the result's own ``location``) with ``kwargs`` once
+and writes the serialized value under ``dir``. Two things are stricter:
+
+- every write goes through ``flowctl.utilities.files.atomic_write``
+  (unguessable temporary name opened ``O_EXCL|O_NOFOLLOW``, fsync, rename;
+  a symlink at the destination is refused);
+- template values are names, never paths: a formatted location that leaves
+  the directory its template names (a parameter ``../../x``, a mapped value
+  ``/etc/x``) raises ``LocationEscapeError``, which fails the task.
+"""
 from __future__ import annotations
 
+import datetime
 import os
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 from flowctl.engine.result import Result
 from flowctl.engine.serializers import Serializer
+from flowctl.utilities.files import atomic_write
+
+
+class LocationEscapeError(ValueError):
+    """A formatted target or result location that would leave its directory."""
 
 
 def default_results_dir() -> str:
     return os.path.join(os.path.expanduser("~"), ".flowctl", "results")
 
 
-def atomic_write(path: str, data: bytes, sync_directory: bool = True, sync_file: bool = True) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the whole new one.
-
-    The bytes go to a temporary file in the same directory, are fsynced,
-    renamed over ``path``, and (unless the caller batches it) the directory
-    entry is fsynced too. Callers that make writes durable in groups
-    (``BackgroundWriter``) skip the per-file fsyncs.
-    """
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if sync_file:
-                os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    if sync_directory:
-        from flowctl.engine.results.background import sync_directory as sync
-
-        sync(directory)
+def check_contained(template: str, location: str, root: str) -> str:
+    """``location``, unless the values filled into ``template`` moved it out of the template's directory."""
+    literal_dir = os.path.dirname(template.split("{", 1)[0])
+    base = os.path.normpath(os.path.join(root, literal_dir))
+    full = os.path.normpath(os.path.join(root, location))
+    if full != base and not full.startswith(base.rstrip(os.sep) + os.sep):
+        raise LocationEscapeError(
+            f"The location template {template!r} formatted to {location!r}, which is outside {base!r}. "
+            f"Values filled into a target or result location are names, never paths: check the parameter "
+            f"or input that contains '..' or starts with '/'.")
+    return location
 
 
 class LocalResult(Result):
     """Stores each value as a file under ``dir`` (``~/.flowctl/results`` by default)."""
 
     def __init__(self, dir: str | os.PathLike | None = None, validate_dir: bool = True,
-                 location: str | None = None, serializer: Serializer | None = None, value: Any = None,
-                 writer: Any = None) -> None:
-        self.dir = os.path.abspath(os.fspath(dir)) if dir is not None else default_results_dir()
-        if validate_dir and os.path.exists(self.dir) and not os.path.isdir(self.dir):
-            raise ValueError(f"LocalResult dir {self.dir!r} exists and is not a directory.")
-        # an optional BackgroundWriter: writes then happen off the task's thread
-        self.writer = writer
+                 location: Any = None, serializer: Serializer | None = None, value: Any = None) -> None:
+        directory = os.fspath(dir) if dir is not None else default_results_dir()
+        if validate_dir:
+            directory = os.path.abspath(os.path.expanduser(directory))
+            if os.path.exists(directory) and not os.path.isdir(directory):
+                raise ValueError(f"LocalResult dir {directory!r} exists and is not a directory.")
+        self.dir = directory
         super().__init__(value=value, location=location, serializer=serializer)
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["writer"] = None  # in another process, write synchronously
-        return state
+    @property
+    def default_location(self) -> str:
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H-%M-%S-%f")
+        return f"flowctl-result-{stamp}-{uuid.uuid4().hex[:8]}"
 
-    def copy(self) -> "LocalResult":
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)  # keeps the writer (pickling drops it)
+    def format(self, **kwargs: Any) -> "LocalResult":
+        """A copy located at the template formatted once with ``kwargs``, checked to stay in its directory."""
+        new = self.copy()
+        template = self.location
+        if isinstance(template, str):
+            new.location = check_contained(template, template.format(**kwargs), self.dir) if "{" in template \
+                else template
+        elif callable(template):
+            new.location = str(template(**kwargs))
+        else:
+            new.location = self.default_location
         return new
-
-    def _path(self, location: str) -> str:
-        return location if os.path.isabs(location) else os.path.join(self.dir, location)
 
     def read(self, location: str) -> "LocalResult":
         new = self.copy()
         new.location = location
-        with open(self._path(location), "rb") as handle:
+        with open(os.path.join(self.dir, location), "rb") as handle:
             new.value = self.serializer.deserialize(handle.read())
         return new
 
-    def write(self, value: Any, location: str | None = None, **kwargs: Any) -> "LocalResult":
-        new = self.copy()
-        template = location if location is not None else self.location
-        if template is None:
-            location = f"{uuid.uuid4().hex}.result"
+    def write(self, value_: Any, location: str | None = None, **kwargs: Any) -> "LocalResult":
+        """Write ``value_`` at the formatted location; the returned copy's location is the full path.
+
+        ``location`` (flowctl's addition) is a finished location, used as
+        given; otherwise the template is formatted with ``kwargs`` as in
+        Prefect 1. The task runner never passes ``location``, so an input of
+        that name is only ever a template value.
+        """
+        if location is not None:
+            new = self.copy()
+            new.location = str(location)
         else:
-            location = str(template(**kwargs)) if callable(template) else (
-                template.format(**kwargs) if kwargs else template)
-        path = self._path(location)
-        new.location = path  # the full path, as Prefect 1's LocalResult reported it
-        new.value = value
-        data = self.serializer.serialize(value)
-        if self.writer is not None:
-            self.writer.submit(path, data)
-        else:
-            atomic_write(path, data)
+            new = self.format(**kwargs)
+        new.value = value_
+        path = os.path.join(self.dir, new.location)
+        atomic_write(path, self.serializer.serialize(value_))
+        new.location = path
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:
-        if kwargs:
-            location = location.format(**kwargs)
-        return Path(self._path(location)).is_file()
+        formatted = location.format(**kwargs)
+        if "{" in location:
+            check_contained(location, formatted, self.dir)
+        return os.path.exists(os.path.join(self.dir, formatted))
+
+
+__all__ = ["LocalResult", "LocationEscapeError", "check_contained", "default_results_dir"]

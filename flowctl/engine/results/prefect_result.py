@@ -19,10 +19,10 @@ class PrefectResult(Result):
         new.value = self.serializer.deserialize(location.encode())
         return new
 
-    def write(self, value: Any, location: str | None = None, **kwargs: Any) -> "PrefectResult":
+    def write(self, value_: Any, **kwargs: Any) -> "PrefectResult":
         new = self.copy()
-        new.value = value
-        new.location = self.serializer.serialize(value).decode()
+        new.value = value_
+        new.location = self.serializer.serialize(value_).decode()
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:

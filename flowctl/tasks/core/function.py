@@ -20,9 +20,3 @@ class FunctionTask(Task):
         self.run = fn  # type: ignore[method-assign]
         functools.update_wrapper(self, fn, updated=())
         super().__init__(name=name, **kwargs)
-
-    def __getstate__(self) -> dict:
-        return dict(self.__dict__)
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)

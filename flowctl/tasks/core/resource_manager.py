@@ -1,114 +1,146 @@
 """``resource_manager``: set a resource up before a block of tasks, clean it up after.
 
-Decorate a class with ``setup()`` and ``cleanup(resource)``; inside a flow,
-``with MyResource(args) as resource:`` adds init, setup and cleanup tasks.
-Tasks of the block wait for setup; cleanup waits for all of them and runs
-even when they fail (as long as setup succeeded). Cleanup never decides the
-flow's state: the block's own last tasks do.
+Decorate a class with ``setup()`` (optional) and ``cleanup(resource)``;
+inside a flow, ``with MyResource(args) as resource:`` adds three tasks when
+the resource is called: init (named after the resource), ``NAME.setup`` and
+``NAME.cleanup``, as Prefect 1 does. Tasks of the block wait for setup;
+cleanup waits for the block's last tasks and runs even when they fail (as
+long as init and setup succeeded). Cleanup never decides the flow's state:
+``Flow.reference_tasks`` leaves init and cleanup tasks out.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from flowctl import triggers
+from flowctl.core.blocks import block_closed, block_opened
 from flowctl.core.task import Task
 from flowctl.engine import signals
 from flowctl.exceptions import FlowDefinitionError
 from flowctl.utilities.context import context
 
+__all__ = ["resource_manager", "ResourceManager", "resource_cleanup_trigger"]
+
 
 class ResourceInitTask(Task):
-    def __init__(self, resource_class: type, **kwargs: Any) -> None:
-        self.resource_class = resource_class
-        super().__init__(**kwargs)
+    """Builds the resource manager object: its ``run`` is the decorated class itself."""
 
-    def run(self, **init_kwargs: Any) -> Any:
-        return self.resource_class(**init_kwargs)
+    def __init__(self, resource_class: Callable, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.resource_class = resource_class
+        self.run = resource_class  # type: ignore[method-assign] - bound by the class's signature
 
 
 class ResourceSetupTask(Task):
+    """Calls ``setup()`` on the resource manager object; its result is the resource."""
+
     def run(self, mgr: Any) -> Any:
         return mgr.setup()
 
 
-def _setup_succeeded(upstream_states: dict) -> bool:
-    for edge, upstream_state in upstream_states.items():
-        if edge.key == "resource" and not upstream_state.is_successful():
-            raise signals.SKIP("Resource setup did not succeed; nothing to clean up.")
-    return True
-
-
 class ResourceCleanupTask(Task):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("trigger", _setup_succeeded)
-        kwargs.setdefault("skip_on_upstream_skip", False)
-        super().__init__(**kwargs)
-        self.block_tasks: set = set()
+    """Calls ``cleanup(resource)`` on the resource manager object."""
 
-    def run(self, mgr: Any, resource: Any) -> None:
+    def run(self, mgr: Any, resource: Any = None) -> None:
         mgr.cleanup(resource)
 
 
-class ResourceContext:
-    """The ``with`` block of one resource in one flow."""
+def resource_cleanup_trigger(upstream_states: dict) -> bool:
+    """Run cleanup once everything upstream finished, if init and setup succeeded.
 
-    def __init__(self, manager: "ResourceManager", init_kwargs: dict, flow: Any = None) -> None:
-        self.manager = manager
-        self.init_kwargs = init_kwargs
+    A resource that was never created (init or setup skipped or failed) has
+    nothing to clean up, so the cleanup task skips instead of failing.
+    """
+    for edge, state in upstream_states.items():
+        if not state.is_finished():
+            raise signals.TRIGGERFAIL(
+                "Trigger was 'resource_cleanup_trigger' but some of the upstream tasks were not finished."
+            )
+        step = {"mgr": "init", "resource": "setup"}.get(edge.key)
+        if step is not None and state.is_skipped():
+            raise signals.SKIP(f"Resource manager {step} skipped")
+        if step is not None and not state.is_successful():
+            raise signals.SKIP(f"Resource manager {step} failed")
+    return True
+
+
+class ResourceContext:
+    """The ``with`` block of one resource in one flow: wires the block's tasks on exit."""
+
+    def __init__(self, init_task: Task, setup_task: Task | None, cleanup_task: Task, flow: Any) -> None:
+        self.init_task = init_task
+        self.setup_task = setup_task
+        self.cleanup_task = cleanup_task
+        self._flow = flow
         self._tasks: list[Task] = []
-        self._flow: Any = flow  # given explicitly with the imperative API
         self._stack: list = []
 
     def add_task(self, task: Task, flow: Any) -> None:
-        if flow is self._flow:
-            self._tasks.append(task)
+        """Record a task created inside the block (called by ``Flow.add_task``)."""
+        if flow is not self._flow:
+            raise FlowDefinitionError("Multiple flows cannot be used with the same resource block.")
+        self._tasks.append(task)
 
-    def __enter__(self) -> Task:
-        self._flow = self._flow if self._flow is not None else context.get("flow")
-        if self._flow is None:
-            raise FlowDefinitionError(f"{self.manager.name} must be used inside a `with Flow(...)` block (or given flow=...).")
-        name = self.manager.name
-        self.init_task = ResourceInitTask(self.manager.resource_class, name=f"{name}.init")
-        self.init_task.bind(flow=self._flow, **self.init_kwargs)
-        self.setup_task = ResourceSetupTask(name=f"{name}.setup").bind(mgr=self.init_task, flow=self._flow)
+    def __enter__(self) -> Task | None:
         manager = context(resource=self)
         manager.__enter__()
         self._stack.append(manager)
+        block_opened()
         return self.setup_task
 
     def __exit__(self, *exc_info: Any) -> None:
+        block_closed()
         self._stack.pop().__exit__(*exc_info)
-        if exc_info[0] is not None:
-            return
-        flow = self._flow
-        members = set(self._tasks)
-        cleanup = ResourceCleanupTask(name=f"{self.manager.name}.cleanup")
-        cleanup.bind(mgr=self.init_task, resource=self.setup_task, flow=flow)
-        for task in self._tasks:
-            if not members.intersection(flow.upstream_tasks(task)) and task is not self.setup_task:
-                task.set_upstream(self.setup_task, flow=flow)
-            cleanup.set_upstream(task, flow=flow)
-        cleanup.block_tasks = members
+        flow, members = self._flow, set(self._tasks)
+        for child in self._tasks:
+            # a task with no upstream in the block waits for setup; one with no
+            # downstream in the block is waited for by cleanup
+            upstream = flow.upstream_tasks(child)
+            if self.setup_task is not None and not members & upstream and self.setup_task not in upstream:
+                child.set_upstream(self.setup_task, flow=flow)
+            downstream = flow.downstream_tasks(child)
+            if not members & downstream and self.cleanup_task not in downstream:
+                child.set_downstream(self.cleanup_task, flow=flow)
 
 
 class ResourceManager:
     """What ``@resource_manager`` returns: call it with init arguments inside a flow."""
 
-    def __init__(self, resource_class: type, name: str | None = None) -> None:
+    def __init__(self, resource_class: Callable, name: str | None = None, init_task_kwargs: dict | None = None,
+                 setup_task_kwargs: dict | None = None, cleanup_task_kwargs: dict | None = None) -> None:
         self.resource_class = resource_class
-        self.name = name or resource_class.__name__
+        self.name = name if name is not None else getattr(resource_class, "__name__", "resource")
+        self.init_task_kwargs = {"name": self.name, **(init_task_kwargs or {})}
+        self.setup_task_kwargs = {"name": f"{self.name}.setup", "checkpoint": False, **(setup_task_kwargs or {})}
+        self.cleanup_task_kwargs = {"name": f"{self.name}.cleanup", "trigger": resource_cleanup_trigger,
+                                    "skip_on_upstream_skip": False, "checkpoint": False,
+                                    **(cleanup_task_kwargs or {})}
 
     def __call__(self, *args: Any, flow: Any = None, **kwargs: Any) -> ResourceContext:
-        if args:
-            import inspect
+        """Add the init, setup and cleanup tasks to ``flow`` (default: the active one)."""
+        flow = flow if flow is not None else context.get("flow")
+        if flow is None:
+            raise FlowDefinitionError(f"Could not infer an active Flow context for resource {self.name!r}: "
+                                      f"use it inside `with Flow(...)` or pass flow=.")
+        init_task = ResourceInitTask(self.resource_class, **self.init_task_kwargs)(*args, flow=flow, **kwargs)
+        setup_task = None
+        if hasattr(self.resource_class, "setup"):
+            setup_task = ResourceSetupTask(**self.setup_task_kwargs)(init_task, flow=flow)
+            cleanup_task = ResourceCleanupTask(**self.cleanup_task_kwargs)(init_task, setup_task, flow=flow)
+        else:
+            cleanup_task = ResourceCleanupTask(**self.cleanup_task_kwargs)(init_task, flow=flow)
+        return ResourceContext(init_task, setup_task, cleanup_task, flow)
 
-            bound = inspect.signature(self.resource_class).bind(*args, **kwargs)
-            kwargs = dict(bound.arguments)
-        return ResourceContext(self, kwargs, flow=flow)
 
+def resource_manager(resource_class: Callable | None = None, *, name: str | None = None,
+                     init_task_kwargs: dict | None = None, setup_task_kwargs: dict | None = None,
+                     cleanup_task_kwargs: dict | None = None) -> Any:
+    """Decorate a class with ``setup()``/``cleanup(resource)`` to use it as a resource.
 
-def resource_manager(resource_class: type | None = None, name: str | None = None, **_: Any) -> Any:
-    """Decorate a class with ``setup()``/``cleanup(resource)`` to use it as a resource."""
+    Bare ``@resource_manager`` or ``@resource_manager(name=..., *_task_kwargs=...)``;
+    the ``*_task_kwargs`` dicts go to the constructors of the three tasks.
+    """
+    options = dict(name=name, init_task_kwargs=init_task_kwargs, setup_task_kwargs=setup_task_kwargs,
+                   cleanup_task_kwargs=cleanup_task_kwargs)
     if resource_class is None:
-        return lambda cls: ResourceManager(cls, name=name)
-    return ResourceManager(resource_class, name=name)
+        return lambda cls: ResourceManager(cls, **options)
+    return ResourceManager(resource_class, **options)

@@ -1,8 +1,10 @@
 """A flow's graph as a small model, drawn as DOT, Mermaid, terminal text or an image.
 
 ``build_graph`` turns a flow (and optionally its final state) into plain
-records, so each renderer is a short function over lists rather than a walk
-over engine objects. Parameters and constants get their own node kinds;
+records, so each renderer (``graph_dot.py``, ``graph_text.py``) is a short
+function over lists rather than a walk over engine objects. Drawing is a
+rendering concern, so it lives here and not in the engine; ``Flow.visualize``
+imports it lazily. Parameters and constants get their own node kinds;
 mapped tasks carry their children's states, collapsed to counts past
 ``MAX_CHILDREN`` so a map over a million items still draws in a blink.
 Images come from Graphviz's ``dot`` program; it is optional, so a missing
@@ -12,8 +14,6 @@ from __future__ import annotations
 
 import collections
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,7 @@ class Child:
 
 @dataclass(slots=True)
 class Node:
-    """A task (``kind``: task, parameter, constant, collection) or a bound constant value."""
+    """A task (``kind``: task, parameter, constant, collection, case, merge) or a bound value."""
 
     node_id: str
     label: str
@@ -68,7 +68,8 @@ class Node:
 
 @dataclass(slots=True)
 class GraphEdge:
-    """``source`` feeds ``target`` (as keyword ``key``); ``child`` links a parent to a child."""
+    """``source`` feeds ``target`` (as keyword ``key``; no key: ordering only); ``child`` links a parent
+    to a mapped child."""
 
     source: str
     target: str
@@ -97,14 +98,19 @@ def _short(value: Any, limit: int = 24) -> str:
 
 
 def node_kind(task: Any) -> str:
-    """parameter, constant, collection (auto-generated) or task: they are drawn differently."""
+    """parameter, constant, case, merge, collection (auto-generated) or task: each is drawn differently."""
     from flowctl.core.parameter import Parameter
+    from flowctl.tasks.control_flow.conditional import CompareValue, Merge
     from flowctl.tasks.core.constants import Constant
 
     if isinstance(task, Parameter):
         return "parameter"
     if isinstance(task, Constant):
         return "constant"
+    if isinstance(task, CompareValue):
+        return "case"
+    if isinstance(task, Merge):
+        return "merge"
     if getattr(task, "auto_generated", False):
         return "collection"
     return "task"
@@ -158,94 +164,6 @@ def _add_children(node: Node, map_states: list, edges: list[GraphEdge]) -> None:
         edges.append(GraphEdge(node.node_id, child.node_id, child=True))
 
 
-# -- DOT ------------------------------------------------------------------------------
-_DOT_SHAPES = {"task": "ellipse", "parameter": "invhouse", "constant": "note", "collection": "ellipse",
-               "value": "plaintext"}
-
-
-def _dot_quote(text: str) -> str:
-    # Keep ``\n`` line breaks (our own), escape everything else Graphviz would misread.
-    return '"' + text.replace("\\", "\\\\").replace("\\\\n", "\\n").replace('"', '\\"') + '"'
-
-
-def to_dot(graph: Graph) -> str:
-    """Graphviz source: mapped tasks as boxes, parameters as houses, keys on edges."""
-    lines = [f"digraph {_dot_quote(graph.name)} {{", "    rankdir=TB;",
-             '    node [fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];']
-    for node in graph.nodes:
-        attrs = {"label": node.label, "shape": "box" if node.mapped else _DOT_SHAPES[node.kind]}
-        styles = []
-        if node.kind == "collection":
-            styles.append("dashed")
-        if node.kind == "value":
-            attrs["fontcolor"] = "#555555"
-        if node.mapped:
-            attrs["label"] = f"{node.label}\\n(mapped)"
-        if node.color:
-            styles.append("filled")
-            attrs["fillcolor"] = node.color
-            attrs["tooltip"] = node.state + (f": {node.message}" if node.message else "")
-        if styles:
-            attrs["style"] = ",".join(styles)
-        lines.append(f"    {node.node_id} [{_dot_attrs(attrs)}];")
-        for child in node.children:
-            child_attrs = {"label": child.label, "shape": "box", "fontsize": "10"}
-            if child.color:
-                child_attrs.update(style="filled", fillcolor=child.color)
-            if child.state:
-                child_attrs["tooltip"] = child.state
-            lines.append(f"    {child.node_id} [{_dot_attrs(child_attrs)}];")
-    for edge in graph.edges:
-        attrs = {}
-        if edge.key:
-            attrs["label"] = edge.key
-        if edge.mapped or edge.child:
-            attrs["style"] = "dashed"
-        if edge.child:
-            attrs["arrowhead"] = "none"
-        if edge.flattened:
-            attrs["label"] = (edge.key or "") + " (flattened)"
-        lines.append(f"    {edge.source} -> {edge.target}" + (f" [{_dot_attrs(attrs)}]" if attrs else "") + ";")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _dot_attrs(attrs: dict[str, str]) -> str:
-    return ", ".join(f"{name}={_dot_quote(str(value))}" for name, value in attrs.items())
-
-
-# -- Mermaid ----------------------------------------------------------------------------
-_MERMAID_SHAPES = {"task": ('(["', '"])'), "parameter": ('[/"', '"/]'), "constant": ('[("', '")]'),
-                   "collection": ('("', '")'), "value": ('>"', '"]'), "mapped": ('[["', '"]]')}
-
-
-def _mermaid_text(text: str) -> str:
-    return text.replace("\\n", "<br/>").replace('"', "#quot;")
-
-
-def to_mermaid(graph: Graph) -> str:
-    """A Mermaid flowchart (renders on GitHub and in most Markdown viewers)."""
-    lines = ["flowchart TB"]
-    styles = []
-    for node in graph.nodes:
-        opening, closing = _MERMAID_SHAPES["mapped" if node.mapped else node.kind]
-        label = node.label + (" (mapped)" if node.mapped else "") + (f"<br/>{node.state}" if node.state else "")
-        lines.append(f"    {node.node_id}{opening}{_mermaid_text(label)}{closing}")
-        if node.color:
-            styles.append(f"    style {node.node_id} fill:{node.color}")
-        for child in node.children:
-            child_label = child.label + (f"<br/>{child.state}" if child.state else "")
-            lines.append(f'    {child.node_id}["{_mermaid_text(child_label)}"]')
-            if child.color:
-                styles.append(f"    style {child.node_id} fill:{child.color}")
-    for edge in graph.edges:
-        arrow = "-.-" if edge.child else ("-.->" if edge.mapped else "-->")
-        label = (edge.key or "") + (" (flattened)" if edge.flattened else "")
-        lines.append(f"    {edge.source} {arrow}" + (f'|"{_mermaid_text(label.strip())}"|' if label else "")
-                     + f" {edge.target}")
-    return "\n".join(lines + styles) + "\n"
-
-
 # -- images -----------------------------------------------------------------------------
 def format_for(filename: str | os.PathLike | None, format: str | None = None) -> str:
     """The output format: ``format`` when given, else the file's suffix, else text."""
@@ -267,28 +185,18 @@ def format_for(filename: str | os.PathLike | None, format: str | None = None) ->
     return _SUFFIXES[suffix]
 
 
-def render_image(dot_source: str, fmt: str) -> bytes:
-    """Run Graphviz's ``dot`` on ``dot_source``; ``GraphvizNotFound`` when it is missing."""
-    program = shutil.which("dot")
-    if program is None:
-        raise GraphvizNotFound(INSTALL_HINT.format(fmt=fmt.upper()))
-    completed = subprocess.run([program, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, check=False)
-    if completed.returncode != 0:
-        raise FlowctlError(f"Graphviz `dot` failed ({completed.returncode}): "
-                           f"{completed.stderr.decode(errors='replace').strip()}")
-    return completed.stdout
+def render(graph: Graph, fmt: str, width: int | None = None) -> str | bytes:
+    """``graph`` in ``fmt``: a str for text formats, bytes for images; text fits ``width`` columns."""
+    from flowctl.render.graph_dot import render_image, to_dot, to_mermaid
 
-
-def render(graph: Graph, fmt: str) -> str | bytes:
-    """``graph`` in ``fmt``: a str for text formats, bytes for images."""
     if fmt == "dot":
         return to_dot(graph)
     if fmt == "mermaid":
         return to_mermaid(graph)
     if fmt == "text":
-        from flowctl.engine.graph_text import to_text
+        from flowctl.render.graph_text import to_text
 
-        return to_text(graph)
+        return to_text(graph, width)
     if fmt in IMAGE_FORMATS:
         return render_image(to_dot(graph), fmt)
     raise GraphFormatError(f"Unknown graph format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
@@ -314,6 +222,8 @@ def visualize(flow: Any, flow_state: Any = None, filename: str | os.PathLike | N
     As with Prefect 1's graphviz-based version, a ``filename`` without a
     suffix gets one from ``format`` (default ``pdf``).
     """
+    from flowctl.render.graph_dot import to_dot
+
     graph = build_graph(flow, flow_state)
     if filename is not None:
         name = os.fspath(filename)

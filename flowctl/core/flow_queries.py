@@ -1,0 +1,141 @@
+"""Graph queries on a flow: which tasks, in which order, connected how.
+
+A mixin of ``Flow`` (kept apart from building and running, as ``Task``'s
+operators are): every query reads the flow's per-task edge indexes
+(``_upstream``/``_downstream``) and insertion order (``_order``), so none of
+them scans all edges. ``sorted_tasks`` is Kahn's algorithm with ties broken
+by insertion order; on a cycle it names only the tasks on one cycle, as
+``graphlib.CycleError`` does.
+"""
+from __future__ import annotations
+
+import collections
+from typing import Any, Iterable
+
+from flowctl.core.edge import Edge
+from flowctl.core.ordering import find_cycle, reachable_from, topological_order
+from flowctl.core.parameter import Parameter
+from flowctl.core.task import Task
+from flowctl.exceptions import FlowDefinitionError
+
+
+class FlowCycleError(FlowDefinitionError):
+    """The flow's edges form a cycle; ``cycle`` lists it as ``[a, b, ..., a]`` (like graphlib)."""
+
+    def __init__(self, flow_name: str, cycle: list) -> None:
+        self.cycle = cycle
+        path = " -> ".join(t.name for t in cycle)
+        super().__init__(f"Flow {flow_name!r} has a cycle: {path}. Remove one of the edges between them.")
+
+
+class FlowQueries:
+    """The read side of ``Flow``: tasks, edges, reference tasks, order and validation."""
+
+    _order: dict
+    _upstream: dict
+    _downstream: dict
+    _reference_tasks: set
+    _sorted_cache: Any
+    name: str
+    slugs: dict
+    edges: set
+
+    def get_tasks(self, name: str | None = None, slug: str | None = None,
+                  tags: Iterable[str] | None = None, task_type: type | None = None) -> list[Task]:
+        """Tasks matching every given filter, in insertion order."""
+        wanted_tags = set(tags or ())
+        return [
+            t for t in self._order
+            if (name is None or t.name == name)
+            and (slug is None or self.slugs.get(t) == slug or t.slug == slug)
+            and wanted_tags <= t.tags
+            and (task_type is None or isinstance(t, task_type))
+        ]
+
+    def root_tasks(self) -> set[Task]:
+        return {t for t in self._order if not self._upstream[t]}
+
+    def terminal_tasks(self) -> set[Task]:
+        return {t for t in self._order if not self._downstream[t]}
+
+    def reference_tasks(self) -> set[Task]:
+        """The tasks whose states decide the flow's state (default: the terminal tasks)."""
+        if self._reference_tasks:
+            return set(self._reference_tasks)
+        from flowctl.tasks.core.resource_manager import ResourceCleanupTask, ResourceInitTask
+
+        # As in Prefect 1: the terminal tasks, where a resource's cleanup does not
+        # count as a downstream task and init/cleanup tasks never count themselves.
+        return {
+            t for t in self._order
+            if not isinstance(t, (ResourceInitTask, ResourceCleanupTask))
+            and all(isinstance(e.downstream_task, ResourceCleanupTask) for e in self._downstream[t])
+        }
+
+    def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
+        tasks = set(tasks)
+        missing = [t for t in tasks if t not in self._order]
+        if missing:
+            raise FlowDefinitionError(f"Reference tasks {missing} are not tasks of flow {self.name!r}.")
+        self._reference_tasks = tasks
+
+    def parameters(self) -> set[Parameter]:
+        return {t for t in self._order if isinstance(t, Parameter)}
+
+    def upstream_tasks(self, task: Task) -> set[Task]:
+        return {e.upstream_task for e in self.edges_to(task)}
+
+    def downstream_tasks(self, task: Task) -> set[Task]:
+        return {e.downstream_task for e in self.edges_from(task)}
+
+    def edges_to(self, task: Task) -> set[Edge]:
+        if task not in self._order:
+            raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
+        return set(self._upstream[task])
+
+    def edges_from(self, task: Task) -> set[Edge]:
+        if task not in self._order:
+            raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
+        return set(self._downstream[task])
+
+    def all_upstream_edges(self) -> dict[Task, set[Edge]]:
+        return {t: set(edges) for t, edges in self._upstream.items()}
+
+    def all_downstream_edges(self) -> dict[Task, set[Edge]]:
+        return {t: set(edges) for t, edges in self._downstream.items()}
+
+    def _downstream_of(self, task: Task) -> Iterable[Task]:
+        return (e.downstream_task for e in self._downstream.get(task, ()))
+
+    def _upstream_of(self, task: Task) -> Iterable[Task]:
+        return (e.upstream_task for e in self._upstream.get(task, ()))
+
+    def sorted_tasks(self, root_tasks: Iterable[Task] | None = None) -> tuple[Task, ...]:
+        """Tasks in a stable topological order (Kahn's algorithm over insertion order)."""
+        if root_tasks is None and self._sorted_cache is not None:
+            return tuple(self._sorted_cache)
+        order = list(self._order)
+        if root_tasks is not None:
+            keep = reachable_from(root_tasks, self._downstream_of)
+            order = [t for t in order if t in keep]
+        result, stuck = topological_order(order, self._upstream_of, self._downstream_of)
+        if stuck:
+            raise FlowCycleError(self.name, find_cycle(stuck, self._upstream_of))
+        if root_tasks is None:
+            self._sorted_cache = result
+        return tuple(result)
+
+    def validate(self) -> None:
+        """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
+        for edge in self.edges:
+            if edge.upstream_task not in self._order or edge.downstream_task not in self._order:
+                raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
+        for task in self._order:
+            keys = [e.key for e in self._upstream[task] if e.key is not None]
+            if len(keys) != len(set(keys)):
+                duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}
+                raise FlowDefinitionError(f"{task!r} receives argument(s) {sorted(duplicates)} more than once.")
+        if any(t not in self._order for t in self._reference_tasks):
+            raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
+        self.sorted_tasks()
+

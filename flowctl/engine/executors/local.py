@@ -1,0 +1,4 @@
+"""``prefect.engine.executors.local`` path: the in-process executor."""
+from flowctl.executors.local import LocalExecutor
+
+__all__ = ["LocalExecutor"]

@@ -1,0 +1,199 @@
+"""The task pipeline's steps about values: running the task, results, targets, caches, retries.
+
+Mixed into ``TaskRunner`` (see ``task_runner.py`` for the order of the steps).
+Each step takes and returns a ``State`` and calls the state handlers through
+``change_state`` when it changes it, as Prefect 1's steps do.
+"""
+from __future__ import annotations
+
+import datetime
+import sys
+from typing import Any
+
+from flowctl.engine import signals
+from flowctl.engine.result import Result, ResultNotImplementedError
+from flowctl.engine.signals import ENDRUN
+from flowctl.engine.state import Cached, Failed, Looped, Pending, Retrying, Running, State, Success, TimedOut
+from flowctl.engine.task_execution import call_with_timeout, describe_exception, utc_now
+from flowctl.exceptions import TaskTimeoutSignal
+from flowctl.utilities import debug
+from flowctl.utilities.context import context as flowctl_context
+
+#: Keys a ``Result.write`` call takes itself; never passed on as template values.
+_WRITE_ARGUMENTS = ("value", "location")
+
+
+def _raw(inputs: dict) -> dict:
+    return {key: result.value for key, result in inputs.items()}
+
+
+class TaskSteps:
+    """Steps of ``TaskRunner`` that produce, store and reuse task results."""
+
+    task: Any
+    flow_result: Any
+    _result: Any
+
+    @property
+    def result(self) -> Result:
+        """The task's Result (else the flow's, else a base ``Result``), located at the task's target."""
+        if self._result is None:
+            task = self.task
+            configured = task.result if task.result is not None else self.flow_result
+            result = configured.copy() if configured is not None else Result()
+            if task.target:
+                result.location = task.target
+            self._result = result
+        return self._result
+
+    def format_kwargs(self, inputs: dict) -> dict:
+        """What templates see, later names winning (Prefect 1): parameters, context, task inputs."""
+        return self.format_kwargs_raw(_raw(inputs))
+
+    def format_kwargs_raw(self, raw_inputs: dict) -> dict:
+        ctx = flowctl_context
+        kwargs = {**(ctx.get("parameters") or {}), **ctx.to_dict(), **raw_inputs}
+        kwargs.pop("self", None)
+        return kwargs
+
+    def check_target(self, state: State, inputs: dict) -> State:
+        """A target that exists ends the run ``Cached`` with the value read from it."""
+        result, target = self.result, self.task.target
+        if not (result and target):
+            return state
+        kwargs = self.format_kwargs(inputs)
+        location = target(**kwargs) if callable(target) else target
+        if not result.exists(location, **kwargs):
+            return state
+        location = location.format(**kwargs)
+        cached = Cached(result=result.read(location), cached_inputs=_raw(inputs), cached_result_expiration=None,
+                        cached_parameters=kwargs.get("parameters"), message=f"Result found at task target {location}")
+        return self.change_state(state, cached)
+
+    def check_task_is_cached(self, state: State, inputs: dict) -> State:
+        """Reuse a valid cached state (the given one, then this task's cache); else run."""
+        task = self.task
+        raw, parameters = _raw(inputs), flowctl_context.get("parameters") or {}
+        new_state = state
+        if state.is_cached():
+            if task.cache_validator(state, raw, parameters):
+                return state
+            new_state = Pending("Cache was invalid; ready to run.")
+        if task.cache_for is not None:
+            for candidate in reversed(flowctl_context.get("caches", {}).get(self.cache_slot(), [])):
+                if task.cache_validator(candidate, raw, parameters):
+                    return self.change_state(state, candidate)
+        return self.change_state(state, new_state)
+
+    def cache_slot(self) -> Any:
+        """Caches are per task and, for mapped children, per map index: each child caches on its own."""
+        key = self.task.cache_key or self.task.name
+        map_index = flowctl_context.get("map_index")
+        return key if map_index is None else (key, map_index)
+
+    def get_task_run_state(self, state: State, inputs: dict) -> State:
+        """Call ``task.run``; the result is written (when checkpointing) before ``Success`` is published."""
+        if not isinstance(state, Running):
+            raise ENDRUN(state)
+        raw = {key: result.value for key, result in inputs.items()}
+        try:
+            new_state = self._call_task(raw)
+        except signals.PrefectStateSignal as signal:  # FAIL, SKIP, RETRY, PAUSE... end as their state
+            if debug.raising() and isinstance(signal, signals.FAIL):
+                raise
+            return self.handle_state_change(state, signal.state)
+        task = self.task
+        if isinstance(new_state, Failed) or (task.result is None and self.flow_result is None
+                                             and flowctl_context.get("checkpointing") is not True):
+            return self.handle_state_change(state, new_state)  # nothing to write: the plain value stays
+        try:
+            new_state._result = self.store_value(new_state.result, raw)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a failed write fails the run, never Success then Failed
+            if debug.raising():
+                raise
+            self.logger.error("Unexpected error: %s", describe_exception(exc), exc_info=True)  # type: ignore[attr-defined]
+            return self.change_state(state, Failed(f"Unexpected error: {describe_exception(exc)}", result=exc))
+        return self.handle_state_change(state, new_state)
+
+    def _call_task(self, raw: dict) -> State:
+        """The state ``task.run(**raw)`` ends in, before its value is stored."""
+        task = self.task
+        try:
+            if task.timeout is None and not task.log_stdout:
+                value = task.run(**raw)
+            else:
+                value = call_with_timeout(task, raw, flowctl_context.to_dict())
+            return Success(result=value, message="Task run succeeded.")
+        except signals.LOOP as loop:
+            looped: Looped = loop.state  # type: ignore[assignment]
+            looped.message = looped.message or f"Task is looping ({looped.loop_count})"
+            return looped
+        except signals.SUCCESS as success:
+            return success.state
+        except TaskTimeoutSignal as exc:
+            if debug.raising():
+                raise
+            return TimedOut("Task timed out during execution.", result=exc)
+        except (signals.PrefectStateSignal, ENDRUN, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything but Ctrl-C
+            if debug.raising():
+                raise
+            name = flowctl_context.get("task_full_name", task.name)
+            self.logger.error("Task %r: Exception encountered during task execution!", name,  # type: ignore[attr-defined]
+                              exc_info=sys.exc_info())
+            return Failed(f"Error during execution of task: {describe_exception(exc)}", result=exc)
+
+    def store_value(self, value: Any, raw_inputs: dict) -> Any:
+        """Checkpoint ``value`` when checkpointing is on and the task allows it; the state's result."""
+        task = self.task
+        if flowctl_context.get("checkpointing") is True and task.checkpoint is not False:
+            result = self.result
+            kwargs = {k: v for k, v in self.format_kwargs_raw(raw_inputs).items() if k not in _WRITE_ARGUMENTS}
+            try:
+                return result.write(value, **kwargs)
+            except ResultNotImplementedError:
+                return result.from_value(value)
+        if task.result is None and self.flow_result is None:
+            return value  # a plain value: its Result object is made only if someone asks
+        return self.result.from_value(value)
+
+    def cache_result(self, state: State, inputs: dict) -> State:
+        """A successful run of a ``cache_for`` task ends ``Cached``, and the cache keeps it."""
+        task = self.task
+        if not state.is_successful() or state.is_skipped() or task.cache_for is None:
+            return state
+        parameters = flowctl_context.get("parameters")
+        cached = Cached(result=state._result, cached_inputs=_raw(inputs), message=state.message,
+                        cached_result_expiration=utc_now() + task.cache_for,
+                        cached_parameters=dict(parameters) if parameters is not None else None)
+        caches = flowctl_context.get("caches")
+        if caches is not None:
+            entries = caches.setdefault(self.cache_slot(), [])
+            now = utc_now()  # expired entries are evicted, so a long-lived process does not grow
+            entries[:] = [e for e in entries if e.cached_result_expiration is None or e.cached_result_expiration > now]
+            entries.append(cached)
+        return self.change_state(state, cached)
+
+    def check_for_retry(self, state: State, inputs: dict) -> State:
+        """A failed run with retries left becomes ``Retrying`` at now + ``retry_delay``."""
+        task = self.task
+        if not state.is_failed():
+            return state
+        if task.retry_on and state.result is not None and not isinstance(state.result, tuple(task.retry_on)):
+            return state
+        run_count = flowctl_context.get("task_run_count", 1)
+        if run_count > (task.max_retries or 0):
+            return state
+        loop_count = flowctl_context.get("task_loop_count")
+        context = {"_loop_count": loop_count} if loop_count is not None else None
+        loop_result = flowctl_context.get("task_loop_result") if loop_count is not None else None
+        delay = task.retry_delay
+        if not isinstance(delay, datetime.timedelta):
+            delay = datetime.timedelta(seconds=float(delay or 0))
+        retrying = Retrying(message=f"Retrying Task (after attempt {run_count} of {task.max_retries + 1})",
+                            start_time=utc_now() + delay, run_count=run_count, context=context,
+                            result=loop_result)
+        return self.change_state(state, retrying)

@@ -1,0 +1,115 @@
+"""Task fingerprints: what a checkpoint was computed from.
+
+A checkpoint is reused only when the task that would recompute it has the
+same fingerprint: its name and class, a hash of its ``run`` code (bytecode,
+constants, names, defaults, nested functions), its non-task inputs and
+configuration, and the fingerprints of its upstream tasks with their edge
+keys and ``mapped``/``flatten`` flags. A parameter's fingerprint is its
+value (a secret's value is hashed with a key private to the store, so the
+hash says nothing about it). A mapped child's fingerprint is its parent's
+plus the map index, so one hash per task covers a million children.
+
+Each task is hashed once per run, in topological order: the cost does not
+grow with the number of children.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+import types
+from typing import Any
+
+DIGEST_SIZE = 16
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# Attributes that say how a task runs, not what it computes: changing them must not invalidate checkpoints.
+_OPERATIONAL = frozenset({
+    "slug", "auto_generated", "log_stdout", "checkpoint", "max_retries", "retry_delay", "timeout", "tags",
+    "cache_for", "cache_key", "cache_validator", "task_run_name", "target", "result", "state_handlers",
+    "on_failure", "retry_on", "run", "name", "nout", "required", "default",
+})
+
+
+def stable_bytes(value: Any) -> bytes:
+    """Bytes that stand for ``value`` across processes (pickle; else its repr without addresses)."""
+    try:
+        return pickle.dumps(value, protocol=4)
+    except Exception:  # noqa: BLE001 - unpicklable constants still need a stand-in
+        return _ADDRESS.sub("", repr(value)).encode("utf-8", "replace")
+
+
+def _code_parts(code: types.CodeType, out: list, depth: int = 0) -> None:
+    out.append(code.co_code)
+    out.append(repr(code.co_names).encode())
+    out.append(repr(code.co_varnames).encode())
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            if depth < 20:
+                _code_parts(constant, out, depth + 1)
+        else:
+            out.append(_ADDRESS.sub("", repr(constant)).encode("utf-8", "replace"))
+
+
+def code_hash(function: Any) -> bytes:
+    """A hash of a function's code object (with its constants and nested code) and its defaults."""
+    function = getattr(function, "__func__", function)
+    while hasattr(function, "__wrapped__"):
+        function = function.__wrapped__
+    code = getattr(function, "__code__", None)
+    parts: list[bytes] = []
+    if code is None:
+        parts.append(f"{type(function).__module__}.{type(function).__qualname__}".encode())
+    else:
+        _code_parts(code, parts)
+        parts.append(stable_bytes(getattr(function, "__defaults__", None)))
+        parts.append(stable_bytes(getattr(function, "__kwdefaults__", None)))
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.digest()
+
+
+def _configuration(task: Any) -> bytes:
+    """The task's own settings that shape its result (``CompareValue.value``, operator arguments)."""
+    items = sorted((key, value) for key, value in vars(task).items()
+                   if not key.startswith("_") and key not in _OPERATIONAL and not callable(value))
+    return stable_bytes([(key, stable_bytes(value)) for key, value in items])
+
+
+def _digest(*parts: bytes) -> bytes:
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.digest()
+
+
+def parameter_fingerprint(task: Any, value: Any, secret: bool, salt: bytes) -> bytes:
+    value_part = stable_bytes(value)
+    if secret:
+        value_part = hashlib.blake2b(value_part, key=salt[:64], digest_size=DIGEST_SIZE).digest()
+    return _digest(b"parameter", task.name.encode(), value_part)
+
+
+def flow_fingerprints(flow: Any, parameters: dict, secret_names: set[str], salt: bytes) -> dict[Any, bytes]:
+    """``{task: fingerprint}`` for every task of ``flow`` run with ``parameters``."""
+    from flowctl.core.parameter import Parameter
+
+    fingerprints: dict[Any, bytes] = {}
+    for task in flow.sorted_tasks():
+        cls = type(task)
+        if isinstance(task, Parameter):
+            value = parameters.get(task.name, getattr(task, "default", None))
+            fingerprints[task] = parameter_fingerprint(task, value, task.name in secret_names, salt)
+            continue
+        edges = sorted((e.key or "", fingerprints[e.upstream_task], bool(e.mapped), bool(e.flattened))
+                       for e in flow._upstream.get(task, ()))
+        constants = sorted((key, stable_bytes(value)) for key, value in flow.constants.get(task, {}).items())
+        fingerprints[task] = _digest(
+            str(task.name).encode("utf-8", "replace"), f"{cls.__module__}.{cls.__qualname__}".encode(),
+            code_hash(task.run), _configuration(task), stable_bytes(constants), stable_bytes(edges))
+    return fingerprints
+
+
+__all__ = ["flow_fingerprints", "code_hash", "stable_bytes", "DIGEST_SIZE"]

@@ -1,0 +1,31 @@
+"""Every hand-written corpus scenario behaves on flowctl as on Prefect 1.4.1."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import check_scenario
+from diff_corpus import load_corpus
+from diff_scripts import load_script_scenarios
+from known_differences import KNOWN_DIFFERENCES
+
+CORPUS = {**load_corpus(), **load_script_scenarios()}
+
+
+def _param(scenario_id: str):
+    reason = KNOWN_DIFFERENCES.get(scenario_id)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(scenario_id, marks=marks, id=scenario_id)
+
+
+def test_corpus_is_large_enough():
+    assert len(load_corpus()) >= 200, f"the corpus holds only {len(CORPUS)} scenarios"
+
+
+def test_every_known_difference_names_a_scenario():
+    script_sides = {k for k in KNOWN_DIFFERENCES if "::" in k}
+    assert not set(KNOWN_DIFFERENCES) - set(CORPUS) - script_sides
+
+
+@pytest.mark.parametrize("scenario_id", [_param(s) for s in CORPUS])
+def test_scenario_matches_prefect(pair, scenario_id):
+    check_scenario(pair, scenario_id, CORPUS[scenario_id])

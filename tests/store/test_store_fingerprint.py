@@ -1,0 +1,94 @@
+"""Task fingerprints change exactly when what a task computes may change."""
+from __future__ import annotations
+
+import textwrap
+
+from flowctl import Flow, Parameter, task
+from flowctl.store.fingerprint import code_hash, flow_fingerprints
+
+SALT = b"s" * 32
+
+
+def _prints(flow, parameters=None, secrets=()):
+    return {flow.slugs[t]: fp
+            for t, fp in flow_fingerprints(flow, parameters or {}, set(secrets), SALT).items()}
+
+
+def _module_function(source: str, name: str):
+    namespace: dict = {}
+    exec(compile(textwrap.dedent(source), "<flow>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_code_hash_sees_changed_constants_and_ignores_unchanged_code():
+    one = _module_function("def f(x):\n    return x + 1\n", "f")
+    same = _module_function("def f(x):\n    return x + 1\n", "f")
+    two = _module_function("def f(x):\n    return x + 2\n", "f")
+    assert code_hash(one) == code_hash(same)
+    assert code_hash(one) != code_hash(two)
+
+
+def _flow(first: int, second: int):
+    @task
+    def load(x):
+        return x
+
+    @task
+    def add(a, b):
+        return a + b
+
+    with Flow("fp") as flow:
+        add(load(first), load(second))
+    return flow
+
+
+def test_swapping_two_same_named_task_calls_changes_their_fingerprints():
+    before, after = _prints(_flow(1, 2)), _prints(_flow(2, 1))
+    assert before["load-1"] != after["load-1"] and before["load-1"] == after["load-2"]
+    assert before["add-1"] != after["add-1"]  # the edge keys now see other upstreams
+
+
+def test_same_flow_same_fingerprints_and_a_changed_parameter_changes_only_its_dependants():
+    @task
+    def double(x):
+        return 2 * x
+
+    @task
+    def const():
+        return 1
+
+    with Flow("p") as flow:
+        double(Parameter("n", default=1))
+        const()
+    a, b = _prints(flow, {"n": 1}), _prints(flow, {"n": 2})
+    assert a == _prints(flow, {"n": 1})
+    assert a["double-1"] != b["double-1"] and a["const-1"] == b["const-1"]
+
+
+def test_mapped_and_flatten_flags_are_part_of_the_fingerprint():
+    @task
+    def items():
+        return [[1], [2]]
+
+    @task
+    def show(x):
+        return x
+
+    with Flow("m") as mapped:
+        show.map(items())
+    with Flow("m") as plain:
+        show(items())
+    assert _prints(mapped)["show-1"] != _prints(plain)["show-1"]
+
+
+def test_a_secret_parameter_value_is_hashed_with_the_store_key_not_stored():
+    @task
+    def use(token):
+        return len(token)
+
+    with Flow("s") as flow:
+        use(Parameter("token", default=None))
+    prints = flow_fingerprints(flow, {"token": "hunter2-value"}, {"token"}, SALT)
+    other_salt = flow_fingerprints(flow, {"token": "hunter2-value"}, {"token"}, b"t" * 32)
+    assert b"hunter2" not in b"".join(prints.values())
+    assert prints != other_salt
