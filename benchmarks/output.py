@@ -10,7 +10,8 @@
   plain and <= 1.5 x plain.
 
 Every figure is the median of a few processes; the row's wall time is the
-CLI (or rich) run, and its note gives the reference and the ratio.
+CLI (or rich) run, and its note gives the references and the ratios, by wall
+time and by CPU time (user + system, steadier when the machine is busy).
 """
 from __future__ import annotations
 
@@ -89,9 +90,9 @@ import importlib.util, sys, time
 spec = importlib.util.spec_from_file_location("bench_flow", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 state = module.flow.run()
-print(time.perf_counter() - started)
+print(time.perf_counter() - started, time.process_time() - cpu)
 """
 
 RUNS = 3
@@ -101,31 +102,36 @@ def _flowctl() -> str:
     return str(Path(sys.executable).parent / "flowctl")
 
 
-def _timed(argv: list[str], cwd: str, terminal: bool = False) -> float:
-    """Wall time of one process; under a pseudo-terminal its output is read and dropped."""
+def _timed(argv: list[str], cwd: str, terminal: bool = False) -> tuple[float, float]:
+    """``(wall, cpu)`` seconds of one process (cpu: its user + system time, steadier on a busy
+    machine); under a pseudo-terminal its output is read and dropped, else piped."""
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
     env.pop("CI", None)
+    leader = follower = None
+    if terminal:
+        leader, follower = pty.openpty()
+        streams = {"stdout": follower, "stderr": follower}
+    else:
+        streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
     started = time.perf_counter()
-    if not terminal:
-        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL)
-        wall = time.perf_counter() - started
-        if done.returncode not in (0, 1):
-            raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-300:]}")
-        return wall
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=follower,
-                               stderr=follower)
-    os.close(follower)
-    reader = threading.Thread(target=_drain, args=(leader,), daemon=True)
-    reader.start()
-    code = process.wait()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, **streams)
+    reader = None
+    if terminal:
+        os.close(follower)
+        reader = threading.Thread(target=_drain, args=(leader,), daemon=True)
+        reader.start()
+    _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    reader.join(timeout=5)
-    os.close(leader)
-    if code not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv)} exited {code} under a terminal")
-    return wall
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if reader is not None:
+        reader.join(timeout=5)
+        os.close(leader)
+    if process.returncode not in (0, 1):
+        error = process.stderr.read().decode()[-300:] if process.stderr else ""
+        raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {error}")
+    if process.stderr:
+        process.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def _drain(fd: int) -> None:
@@ -136,18 +142,23 @@ def _drain(fd: int) -> None:
         pass
 
 
-def _median(argv: list[str], cwd: str, terminal: bool = False) -> tuple[float, list[float]]:
-    walls = [_timed(argv, cwd, terminal) for _ in range(RUNS)]
-    return statistics.median(walls), walls
+def _median(argv: list[str], cwd: str, terminal: bool = False) -> tuple[float, float, list[float]]:
+    """Median wall and cpu seconds of ``RUNS`` processes, and the walls."""
+    runs = [_timed(argv, cwd, terminal) for _ in range(RUNS)]
+    walls = [wall for wall, _cpu in runs]
+    return statistics.median(walls), statistics.median(cpu for _wall, cpu in runs), walls
 
 
-def _library_seconds(flow_file: Path, cwd: str) -> float:
-    runs = []
+def _library_seconds(flow_file: Path, cwd: str) -> tuple[float, float]:
+    """Median ``(wall, cpu)`` of the library's ``flow.run()`` alone, in a fresh process each time."""
+    walls, cpus = [], []
     for _ in range(RUNS):
         done = subprocess.run([sys.executable, "-c", LIBRARY_RUN, str(flow_file)], cwd=cwd, capture_output=True,
                               text=True, check=True)
-        runs.append(float(done.stdout.strip().splitlines()[-1]))
-    return statistics.median(runs)
+        wall, cpu = done.stdout.split()[-2:]
+        walls.append(float(wall))
+        cpus.append(float(cpu))
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def measure_map(size: int) -> dict:
@@ -156,12 +167,12 @@ def measure_map(size: int) -> dict:
         flow_file.write_text(MAP_FLOW.format(size=size))
         one_task.write_text(ONE_TASK_FLOW)
         base = [_flowctl(), "run", "--no-checkpoint", "--output", "plain"]
-        cli, walls = _median(base + [str(flow_file)], folder)
-        startup, _ = _median(base + [str(one_task)], folder)
-        library = _library_seconds(flow_file, folder)
-    budget = 2 * library + startup
-    note = (f"library flow.run() {library:.2f}s, one-task start-up {startup:.2f}s; "
-            f"CLI is {cli / budget:.2f} x (2 x library + start-up), target <= 1")
+        cli, cli_cpu, walls = _median(base + [str(flow_file)], folder)
+        startup, startup_cpu, _ = _median(base + [str(one_task)], folder)
+        library, library_cpu = _library_seconds(flow_file, folder)
+    note = (f"wall: library {library:.2f}s, start-up {startup:.2f}s, CLI {cli / (2 * library + startup):.2f} x "
+            f"(2 x library + start-up); cpu: library {library_cpu:.2f}s, start-up {startup_cpu:.2f}s, "
+            f"CLI {cli_cpu:.2f}s = {cli_cpu / (2 * library_cpu + startup_cpu):.2f} x; target <= 1")
     return {"wall": cli, "runs": walls, "build": None,
             "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "note": note}
 
@@ -172,9 +183,10 @@ def measure_terminal(shape: str, size: int) -> dict:
         flow_file = Path(folder) / "flow.py"
         flow_file.write_text(source.format(size=size))
         base = [_flowctl(), "run", "--no-checkpoint", str(flow_file), "--output"]
-        plain, _ = _median(base + ["plain"], folder, terminal=True)
-        rich, walls = _median(base + ["rich"], folder, terminal=True)
-    note = f"plain {plain:.2f}s under a terminal; rich is {rich / plain:.2f} x plain, target <= {target}"
+        plain, plain_cpu, _ = _median(base + ["plain"], folder, terminal=True)
+        rich, rich_cpu, walls = _median(base + ["rich"], folder, terminal=True)
+    note = (f"under a terminal: plain {plain:.2f}s wall {plain_cpu:.2f}s cpu; rich is {rich / plain:.2f} x plain "
+            f"(wall), {rich_cpu / plain_cpu:.2f} x (cpu); target <= {target}")
     return {"wall": rich, "runs": walls, "build": None,
             "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "note": note}
 

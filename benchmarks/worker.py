@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.build import measure as measure_build
 
             outcome = measure_build(args.shape, args.size)
+        elif args.shape.startswith("output-"):
+            from benchmarks.output import measure as measure_output
+
+            outcome = measure_output(args.shape, args.size)
         elif args.shape in ("dask-scale", "dask-sleep"):
             from benchmarks.dask_scale import measure as measure_dask
 

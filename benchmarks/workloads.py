@@ -113,6 +113,14 @@ def catalogue(quick: bool = False) -> list[Workload]:
                  pick(100_000, 10_000), (FLOWCTL_LOCAL,)),
         Workload("build-maplist", f"build map over list {human(pick(1_000_000, 10_000))}", "build-maplist",
                  pick(1_000_000, 10_000), (FLOWCTL_LOCAL,)),
+        # What showing a run costs (benchmarks/output.py): whole `flowctl run` processes; the
+        # note holds the reference (library flow.run(), or plain output) and the ratio.
+        Workload("output-map", f"run --output plain, map {human(pick(100_000, 10_000))}", "output-map",
+                 pick(100_000, 10_000), (FLOWCTL_LOCAL,), unit="child"),
+        Workload("output-logging", f"rich vs plain, {human(pick(2000, 200))} logging children",
+                 "output-logging", pick(2000, 200), (FLOWCTL_LOCAL,), unit="child"),
+        Workload("output-lines", f"rich vs plain, {pick(30, 5)} tasks x 40 log lines", "output-lines",
+                 pick(30, 5), (FLOWCTL_LOCAL,)),
         # For whole-process rows, ``size`` is how many runs the median is taken over.
         Workload("cli-help", "--help (process)", "cli-help", pick(5, 2),
                  (PYTHON, FLOWCTL_LOCAL, PREFECT_LOCAL)),

@@ -1,7 +1,7 @@
 # bash completion for flowctl, generated from its Typer app by `make completions`
 # (python -m flowctl.cli.completions completions). Do not edit: regenerate instead.
-# Commands: inspect, run, runs, test-task, visualize
-# Install: source completions/flowctl.bash   # or copy it to ~/.local/share/bash-completion/completions/flowctl
+# Commands: completion, inspect, run, runs, test-task, visualize
+# Install: flowctl completion bash > ~/.local/share/bash-completion/completions/flowctl
 
 _flowctl_completion() {
     local IFS=$'\n'
@@ -25,7 +25,7 @@ _flowctl_completion() {
             COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
         done
     fi
-    if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == */ || ${COMPREPLY[0]} == *: ]]; then
+    if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == */ || ${COMPREPLY[0]} == *[:=] ]]; then
         compopt -o nospace 2>/dev/null
     fi
     return 0

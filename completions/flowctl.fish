@@ -1,6 +1,13 @@
 # fish completion for flowctl, generated from its Typer app by `make completions`
 # (python -m flowctl.cli.completions completions). Do not edit: regenerate instead.
-# Commands: inspect, run, runs, test-task, visualize
-# Install: copy to ~/.config/fish/completions/flowctl.fish
+# Commands: completion, inspect, run, runs, test-task, visualize
+# Install: flowctl completion fish > ~/.config/fish/completions/flowctl.fish
 
-complete --command flowctl --no-files --arguments "(env _FLOWCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) flowctl)" --condition "env _FLOWCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) flowctl"
+function __flowctl_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -l IFS \n
+    env COMP_WORDS="$words" COMP_CWORD=(math (count $words) - 1) \
+        _FLOWCTL_COMPLETE=complete_bash flowctl 2>/dev/null
+end
+
+complete --command flowctl --no-files --arguments '(__flowctl_complete)'

@@ -222,9 +222,24 @@ def parameter_names_in(path: str) -> list[str]:
 
 
 def _target_file(ctx: typer.Context) -> str | None:
-    target = (ctx.params or {}).get("target") or ""
-    spec = target.rpartition(":")[0] if ":" in target else target
-    return spec if spec.endswith(".py") else None
+    """The ``.py`` file of the TARGET on the command line being completed.
+
+    Click stops parsing at an option still waiting for its value (``-p``
+    then TAB), leaving ``target`` unset, so the words the shell sent (all
+    three scripts use the ``COMP_WORDS`` protocol) are the fallback.
+    """
+    import shlex
+
+    candidates = [(ctx.params or {}).get("target") or ""]
+    try:
+        candidates += shlex.split(os.environ.get("COMP_WORDS", ""))[2:]
+    except ValueError:  # an unfinished quote
+        pass
+    for target in candidates:
+        spec = target.rpartition(":")[0] if ":" in target else target
+        if spec.endswith(".py") and os.path.isfile(spec):
+            return spec
+    return None
 
 
 def complete_param_name(ctx: typer.Context, incomplete: str) -> list[str]:

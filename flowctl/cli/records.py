@@ -13,8 +13,10 @@ will recompute") and the summary repeats it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import sqlite3
 import sys
 import threading
@@ -29,6 +31,7 @@ from flowctl.store import fingerprint as fingerprints
 from flowctl.store import secrets as secret_rules
 from flowctl.store import values as stored_values
 
+_pickle_dumps, _PROTOCOL, _blake2b = pickle.dumps, pickle.HIGHEST_PROTOCOL, hashlib.blake2b
 STATE_DIR_ENV = "FLOWCTL_STATE_DIR"
 CHECKPOINT_MESSAGE = "Loaded from checkpoint."
 # Routine transitions of mapped children are not stored as events (their task_runs row says it all).
@@ -77,7 +80,8 @@ class RunRecord:
         self._task_ids: dict[Any, int] = {}
         self._parameter_ids: set[int] = set()
         self._mapped: dict[Any, Any] = {}
-        self._started: dict[tuple, list] = {}
+        self._started: dict[tuple, float] = {}
+        self._attempts: dict[tuple, int] = {}
         self._payloads = plan.payloads if plan is not None else {}
         self._checkpoints_here = checkpoint and self.in_process
 
@@ -103,16 +107,19 @@ class RunRecord:
                                                     default=str)),
                 "parameter_values": data, "parameter_checksum": stored_values.checksum(data) if data else None,
                 "secret_sources": self._recorded_sources(), "executor": "local" if self.in_process else "remote"}
-        try:
+        try:  # the default retention; a store that cannot be pruned now is pruned by a later run
             if needs_retention(self.root, self.flow.name, DEFAULT_KEEP):
                 prune(self.root, keep=DEFAULT_KEEP)
-            self.active = ActiveRun(self.root, info, resumed_from=self.plan.run_id if self.plan else None,
-                                    force=force, on_error=self._write_failed)
-            connection = connect(self.root, create=False)
+        except (OSError, sqlite3.Error):
+            pass
+        try:
+            connection = connect(self.root)
             try:
                 salt = store_salt(connection)
             finally:
                 connection.close()
+            self.active = ActiveRun(self.root, info, resumed_from=self.plan.run_id if self.plan else None,
+                                    force=force, on_error=self._write_failed)
         except ResumeRefused as exc:
             raise RunRecordError(f"Cannot resume: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
@@ -124,10 +131,10 @@ class RunRecord:
         return self
 
     def _register_tasks(self, salt: bytes) -> None:
-        prints = fingerprints.flow_fingerprints(self.flow, self.parameters, self.secret_names, salt)
-        rows = []
         from flowctl.core.parameter import Parameter
 
+        prints = fingerprints.flow_fingerprints(self.flow, self.parameters, self.secret_names, salt)
+        rows = []
         for task_id, task in enumerate(self.flow.sorted_tasks()):
             self._task_ids[task] = task_id
             if isinstance(task, Parameter):  # parameters are recorded with the run, never as checkpoints
@@ -152,19 +159,65 @@ class RunRecord:
 
     # -- events --------------------------------------------------------------------------------
     def handle(self, event: Any) -> None:
-        """Store one engine event; never raises."""
+        """Store one engine event; never raises. A mapped child's Running and Success take the
+        short path: this runs twice per child, on the task's thread."""
         active = self.active
         if active is None or active.writer.error is not None:
             return
         try:
-            if isinstance(event, TaskStateChanged):
-                self._task_event(event)
-            else:
-                record = event_record(event)
-                if record is not None:
-                    active.event(self._scrubbed_json(record))
+            if type(event) is TaskStateChanged and event.map_index is not None:
+                cls = type(event.new)
+                if cls is Running:
+                    key = (event.task, event.map_index)
+                    if key in self._started:
+                        self._attempts[key] = self._attempts.get(key, 1) + 1
+                    else:
+                        self._started[key] = event.at
+                    return
+                if cls is Success:
+                    self._finished(event, "Success", None)
+                    return
+            self._other_event(event)
         except Exception as exc:  # noqa: BLE001 - the record must never cost the run its output
             self._write_failed(exc)
+
+    def _other_event(self, event: Any) -> None:
+        if not isinstance(event, TaskStateChanged):
+            record = event_record(event)
+            if record is not None:
+                self.active.event(self._scrubbed_json(record))
+            return
+        new, name = event.new, type(event.new).__name__
+        if event.map_index is None or name not in _ROUTINE_CHILD:
+            self.active.event(self._scrubbed_json(event_record(event)))
+        if new.is_running():
+            key = (event.task, event.map_index)
+            if key in self._started:
+                self._attempts[key] = self._attempts.get(key, 1) + 1
+            else:
+                self._started[key] = event.at
+            return
+        if not new.is_finished() or name == "Retrying":
+            return
+        if name == "Mapped":  # its number of children is known once expanded: see _record_sizes
+            self._mapped[event.task] = new
+        message = None if name == "Mapped" else secret_rules.scrub(str(new.message or ""), self.secret_values)
+        self._finished(event, name, message)
+
+    def _finished(self, event: TaskStateChanged, name: str, message: str | None) -> None:
+        """The task run's row, with its checkpoint when it succeeded here (or was reused)."""
+        task, index, new = event.task, event.map_index, event.new
+        task_id = self._task_ids.get(task)
+        if task_id is None:
+            return
+        key = (task, index)
+        started = self._started.pop(key, None)
+        attempts = (self._attempts.pop(key, 1) if self._attempts else 1) if started is not None else 0
+        payload = self._payloads.get(id(new)) if self._payloads else None
+        if payload is None and self._checkpoints_here and name not in _NOT_CHECKPOINTED \
+                and task_id not in self._parameter_ids and new.is_successful():
+            payload = self._payload(new.result)
+        self.active.task_run(task_id, index, name, attempts, started, event.at, message, payload)
 
     def handle_record(self, record: dict) -> None:
         """Store an NDJSON record that is not an engine event (the summary)."""
@@ -178,48 +231,21 @@ class RunRecord:
         text = json.dumps(record, default=str)
         return secret_rules.scrub(text, self.secret_values) if self.secret_values else text
 
-    def _task_event(self, event: TaskStateChanged) -> None:
-        """Routine child transitions (Running, then Success) take the short path: this runs per child."""
-        new, index, task = event.new, event.map_index, event.task
-        cls = type(new)
-        if index is None or (cls is not Running and cls is not Success and cls.__name__ not in _ROUTINE_CHILD):
-            self.active.event(self._scrubbed_json(event_record(event)))
-        key = (task, index)
-        if cls is Running or (cls is not Success and new.is_running()):
-            started = self._started.get(key)
-            if started is None:
-                self._started[key] = [event.at, 1]
-            else:
-                started[1] += 1
-            return
-        if cls is not Success and (not new.is_finished() or cls.__name__ == "Retrying"):
-            return
-        task_id = self._task_ids.get(task)
-        if task_id is None:
-            return
-        started, attempts = self._started.pop(key, (None, 0))
-        name = cls.__name__
-        if name == "Mapped":  # its number of children is known once expanded: see _record_sizes
-            self._mapped[task] = new
-        payload = self._payloads.get(id(new)) if self._payloads else None
-        if payload is None and self._checkpoints_here and new.is_successful() \
-                and name not in _NOT_CHECKPOINTED and task_id not in self._parameter_ids:
-            payload = self._payload(new.result)
-        message = None if cls is Success or name == "Mapped" else secret_rules.scrub(str(new.message or ""),
-                                                                                     self.secret_values)
-        self.active.task_run(task_id, index, name, attempts, started, event.at, message, payload)
-
     def _payload(self, value: Any) -> tuple | None:
         """The checkpoint of one value, or None when it cannot (or must not) be stored."""
         try:
-            data = stored_values.dumps(value)
-        except Exception:  # noqa: BLE001 - unpicklable: this task run is recomputed on resume
-            return None
+            data = _pickle_dumps(value, _PROTOCOL)
+        except Exception:  # noqa: BLE001 - plain pickle refuses it; cloudpickle may not
+            try:
+                data = stored_values.dumps(value)
+            except Exception:  # noqa: BLE001 - unpicklable: this task run is recomputed on resume
+                return None
         if self.secret_values and secret_rules.contains_secret(data, self.secret_values):
             return None
+        if len(data) <= stored_values.BLOB_THRESHOLD:
+            return data, _blake2b(data, digest_size=stored_values.CHECKSUM_SIZE).digest(), None
         inline, digest, blob = stored_values.encode(data)
-        if blob is not None:
-            self.active.blob(blob, data)
+        self.active.blob(blob, data)
         return inline, digest, blob
 
     # -- the end ----------------------------------------------------------------------------------

@@ -216,7 +216,6 @@ def run(
     Exit codes: 0 success, 1 the flow failed, 2 bad usage, target or
     parameters, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
-    from flowctl.cli.discover import resolve_flow
     from flowctl.cli.params import collect_parameters, parse_assignments
     from flowctl.cli.records import STATE_DIR_ENV, state_dir
 
@@ -325,8 +324,9 @@ def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any
         set_level(log_level.value)
     model = RunModel(flow, keep_units=junit is not None or report is not None)
     renderer = make_renderer(mode, json_stream, verbosity)
-    renderer.parameters = _shown_parameters(flow, parameters)
     record, plan = recording.record, recording.plan
+    secret = getattr(record, "secret_names", None) or set()  # -p NAME=@env:VAR, and names like "token"
+    renderer.parameters, renderer.clean = _shown_parameters(flow, parameters, secret)
     tally = RunTally(plan.reused_ids if plan else None, plan.recompute_keys if plan else None)
     task_states = plan.task_states if plan else None
     run_context = {**run_context, "checkpointing": recording.checkpoint and _writes_results(flow)}
@@ -370,7 +370,7 @@ def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any
         _close_record(record, summary, state)
     renderer.finish(summary)
     reports_ok = _write_reports(flow, model, summary, state, junit, visualize)
-    reports_ok = _write_html_report(report, model, summary, parameters) and reports_ok
+    reports_ok = _write_html_report(report, model, summary, parameters, secret) and reports_ok
     if stopped is not None:
         return EXIT_TERMINATED if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if state is None or not state.is_successful():
@@ -395,26 +395,28 @@ def _load_flow(target: str, junit: Path | None) -> Any:
         raise
 
 
-def _write_html_report(report: Path | None, model: Any, summary: Any, parameters: dict) -> bool:
+def _write_html_report(report: Path | None, model: Any, summary: Any, parameters: dict, secret: Any) -> bool:
     """Write ``--report``; False (exit 2 after a successful run) when it could not be written."""
     if report is None:
         return True
     from flowctl.render.report import run_data_from_model, write_report
 
     try:
-        write_report(report, run_data_from_model(model, summary, parameters))
+        write_report(report, run_data_from_model(model, summary, parameters, secret))
     except OSError as exc:
         typer.echo(f"Error: could not write the HTML report {str(report)!r}: {exc}", err=True)
         return False
     return True
 
 
-def _shown_parameters(flow: Any, parameters: dict) -> dict:
-    """Every parameter's value as the outputs show them (defaults included), secrets as ``***``."""
-    from flowctl.render.secrets import redact_parameters
+def _shown_parameters(flow: Any, parameters: dict, secret: Any) -> tuple[dict, Any]:
+    """Every parameter's value as the outputs show them (defaults included, secrets as ``***``),
+    and a function that scrubs the secret values out of printed messages."""
+    from flowctl.render.secrets import redact_parameters, scrubber
 
     values = {p.name: p.default for p in sorted(flow.parameters(), key=lambda p: p.name) if not p.required}
-    return redact_parameters({**values, **parameters})
+    values.update(parameters)
+    return redact_parameters(values, secret), scrubber(values, secret)
 
 
 def _writes_results(flow: Any) -> bool:

@@ -14,9 +14,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from flowctl.cli.completions import complete_run_id
 from flowctl.cli.errors import usage_errors
 
-runs_app = typer.Typer(no_args_is_help=False)
+runs_app = typer.Typer(no_args_is_help=False, epilog="Examples:\n  flowctl runs\n  flowctl runs --flow ETL --json\n"
+                                                     "  flowctl runs show 20261124T0712\n  flowctl runs prune --keep 10")
 
 StateDirOption = Annotated[Optional[Path], typer.Option(
     "--state-dir", metavar="DIR", help="Where runs are recorded (default: $FLOWCTL_STATE_DIR, else ./.flowctl).")]
@@ -122,9 +124,12 @@ def _guarded(function: Any, *args: Any) -> Any:
         raise RunRecordError(f"Cannot read the run store: {exc}") from None
 
 
-@runs_app.command("show")
+@runs_app.command("show", epilog="Examples:\n  flowctl runs show 20261124T0712\n"
+                                  "  flowctl runs show 20261124T0712 --json\n"
+                                  "  flowctl runs show 20261124T0712 --html run.html")
 def show_command(
-    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id from `flowctl runs` (or a unique prefix).")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id from `flowctl runs` (or a unique prefix).",
+                                          autocompletion=complete_run_id)],
     state_dir_option: StateDirOption = None,
     as_json: JsonOption = False,
     html: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Write the HTML run report.")] = None,
@@ -172,7 +177,8 @@ def _write_html(root: Path, details: dict, html: Path) -> None:
         raise typer.Exit(2) from None
 
 
-@runs_app.command("prune")
+@runs_app.command("prune", epilog="Examples:\n  flowctl runs prune\n  flowctl runs prune --keep 10\n"
+                                   "  flowctl runs prune --older-than 7d")
 def prune_command(
     state_dir_option: StateDirOption = None,
     keep: Annotated[Optional[int], typer.Option(

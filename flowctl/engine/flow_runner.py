@@ -115,7 +115,6 @@ class FlowRunner(Runner):
         processes that run one flow and exit, such as ``flowctl run``.
         """
         flow = self.flow
-        self.logger.info("Beginning Flow run for '%s'", flow.name)
         parameters = {**(flowctl_context.get("parameters") or {}), **(parameters or {})}
         executor = executor or flow.executor or default_executor()
         run_context: dict = {}
@@ -124,6 +123,7 @@ class FlowRunner(Runner):
                 state, dict(task_states or {}), dict(context or {}), dict(task_contexts or {}), parameters)
             previous = flowctl_context.swap(run_context)
             try:
+                self.logger.info("Beginning Flow run for '%s'", flow.name)
                 state = self.check_flow_is_pending_or_running(state)
                 state = self.check_flow_reached_start_time(state)
                 state = self.set_flow_to_running(state)
@@ -135,7 +135,10 @@ class FlowRunner(Runner):
         except ENDRUN as end:
             state = end.state
         except KeyboardInterrupt:
-            self.handle_state_change(state or Pending(), Cancelled("Flow run was interrupted."))
+            try:  # subscribers see the run end; nothing a handler does stops the interrupt
+                self.handle_state_change(state or Pending(), Cancelled("Flow run was interrupted."))
+            except (ENDRUN, Exception):  # noqa: BLE001
+                pass
             raise
         except Exception as exc:  # noqa: BLE001 - report, don't crash the caller
             state = self._unexpected(state or Pending(), exc, "Unexpected error while running flow")
@@ -174,6 +177,11 @@ class FlowRunner(Runner):
         return FlowRunnerInitializeResult(state, task_states, run_context, task_contexts)
 
     # -- the steps -------------------------------------------------------------------
+    @contextmanager
+    def check_for_cancellation(self) -> Iterator[None]:
+        """Prefect 1's hook for a backend that cancels runs; a local run has none to watch."""
+        yield
+
     def check_flow_is_pending_or_running(self, state: State) -> State:
         """A finished flow run, or one neither pending nor running, ends here as it is."""
         if state.is_finished():

@@ -253,9 +253,7 @@ class Scheduler:
                     state = node.runner.run_unit(node.initial or Pending(), upstream_states, node.context,
                                                  None, node.constants)
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
-                    upstream_states = dict(node.upstream_states)
-                    for source in node.sources:
-                        upstream_states[source.edge] = source.state_for(index)
+                    upstream_states = child_upstream_states(node.upstream_states, node.sources, index)
                     state = node.runner.run_unit(Pending(), upstream_states, node.context, index, node.constants)
                 complete(node, index, state)
             if not self.retries:

@@ -28,7 +28,7 @@ class State:
     def __init__(self, message: str | None = None, result: Any = None, context: dict | None = None,
                  cached_inputs: dict | None = None) -> None:
         self.message = message
-        if isinstance(result, Result):
+        if result is not None and isinstance(result, Result):
             self._value, self._result_object = result.value, result
         else:
             self._value, self._result_object = result, None
@@ -144,7 +144,7 @@ class State:
         found: list = []
         for subclass in cls.__subclasses__():
             for klass in ([subclass] if not subclass.__name__.startswith("_") else []) + subclass.children():
-                if klass not in found:  # a class with two parents (ClientFailed) is listed once
+                if klass not in found:  # a class with two parents is listed once
                     found.append(klass)
         if include_self:
             found.append(cls)
@@ -369,8 +369,8 @@ class Failed(Finished):
     color = "#eb0000"
 
 
-class ClientFailed(_MetaState, Failed):  # type: ignore[misc]
-    """A backend could not record ``state`` (Prefect 1's name); flowctl has no backend to fail."""
+class ClientFailed(_MetaState):
+    """A backend could not record ``state`` (a meta state, as in Prefect 1.4.1); flowctl has no backend."""
 
     __slots__ = ()
     color = "#eb0000"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import io
 import signal
-import sys
 import threading
 from contextlib import redirect_stdout
 from typing import Any
@@ -102,7 +101,7 @@ def call_with_timeout(task: Any, inputs: dict, run_context: dict) -> Any:
 
 def _call_with_alarm(task: Any, inputs: dict, run_context: dict, seconds: float) -> Any:
     def on_alarm(signum: int, frame: Any) -> None:
-        raise TaskTimeoutSignal(f"Task timed out after {seconds}s")
+        raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
@@ -127,7 +126,7 @@ def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float) 
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        raise TaskTimeoutSignal(f"Task timed out after {seconds}s")
+        raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")

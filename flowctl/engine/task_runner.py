@@ -3,9 +3,11 @@
 A run is Prefect 1's pipeline, read top to bottom in ``run_pipeline``: each
 step is a public method taking and returning a ``State`` (or ending the run
 by raising ``ENDRUN``), and a step that changes the state calls the state
-handlers through ``change_state``. The steps about caching, targets and
-checkpoints live in ``task_steps.py``; the run itself (timeouts, signals,
-retries) in ``task_execution.py``.
+handlers through ``change_state``. The steps about values (calling the
+task, results, targets, caches, retries, the run's name) live in
+``task_steps.py``; timeouts and captured stdout in ``task_execution.py``.
+``run_unit`` is the scheduler's entry: ``initialize_run`` and ``run_pipeline``
+without the tuple in between.
 
 Only ``KeyboardInterrupt`` escapes a task run (it is the user stopping the
 run). Anything else raised by the task, its state handlers or its trigger
@@ -25,7 +27,7 @@ from flowctl.engine.state import (
     TriggerFailed,
 )
 from flowctl.engine.task_execution import (  # noqa: F401 - describe_exception is used by executors
-    describe_exception, flatten_once, is_future, utc_now,
+    describe_exception, flatten_once, is_future,
 )
 from flowctl.engine.task_steps import TaskSteps
 from flowctl.triggers import all_successful
@@ -81,7 +83,7 @@ class TaskRunner(TaskSteps, Runner):
         self.slug: str | None = None
         self._result: Any = None
         self._base: dict | None = None
-        self._merged: dict = {}
+        self._merged: dict | None = None
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.task.name}>"
@@ -185,13 +187,17 @@ class TaskRunner(TaskSteps, Runner):
 
     def _build_context(self, state: State, base: dict, map_index: int | None) -> dict:
         task = self.task
-        if self._base is not base:  # the task's fixed keys, merged once per flow run
+        merged = self._merged if self._base is base else None
+        if merged is not None:  # the task's fixed keys, merged once per flow run: one copy per child
+            run_context = dict(merged)  # each run gets its own: tasks and loops may write to it
+        else:
             slug = self.slug or task.slug or task.name
-            self._merged = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
-                            "task_tags": task.tags, "logger": self.logger}
-            self._merged.setdefault("checkpointing", config.flows.checkpointing)
+            run_context = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
+                           "task_tags": task.tags, "logger": self.logger}
+            run_context.setdefault("checkpointing", config.flows.checkpointing)
+            # a task that runs once (a chain) keeps no template; a second run of this base does
+            self._merged = dict(run_context) if self._base is base else None
             self._base = base
-        run_context = dict(self._merged)  # each run gets its own: tasks and loops may write to it
         run_context["map_index"] = map_index
         if type(state) is not Pending:
             self._restart_context(state, run_context)
@@ -224,11 +230,22 @@ class TaskRunner(TaskSteps, Runner):
     def run_loop(self, state: Looped, upstream_states: dict, constants: dict, run_context: dict) -> State:
         """A ``Looped`` run goes through the pipeline again from ``Pending`` until it ends otherwise."""
         while isinstance(state, Looped):
-            run_context["task_loop_result"] = state.result
-            run_context["task_loop_count"] = (state.loop_count or 1) + 1
-            state = Pending(message=f"Looping task (on loop index {state.loop_count})")
+            state = self.check_task_is_looping(state, upstream_states=upstream_states, context=run_context)
             state = self.run_pipeline(state, upstream_states, constants)
         return state
+
+    def check_task_is_looping(self, state: State, inputs: dict | None = None, upstream_states: dict | None = None,
+                              context: dict | None = None) -> State:
+        """``Looped`` -> a fresh ``Pending``, with the loop's result and next count in ``context``.
+
+        (Prefect 1 re-enters ``run`` from here; flowctl's ``run_loop`` runs the pipeline again.)
+        """
+        if not isinstance(state, Looped):
+            return state
+        if context is not None:
+            context["task_loop_result"] = state.result
+            context["task_loop_count"] = (state.loop_count or 1) + 1
+        return Pending(message=f"Looping task (on loop index {state.loop_count})")
 
     def run_pipeline(self, state: State, upstream_states: dict, constants: dict,
                      is_mapped_parent: bool = False) -> State:
@@ -354,16 +371,6 @@ class TaskRunner(TaskSteps, Runner):
         new_state = state if state.is_mapped() else map_width(self.task, upstream_states)
         self.end_run(state, new_state)
         return state  # pragma: no cover - end_run always raises
-
-    def set_task_run_name(self, task_inputs: dict) -> None:
-        """Name this run from ``task_run_name`` (a template or a callable), as Prefect 1 does."""
-        name = self.task.task_run_name
-        kwargs = self.format_kwargs(task_inputs)
-        try:
-            run_name = str(name(**kwargs)) if callable(name) else str(name).format(**kwargs)
-        except Exception:  # noqa: BLE001 - a template naming a missing key keeps the default name
-            return
-        flowctl_context.update(task_run_name=run_name, task_full_name=run_name)
 
     def set_task_to_running(self, state: State, inputs: dict) -> State:
         """Pending -> Running; a state that is not pending ends the run as it is."""

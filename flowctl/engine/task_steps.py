@@ -56,6 +56,20 @@ class TaskSteps:
         kwargs.pop("self", None)
         return kwargs
 
+    def load_results(self, state: State, upstream_states: dict) -> tuple[State, dict]:
+        """Results arrive hydrated in a local run: nothing to load (kept for Prefect 1's pipeline)."""
+        return state, upstream_states
+
+    def set_task_run_name(self, task_inputs: dict) -> None:
+        """Name this run from ``task_run_name`` (a template or a callable), as Prefect 1 does."""
+        name = self.task.task_run_name
+        kwargs = self.format_kwargs(task_inputs)
+        try:
+            run_name = str(name(**kwargs)) if callable(name) else str(name).format(**kwargs)
+        except Exception:  # noqa: BLE001 - a template naming a missing key keeps the default name
+            return
+        flowctl_context.update(task_run_name=run_name, task_full_name=run_name)
+
     def check_target(self, state: State, inputs: dict) -> State:
         """A target that exists ends the run ``Cached`` with the value read from it."""
         result, target = self.result, self.task.target
@@ -102,6 +116,8 @@ class TaskSteps:
             if debug.raising() and isinstance(signal, signals.FAIL):
                 raise
             return self.handle_state_change(state, signal.state)
+        except ENDRUN as end:  # raised by the task itself: the handlers still see where it ends
+            raise ENDRUN(self.change_state(state, end.state or state)) from None
         task = self.task
         if isinstance(new_state, Failed) or (task.result is None and self.flow_result is None
                                              and flowctl_context.get("checkpointing") is not True):

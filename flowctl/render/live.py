@@ -15,7 +15,7 @@ import io
 import sys
 import threading
 from collections import deque
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -90,6 +90,10 @@ class _CapturedStream(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
+    def fileno(self) -> int:
+        """Code that needs a real descriptor (a subprocess's stdout) gets the terminal's."""
+        return self._original.fileno()
+
 
 class LiveRenderer:
     """Draws the run on a terminal from a refresh thread; ``handle`` only queues."""
@@ -100,6 +104,7 @@ class LiveRenderer:
         self.icons = live_view.UNICODE_ICONS if utf else live_view.ASCII_ICONS
         self.verbosity = verbosity
         self.parameters: dict | None = None
+        self.clean: Callable[[str], str] = _same  # scrubs secret parameter values from messages
         self.model: RunModel | None = None
         self.live: Live | None = None
         self.attempts = Attempts()
@@ -207,7 +212,7 @@ class LiveRenderer:
         items = []
         while self._queue:
             items.append(self._queue.popleft())
-        return _Batch(items)
+        return _Batch(items, self.clean)
 
     def _frame(self, summary: Summary | None = None) -> RenderableType:
         if self.model is None:
@@ -235,8 +240,9 @@ class _Batch:
 
     _STYLES: dict[str, Style] = {}
 
-    def __init__(self, items: list) -> None:
+    def __init__(self, items: list, clean: Callable[[str], str]) -> None:
         self.items = items
+        self.clean = clean
 
     @classmethod
     def _style(cls, name: str) -> Style | None:
@@ -248,20 +254,24 @@ class _Batch:
         return style
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
-        style, line = self._style, Segment.line()
+        style, line, clean = self._style, Segment.line(), self.clean
         for item in self.items:
             if isinstance(item, LogEmitted):
                 where = unit_label(item.task_name, item.map_index) if item.task_name else "flow"
                 yield from (Segment(clock(item.at), style("dim")), Segment(" "),
                             Segment(f"{item.level:<7}", style(LEVEL_STYLES.get(item.level, ""))), Segment(" "),
-                            Segment(where, style("bold")), Segment(" | " + trim_traceback_text(item.message)))
+                            Segment(where, style("bold")), Segment(" | " + clean(trim_traceback_text(item.message))))
             elif item[0] == "warning":
                 _, label, text, at = item
                 yield from (Segment(clock(at), style("dim")), Segment(" "), Segment("WARNING", style("yellow")),
-                            Segment(" "), Segment(label, style("bold")), Segment(" | " + text))
+                            Segment(" "), Segment(label, style("bold")), Segment(" | " + clean(text)))
             else:
-                yield Segment(item[1], style("red") if item[0] == "stderr" else None)
+                yield Segment(clean(item[1]), style("red") if item[0] == "stderr" else None)
             yield line
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _is_parameter(task: Any) -> bool:

@@ -70,6 +70,7 @@ class JsonRenderer:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.out = LineWriter(stream or sys.stdout)
         self.attempts = Attempts()
+        self.clean: Any = None  # scrubs secret parameter values from messages, when set
 
     def start(self, model: Any) -> None:
         pass
@@ -77,6 +78,8 @@ class JsonRenderer:
     def handle(self, event: Any) -> None:
         record = event_record(event, self.attempts)
         if record is not None:
+            if self.clean is not None and isinstance(record.get("message"), str):
+                record["message"] = self.clean(record["message"])
             self.out.write_line(json.dumps(record, default=str, ensure_ascii=False))
 
     def finish(self, summary: Summary) -> None:

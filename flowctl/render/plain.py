@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from flowctl.engine import state as states
 from flowctl.engine.events import FlowStateChanged, LogEmitted, TaskStateChanged
@@ -35,18 +35,22 @@ _ROUTINE_CHILD_STATES = frozenset({states.Pending, states.Scheduled, states.Subm
                                    states.Looped, states.Resume})
 
 
-def transition_line(event: TaskStateChanged) -> str:
+def _same(text: str) -> str:
+    return text
+
+
+def transition_line(event: TaskStateChanged, clean: Callable[[str], str] = _same) -> str:
     new = event.new
     name = type(new).__name__
     line = f"[{clock(event.at)}] {unit_label(event.task_name, event.map_index)}: {type(event.old).__name__} -> {name}"
     if new.message and name not in _QUIET_STATES:
-        line += f": {new.message}"
+        line += f": {clean(str(new.message))}"
     return line
 
 
-def log_line(event: LogEmitted) -> str:
+def log_line(event: LogEmitted, clean: Callable[[str], str] = _same) -> str:
     where = unit_label(event.task_name, event.map_index) if event.task_name else "flow"
-    message = trim_traceback_text(event.message).replace("\n", "\n    ")
+    message = clean(trim_traceback_text(event.message)).replace("\n", "\n    ")
     return f"[{clock(event.at)}] {event.level:<7} {where} | {message}"
 
 
@@ -65,6 +69,7 @@ class PlainRenderer:
         self.out = LineWriter(stream or sys.stdout)
         self.verbosity = verbosity
         self.parameters: dict | None = None
+        self.clean: Callable[[str], str] = _same  # scrubs secret parameter values from messages
         self.model: Any = None
         self.attempts = Attempts()
         self.notes = RetryNotes(self._task_named, self.attempts)
@@ -92,7 +97,7 @@ class PlainRenderer:
             self._state(event)
         elif isinstance(event, LogEmitted):
             if self.verbosity >= 0 and not self.notes.hold_log(event):
-                self.out.write_line(log_line(event))
+                self.out.write_line(log_line(event, self.clean))
         elif isinstance(event, FlowStateChanged):
             self._report_finished_maps()
             if self.verbosity >= 0:
@@ -103,7 +108,7 @@ class PlainRenderer:
         self._stop.set()
         self._report_finished_maps()
         for record in self.notes.leftover_logs():
-            self.out.write_line(log_line(record))
+            self.out.write_line(log_line(record, self.clean))
         self.out.write_line("")
         for line in summary_lines(summary):
             self.out.write_line(line)
@@ -119,19 +124,20 @@ class PlainRenderer:
         show, held, warning = self.notes.on_state(event, final)
         if self.verbosity < 0:
             if show and event.new.is_failed():
-                self.out.write_line(transition_line(event))
+                self.out.write_line(transition_line(event, self.clean))
             return
         for record in held:
-            self.out.write_line(log_line(record))
+            self.out.write_line(log_line(record, self.clean))
         if warning is not None:
-            self.out.write_line(f"[{clock(event.at)}] {unit_label(event.task_name, event.map_index)}: {warning}")
+            self.out.write_line(f"[{clock(event.at)}] {unit_label(event.task_name, event.map_index)}: "
+                                f"{self.clean(warning)}")
         if event.map_index is None:
             if event.new.is_mapped():
                 self._watch_map(event)
             else:
                 self._report_finished_maps()
         if show or self.verbosity > 0:
-            self.out.write_line(transition_line(event))
+            self.out.write_line(transition_line(event, self.clean))
 
     # -- mapped tasks' progress -------------------------------------------------------
     def _task_named(self, name: str) -> Any:

@@ -19,7 +19,7 @@ import datetime
 from collections import Counter
 from typing import Any, Iterable
 
-from flowctl.render.secrets import redact_parameters
+from flowctl.render.secrets import redact_parameters, scrubber
 from flowctl.render.tracebacks import trim_traceback_text
 
 
@@ -46,8 +46,13 @@ def graph_record(flow: Any) -> dict:
     return {"event": "graph", "flow": flow.name, "tasks": tasks, "edges": edges}
 
 
-def run_data_from_model(model: Any, summary: Any, parameters: dict | None) -> dict:
-    """The report data of a run this process just watched (``RunModel`` with ``keep_units``)."""
+def run_data_from_model(model: Any, summary: Any, parameters: dict | None, secret: Iterable[str] = ()) -> dict:
+    """The report data of a run this process just watched (``RunModel`` with ``keep_units``).
+
+    ``secret`` names parameters marked secret besides those named like one;
+    their values are redacted, and scrubbed from messages and logs.
+    """
+    clean = scrubber(parameters, secret)
     tasks, edges = graph_data(model.flow)
     _version, rows, _info = model.snapshot()
     by_task = {row.task: row for row in rows}
@@ -62,13 +67,13 @@ def run_data_from_model(model: Any, summary: Any, parameters: dict | None) -> di
              "state": type(state).__name__}
             for name, index, start, end, lane, state in list(model.timeline)]
     logs = [{"time": at, "level": level, "task": task_name, "map_index": index,
-             "message": trim_traceback_text(message)}
+             "message": clean(trim_traceback_text(message))}
             for at, level, task_name, index, message in list(model.logs)]
-    failures = [{"task": f.task, "map_index": f.map_index, "message": f.message, "traceback": f.traceback}
-                for f in summary.failures]
+    failures = [{"task": f.task, "map_index": f.map_index, "message": clean(f.message),
+                 "traceback": clean(f.traceback)} for f in summary.failures]
     started = model.flow_started or model.created
     return {"flow": summary.flow, "run_id": summary.run_id, "state": summary.state, "started": started,
-            "duration_s": summary.duration_s, "parameters": redact_parameters(parameters or {}),
+            "duration_s": summary.duration_s, "parameters": redact_parameters(parameters or {}, secret),
             "counts": dict(summary.counts), "tasks": tasks, "edges": edges, "runs": runs,
             "failures": failures, "logs": logs}
 
@@ -80,8 +85,14 @@ def _epoch(iso: Any) -> float | None:
         return None
 
 
-def run_data_from_record(meta: dict, events: Iterable[dict]) -> dict:
-    """The report data of a recorded run: ``meta.json`` and its ``events.ndjson`` records."""
+def run_data_from_record(meta: dict, events: Iterable[dict], task_runs: Iterable[dict] | None = None) -> dict:
+    """The report data of a recorded run: its meta data and its event records.
+
+    A store that logs routine child transitions only as task-run rows passes
+    them as ``task_runs`` (``{"task", "map_index", "state", "started",
+    "ended"}``, times in epoch seconds): they then give the timeline and each
+    task's final state instead of the events.
+    """
     tasks: list[dict] = []
     edges: list[dict] = []
     known: dict[str, dict] = {}
@@ -103,6 +114,8 @@ def run_data_from_record(meta: dict, events: Iterable[dict]) -> dict:
                          "message": trim_traceback_text(str(event.get("message")))})
         elif kind == "summary":
             summary = event
+    if task_runs is not None:
+        runs, last = _from_task_runs(task_runs)
     _fill_tasks(tasks, known, last)
     counts = summary.get("counts") or meta.get("counts") or dict(Counter(
         state for (task, index), state in last.items() if state != "Mapped"))
@@ -127,6 +140,19 @@ def _task_state(event: dict, started_at: dict, last: dict, runs: list) -> None:
         if start is not None:
             runs.append({"task": key[0], "map_index": key[1], "start": start, "end": at, "lane": "record",
                          "state": state})
+
+
+def _from_task_runs(task_runs: Iterable[dict]) -> tuple[list[dict], dict]:
+    runs: list[dict] = []
+    last: dict[tuple[Any, Any], str] = {}
+    for row in task_runs:
+        key = (row.get("task"), row.get("map_index"))
+        state = str(row.get("state"))
+        last[key] = state
+        if row.get("started") is not None and row.get("ended") is not None:
+            runs.append({"task": key[0], "map_index": key[1], "start": float(row["started"]),
+                         "end": float(row["ended"]), "lane": "record", "state": state})
+    return runs, last
 
 
 def _fill_tasks(tasks: list[dict], known: dict[str, dict], last: dict) -> None:

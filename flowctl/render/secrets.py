@@ -1,40 +1,38 @@
-"""Which parameter values the outputs must not show.
+"""Which parameter values the outputs must not show, by the run store's one rule.
 
-A parameter whose name says it holds a secret (``password``, ``token``,
-``secret``, ``api_key``, ``credential``, in any case and with ``-`` or no
-separator) is shown as ``***`` in every header, summary and report.
-Values the CLI marked secret itself (``-p NAME=@env:VAR``) are redacted by
-passing their names as ``also``.
+A parameter passed as ``-p NAME=@env:VAR``, or whose name says it holds a
+secret (``password``, ``token``, ``secret``, ``api_key``, ``credential``),
+is shown as ``***`` in every header, summary and report, and its value is
+scrubbed from the messages and logs a report shows.
 """
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable
 
-REDACTED = "***"
-_SECRET_NAME = re.compile(r"password|passwd|token|secret|api[_-]?key|credential", re.IGNORECASE)
+from flowctl.store.secrets import MASK, looks_secret, scrub, secret_values
+
+REDACTED = MASK
 
 
-def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name))
+def secret_names(parameters: dict | None, also: Iterable[str] = ()) -> set[str]:
+    marked = set(also)
+    return {str(name) for name in (parameters or {}) if name in marked or looks_secret(str(name))}
 
 
 def redact_parameters(parameters: dict | None, also: Iterable[str] = ()) -> dict[str, str]:
     """``{name: shown value}``: JSON text of each value, or ``***`` for a secret."""
-    marked = set(also)
-    shown: dict[str, str] = {}
-    for name, value in (parameters or {}).items():
-        if name in marked or is_secret_name(str(name)) or _looks_marked(value):
-            shown[str(name)] = REDACTED
-        else:
-            shown[str(name)] = _short_json(value)
-    return shown
+    names = secret_names(parameters, also)
+    return {str(name): REDACTED if str(name) in names or value == REDACTED else _short_json(value)
+            for name, value in (parameters or {}).items()}
 
 
-def _looks_marked(value: Any) -> bool:
-    """Values the CLI already replaced by its redaction marker stay redacted."""
-    return isinstance(value, str) and value == REDACTED
+def scrubber(parameters: dict | None, also: Iterable[str] = ()) -> Any:
+    """A function that replaces the secret parameters' values in a text by ``***``."""
+    values = secret_values(parameters or {}, secret_names(parameters, also))
+    if not values:
+        return lambda text: text
+    return lambda text: scrub(text, values) if isinstance(text, str) else text
 
 
 def _short_json(value: Any, limit: int = 200) -> str:

@@ -104,7 +104,7 @@ def flow_fingerprints(flow: Any, parameters: dict, secret_names: set[str], salt:
             fingerprints[task] = parameter_fingerprint(task, value, task.name in secret_names, salt)
             continue
         edges = sorted((e.key or "", fingerprints[e.upstream_task], bool(e.mapped), bool(e.flattened))
-                       for e in flow._upstream.get(task, ()))
+                       for e in flow.edges_to(task))
         constants = sorted((key, stable_bytes(value)) for key, value in flow.constants.get(task, {}).items())
         fingerprints[task] = _digest(
             str(task.name).encode("utf-8", "replace"), f"{cls.__module__}.{cls.__qualname__}".encode(),

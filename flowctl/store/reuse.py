@@ -57,12 +57,12 @@ class _Reuse:
         return state
 
     def upstreams_whole(self, task: Any, mapped_edges: bool = True) -> bool:
-        return all(self.whole.get(e.upstream_task) for e in self.flow._upstream.get(task, ())
+        return all(self.whole.get(e.upstream_task) for e in self.flow.edges_to(task)
                    if mapped_edges or not e.mapped)
 
     def child_ok(self, task: Any, index: int) -> bool:
         """Child ``index`` reads only reused task runs: whole upstreams, or child ``index`` of a mapped one."""
-        for edge in self.flow._upstream.get(task, ()):
+        for edge in self.flow.edges_to(task):
             upstream = edge.upstream_task
             if self.whole.get(upstream):
                 continue
@@ -118,7 +118,7 @@ def reusable_states(root: Path, flow: Any, run: dict, parameters: dict, secret_n
             continue
         rows = walk.stored.get(prints[task], [])
         done_before = walk.succeeded.get(flow.slugs.get(task, task.name), set())
-        if any(edge.mapped for edge in flow._upstream.get(task, ())):
+        if any(edge.mapped for edge in flow.edges_to(task)):
             walk.mapped(task, rows, done_before)
         else:
             walk.plain(task, rows, done_before)

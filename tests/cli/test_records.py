@@ -410,3 +410,13 @@ def test_a_read_only_state_directory_warns_and_the_run_goes_on(tmp_path, write, 
     assert "checkpoints could not be written" in result.stderr and "resume will recompute" in result.stderr
     states = [e["state"] for e in json_events(result.stdout) if e["event"] == "task_state" and e["task"] == "wait"]
     assert states.count("Success") == 5
+
+
+def test_runs_show_html_writes_the_report_of_a_recorded_run(tmp_path, write, run_cli):
+    write("mixed.py", MIXED)
+    run_cli("run", "mixed.py")
+    run_id = latest(tmp_path / ".flowctl")["run_id"]
+    shown = run_cli("runs", "show", run_id, "--html", "report.html")
+    assert shown.returncode == 0, shown.stderr
+    page = (tmp_path / "report.html").read_text()
+    assert run_id in page and "invert" in page and "ZeroDivisionError" in page

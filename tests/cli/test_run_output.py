@@ -218,3 +218,23 @@ def test_report_writes_one_self_contained_html_file(run_cli, mixed, tmp_path):
     assert '<svg id="graph"' in html and '<svg id="timeline"' in html
     assert "ZeroDivisionError" in html and "inverting 4" in html
     assert "<script src" not in html and "<link" not in html
+
+
+def test_secret_parameters_are_redacted_in_the_header_and_scrubbed_from_logs(run_cli, write):
+    write("secret.py", '''
+        import flowctl
+        from flowctl import Flow, Parameter, task
+
+        @task
+        def connect(dsn, api_token):
+            flowctl.context["logger"].info("connecting to %s with %s", dsn, api_token)
+
+        with Flow("secret") as flow:
+            connect(Parameter("dsn", default="db://local"), Parameter("api_token", default="tok-123"))
+    ''')
+    env = cli_env(DSN_SECRET="db://user:pw@prod")
+    plain = run_cli("run", "secret.py", "-o", "plain", "-p", "dsn=@env:DSN_SECRET", env=env).stdout
+    assert "Parameters: api_token=***, dsn=***" in plain
+    assert "connecting to *** with ***" in plain
+    as_json = run_cli("run", "secret.py", "-o", "json", "-p", "dsn=@env:DSN_SECRET", env=env).stdout
+    assert "db://user:pw@prod" not in as_json and "tok-123" not in as_json

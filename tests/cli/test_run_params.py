@@ -132,7 +132,7 @@ def test_a_yaml_params_file_without_pyyaml_says_what_to_install(run_cli, param_f
 
 
 @pytest.mark.parametrize("name, text, where", [
-    ("bad.json", '{"n": 1,\n  "options": [1, }\n', "bad.json:2:17"),
+    ("bad.json", '{"n": 1,\n  "options": [1, }\n', "bad.json:2:18"),
     ("bad.yaml", "n: 1\noptions: {a: 1\n", "bad.yaml:3:1"),
     ("end.toml", 'n = 1\noptions = [1,\n', "end.toml:3:1"),
 ])

@@ -1,8 +1,8 @@
-"""Long-lived scenario workers: one on Prefect 1.4.1, one on flowctl.
+"""Long-lived scenario workers on Prefect 1.4.1 and on flowctl.
 
-Importing Prefect costs seconds, so each side keeps one worker process
-(``diff_runner.py``) for the whole pytest session and sends it scenarios one at a
-time. A scenario that hangs or kills its worker becomes an outcome
+Importing Prefect costs seconds, so each side keeps its worker processes
+(``diff_runner.py``) for the whole pytest session and sends them scenarios one
+at a time. A scenario that hangs or kills its worker becomes an outcome
 (``{"error": {"phase": "hang"}}``) and the worker is restarted.
 """
 from __future__ import annotations
@@ -15,13 +15,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("diff_runner.py")
-PEER_PYTHON = ROOT / "build" / "peers-venv" / "bin" / "python"
+#: Prefect 1.4.1's interpreter (``make test`` builds it); FLOWCTL_PEER_PYTHON overrides it.
+PEER_PYTHON = Path(os.environ.get("FLOWCTL_PEER_PYTHON", ROOT / "build" / "peers-venv" / "bin" / "python"))
 SCENARIO_TIMEOUT_S = 20.0
+#: Prefect processes working side by side (the machine has two cores).
+PREFECT_WORKERS = int(os.environ.get("FLOWCTL_DIFF_PREFECT_WORKERS", "2"))
 _PREFECT_WORD = re.compile(r"\bprefect\b")
 _QUIET_ENV = {
     "PREFECT__LOGGING__LEVEL": "WARNING",
@@ -42,7 +46,7 @@ def to_flowctl(source: str) -> str:
 def peer_problem() -> str | None:
     """Why the peer environment cannot serve as the reference, or None when it can."""
     if not PEER_PYTHON.exists():
-        return f"{PEER_PYTHON} is missing: run `make build/peers-venv/bin/prefect` (or `make test`)."
+        return f"{PEER_PYTHON} is missing: run `make build/peers-venv/bin/prefect` (`make test` does it)."
     probe = subprocess.run(
         [str(PEER_PYTHON), "-c", "import prefect; print(prefect.__version__)"],
         capture_output=True, text=True, timeout=120,
@@ -117,20 +121,60 @@ class Worker:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-class Pair:
-    """Runs each scenario on both libraries at once and keeps the outcomes for the session."""
+class Pool:
+    """Workers of one library, each owned by one thread, so scenarios can run side by side."""
 
-    def __init__(self) -> None:
-        self.prefect = Worker(str(PEER_PYTHON), "prefect")
-        self.flowctl = Worker(sys.executable, "flowctl")
-        self.cache: dict[str, tuple[dict, dict]] = {}
+    def __init__(self, python: str, lib: str, size: int) -> None:
+        self.python, self.lib = python, lib
+        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"diff-{lib}")
+        self.local = threading.local()
+        self.workers: list[Worker] = []
+        self.lock = threading.Lock()
+
+    def _worker(self) -> Worker:
+        worker = getattr(self.local, "worker", None)
+        if worker is None:
+            worker = self.local.worker = Worker(self.python, self.lib)
+            with self.lock:
+                self.workers.append(worker)
+        return worker
+
+    def submit(self, scenario_id: str, source: str) -> Future:
+        return self.executor.submit(lambda: self._worker().run(scenario_id, source))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        for worker in self.workers:
+            worker.close()
+
+
+class Pair:
+    """Runs each scenario on both libraries and keeps the outcomes for the session.
+
+    Prefect costs ~20 times more per scenario than flowctl, so it gets
+    ``PREFECT_WORKERS`` processes; ``prefetch`` queues a whole corpus at once.
+    """
+
+    def __init__(self, prefect_workers: int = PREFECT_WORKERS) -> None:
+        self.prefect = Pool(str(PEER_PYTHON), "prefect", prefect_workers)
+        self.flowctl = Pool(sys.executable, "flowctl", 1)
+        self.futures: dict[str, tuple[Future, Future]] = {}
+
+    def submit(self, scenario_id: str, source: str) -> None:
+        if scenario_id not in self.futures:
+            self.futures[scenario_id] = (
+                self.prefect.submit(scenario_id, source),
+                self.flowctl.submit(scenario_id, to_flowctl(source)),
+            )
+
+    def prefetch(self, scenarios: dict[str, str]) -> None:
+        for scenario_id, source in scenarios.items():
+            self.submit(scenario_id, source)
 
     def run(self, scenario_id: str, source: str) -> tuple[dict, dict]:
-        if scenario_id not in self.cache:
-            self.prefect.send(scenario_id, source)
-            self.flowctl.send(scenario_id, to_flowctl(source))
-            self.cache[scenario_id] = (self.prefect.receive(), self.flowctl.receive())
-        return self.cache[scenario_id]
+        self.submit(scenario_id, source)
+        prefect_future, flowctl_future = self.futures[scenario_id]
+        return prefect_future.result(), flowctl_future.result()
 
     def stop(self) -> None:
         self.prefect.close()

@@ -17,6 +17,20 @@ def _param(scenario_id: str):
     return pytest.param(scenario_id, marks=marks, id=scenario_id)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def queue_whole_corpus(request):
+    """Queues every scenario up front so the Prefect workers never wait for the next test."""
+    selected = _selected(request.session.items)
+    if selected:
+        request.getfixturevalue("pair").prefetch(selected)
+
+
+def _selected(items) -> dict:
+    chosen = {item.callspec.params["scenario_id"] for item in items
+              if hasattr(item, "callspec") and "scenario_id" in item.callspec.params}
+    return {scenario_id: CORPUS[scenario_id] for scenario_id in CORPUS if scenario_id in chosen}
+
+
 def test_corpus_is_large_enough():
     assert len(load_corpus()) >= 200, f"the corpus holds only {len(CORPUS)} scenarios"
 

@@ -36,6 +36,7 @@ def test_every_avoided_difference_is_shown_by_an_xfailed_corpus_scenario():
         assert scenario_id in KNOWN_DIFFERENCES, f"{description!r}: {scenario_id} is not a known difference"
 
 
+@pytest.mark.timeout(1200)  # one test item runs all the examples
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck), print_blob=False)
 @given(nodes=flow_descriptions())

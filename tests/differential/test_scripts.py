@@ -108,6 +108,7 @@ def test_there_are_four_acceptance_scripts():
     assert len(script_paths()) >= 4
 
 
+@pytest.mark.timeout(600)  # the first one starts every script at once
 @pytest.mark.parametrize("stem", list(_params("python")))
 def test_python_file_gives_prefect_final_states(script_runs, stem):
     prefect = script_runs[(stem, "prefect")]
@@ -115,6 +116,7 @@ def test_python_file_gives_prefect_final_states(script_runs, stem):
     assert _comparable(_final_states_from_stdout(stdout)) == _comparable(prefect), stderr[-2000:]
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("stem", list(_params("flowctl run")))
 def test_flowctl_run_gives_prefect_final_states(script_runs, stem):
     prefect = script_runs[(stem, "prefect")]

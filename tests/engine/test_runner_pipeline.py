@@ -128,7 +128,7 @@ def test_check_target_loads_an_existing_target(tmp_path):
 
 def test_flow_initialize_run_fills_parameter_defaults_and_dates():
     with Flow("init") as flow:
-        Parameter("p", default=3)
+        flow.add_task(Parameter("p", default=3))
     result = FlowRunner(flow).initialize_run(None, {}, {}, {}, {})
     assert isinstance(result, FlowRunnerInitializeResult)
     assert result.state == st.Pending()

@@ -11,7 +11,7 @@ HIERARCHY = {
     "Cancelling": "Running", "Finished": "State", "Success": "Finished", "Cached": "Success",
     "Mapped": "Success", "Skipped": "Success", "Looped": "Finished", "Cancelled": "Finished",
     "Failed": "Finished", "TimedOut": "Failed", "TriggerFailed": "Failed",
-    "ValidationFailed": "Failed", "_MetaState": "State",
+    "ValidationFailed": "Failed", "_MetaState": "State", "ClientFailed": "_MetaState",
 }
 
 

@@ -42,8 +42,8 @@ def total(values):
     return sum(values)
 
 
-def _run_killing_one_worker(address: str, worker_pid: int) -> object:
-    """Run a map on ``address`` and SIGKILL ``worker_pid`` once the first child is running."""
+def _run_killing_one_worker(executor: DaskExecutor, victim: int | None = None) -> object:
+    """Run a map and SIGKILL one worker process (``victim``, else any) once the first child runs."""
     with Flow("losing a worker") as flow:
         squares = slow_square.map(list(range(40)))
         summed = total(squares)
@@ -55,13 +55,14 @@ def _run_killing_one_worker(address: str, worker_pid: int) -> object:
 
     unsubscribe = bus.subscribe(watch)
     outcome: dict = {}
-    runner = threading.Thread(target=lambda: outcome.update(state=flow.run(executor=DaskExecutor(address=address))),
-                              daemon=True)
+    runner = threading.Thread(target=lambda: outcome.update(state=flow.run(executor=executor)), daemon=True)
     try:
         runner.start()
-        assert running.wait(30), "no child started"
+        assert running.wait(60), "no child started"
+        if victim is None:
+            victim = min(executor.client.run(os.getpid).values())
         time.sleep(0.1)
-        os.kill(worker_pid, signal.SIGKILL)
+        os.kill(victim, signal.SIGKILL)
         runner.join(timeout=90)
     finally:
         unsubscribe()
@@ -71,13 +72,6 @@ def _run_killing_one_worker(address: str, worker_pid: int) -> object:
     assert state.result[squares].result == [x * x for x in range(40)]
     assert state.result[summed].result == sum(x * x for x in range(40))
     return state
-
-
-@pytest.mark.timeout(240)
-def test_kill_9_of_an_external_worker_mid_map_five_times_every_run_succeeds(nanny_cluster):
-    for _ in range(5):
-        victim = _live_worker_pids(nanny_cluster.address)[0]
-        _run_killing_one_worker(nanny_cluster.address, victim)
 
 
 def _live_worker_pids(address: str, count: int = 2) -> list[int]:
@@ -97,10 +91,17 @@ def _live_worker_pids(address: str, count: int = 2) -> list[int]:
 
 
 @pytest.mark.timeout(240)
-def test_kill_9_of_a_local_cluster_worker_process_mid_map_five_times_every_run_succeeds(dask_cluster):
+def test_kill_9_of_an_external_worker_mid_map_five_times_every_run_succeeds(nanny_cluster):
     for _ in range(5):
-        victim = _live_worker_pids(dask_cluster.scheduler_address)[-1]
-        _run_killing_one_worker(dask_cluster.scheduler_address, victim)
+        victim = _live_worker_pids(nanny_cluster.address)[0]
+        _run_killing_one_worker(DaskExecutor(address=nanny_cluster.address), victim)
+
+
+@pytest.mark.timeout(240)
+def test_kill_9_of_a_local_cluster_worker_process_mid_map_five_times_every_run_succeeds():
+    for _ in range(5):
+        executor = DaskExecutor(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1})
+        _run_killing_one_worker(executor)
 
 
 @task
@@ -110,13 +111,26 @@ def crash_on_three(x):
     return x + 1
 
 
-@pytest.mark.timeout(180)
-def test_a_child_that_exits_its_worker_fails_alone_and_siblings_and_later_tasks_succeed(dask_cluster):
+@pytest.fixture(scope="module")
+def forgiving_once_cluster():
+    """A LocalCluster that gives up on a task after it killed two workers (Dask's default is four)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    yield cluster
+    cluster.close()
+
+
+@pytest.mark.timeout(240)
+def test_a_child_that_exits_its_worker_fails_alone_and_siblings_and_later_tasks_succeed(forgiving_once_cluster):
     with Flow("one-crashes") as flow:
         plus_one = crash_on_three.map(list(range(8)))
         after = total(list(range(5)))
 
-    state = flow.run(executor=DaskExecutor(address=dask_cluster.scheduler_address))
+    state = flow.run(executor=DaskExecutor(address=forgiving_once_cluster.scheduler_address))
     children = state.result[plus_one].map_states
     assert [c.is_successful() for c in children] == [True, True, True, False, True, True, True, True]
     assert [c.result for i, c in enumerate(children) if i != 3] == [1, 2, 3, 5, 6, 7, 8]

@@ -131,3 +131,13 @@ def test_a_recorded_run_gives_the_same_report_sections():
     html = render_report(run_data_from_record(meta, events))
     assert html.count('<g class="node"') == 2 and html.count('class="bar"') == 2
     assert "it broke" in html and "pw" not in html and "Failures (1)" in html
+
+
+def test_a_recorded_run_can_take_its_timeline_from_task_run_rows():
+    events = [{"event": "summary", "flow": "f", "state": "Success", "duration_s": 1.0, "counts": {"Success": 3},
+               "failed": []}]
+    task_runs = [{"task": "m", "map_index": i, "state": "Success", "started": 10.0 + i, "ended": 10.5 + i}
+                 for i in range(3)]
+    html = render_report(run_data_from_record({"flow": "f", "started": "2026-01-01T00:00:00+00:00"}, events,
+                                              task_runs))
+    assert html.count('class="bar"') == 3 and "m ×3" in html and "Success 3" in html

@@ -170,3 +170,24 @@ def test_ndjson_log_messages_are_valid_utf8_and_hold_only_user_frames():
     error = next(r["message"] for r in logs if r["level"] == "ERROR")
     assert "test_run_outputs.py" in error and "KeyError: 'no id'" in error
     assert "/flowctl/engine/" not in error
+
+
+def test_plain_output_reports_a_running_maps_progress_periodically(monkeypatch):
+    import time
+
+    import flowctl.render.plain as plain
+
+    monkeypatch.setattr(plain, "PROGRESS_EVERY", 0.05)
+
+    @task
+    def slow(x):
+        time.sleep(0.01)
+        return x
+
+    with Flow("slow map") as flow:
+        slow.map(list(range(40)))
+    lines = plain_lines(flow)
+    progress = [line for line in lines if re.search(r"slow: \d+/40 children finished \(.*\), \d+ running", line)]
+    assert 2 <= len(progress) < 40
+    finished = [line for line in lines if "slow: all 40 children finished" in line]
+    assert len(finished) == 1 and lines.index(finished[0]) > lines.index(progress[-1])
