@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.store import measure as measure_store
 
             outcome = measure_store(args.shape, args.size)
+        elif args.shape == "checks-timing":
+            from benchmarks.timing_checks import measure as measure_checks
+
+            outcome = measure_checks(args.shape, args.size)
         elif args.shape.startswith("build-"):
             from benchmarks.build import measure as measure_build
 

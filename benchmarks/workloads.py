@@ -121,6 +121,8 @@ def catalogue(quick: bool = False) -> list[Workload]:
                  "output-logging", pick(2000, 200), (FLOWCTL_LOCAL,), unit="child"),
         Workload("output-lines", f"rich vs plain, {pick(30, 5)} tasks x 40 log lines", "output-lines",
                  pick(30, 5), (FLOWCTL_LOCAL,)),
+        # Promptness checks moved out of tests (benchmarks/timing_checks.py): elapsed vs limit in the note.
+        Workload("checks-timing", "stop promptly (timeouts, Ctrl-C)", "checks-timing", 1, (FLOWCTL_LOCAL,)),
         # For whole-process rows, ``size`` is how many runs the median is taken over.
         Workload("cli-help", "--help (process)", "cli-help", pick(5, 2),
                  (PYTHON, FLOWCTL_LOCAL, PREFECT_LOCAL)),

@@ -1,13 +1,13 @@
 """Triggers: pure functions of a task's upstream states that decide whether it runs.
 
 A trigger takes ``{Edge: State}`` and returns True to run the task. Returning
-False, or raising ``TRIGGERFAIL`` (with a message naming what went wrong),
-puts the task in ``TriggerFailed``. A mapped upstream seen through a
+False, or raising ``TRIGGERFAIL``, puts the task in ``TriggerFailed``; the
+messages are Prefect 1's own sentences, word for word, since flows compare them. A mapped upstream seen through a
 non-mapped edge (a reduce) counts as its children's states.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from flowctl.engine import signals
 from flowctl.engine.state import Mapped, Success
@@ -27,48 +27,24 @@ def _states(upstream_states: dict) -> list:
     return states
 
 
-def _names(upstream_states: dict, predicate: Callable[[Any], bool]) -> str:
-    names = []
-    for edge, upstream_state in upstream_states.items():
-        children = getattr(upstream_state, "map_states", None)
-        upstream = getattr(edge, "upstream_task", None)
-        label = getattr(upstream, "name", "upstream")
-        if children is not None and upstream_state.is_mapped():
-            bad = [i for i, s in enumerate(children) if predicate(s)]
-            if bad:
-                names.append(f"{label}{bad[:5]}" + ("..." if len(bad) > 5 else ""))
-        elif predicate(upstream_state):
-            names.append(label)
-    return ", ".join(names)
-
-
 def all_successful(upstream_states: dict) -> bool:
     """Run when every upstream succeeded (the default)."""
     if not all(isinstance(s, Success) for s in _states(upstream_states)):
-        raise signals.TRIGGERFAIL(
-            'Trigger was "all_successful" but some of the upstream tasks failed: '
-            + _names(upstream_states, lambda s: not s.is_successful())
-        )
+        raise signals.TRIGGERFAIL('Trigger was "all_successful" but some of the upstream tasks failed.')
     return True
 
 
 def all_failed(upstream_states: dict) -> bool:
     """Run when every upstream failed."""
     if not all(s.is_failed() for s in _states(upstream_states)):
-        raise signals.TRIGGERFAIL(
-            'Trigger was "all_failed" but some of the upstream tasks succeeded: '
-            + _names(upstream_states, lambda s: not s.is_failed())
-        )
+        raise signals.TRIGGERFAIL('Trigger was "all_failed" but some of the upstream tasks succeeded.')
     return True
 
 
 def all_finished(upstream_states: dict) -> bool:
     """Run when every upstream finished, whatever its outcome."""
     if not all(s.is_finished() for s in _states(upstream_states)):
-        raise signals.TRIGGERFAIL(
-            'Trigger was "all_finished" but some of the upstream tasks were not finished: '
-            + _names(upstream_states, lambda s: not s.is_finished())
-        )
+        raise signals.TRIGGERFAIL('Trigger was "all_finished" but some of the upstream tasks were not finished.')
     return True
 
 
@@ -110,28 +86,16 @@ def not_all_skipped(upstream_states: dict) -> bool:
     if all(s.is_skipped() for s in states):
         raise signals.SKIP("All upstreams were skipped", result=None)
     if not all(s.is_successful() for s in states):
-        raise signals.TRIGGERFAIL(
-            'Trigger was "not_all_skipped" but some of the upstream tasks failed: '
-            + _names(upstream_states, lambda s: not s.is_successful())
-        )
+        raise signals.TRIGGERFAIL('Trigger was "not_all_skipped" but some of the upstream tasks failed.')
     return True
 
 
 def _bounds_check(kind: str, count: int, total: int, at_least: float | None, at_most: float | None) -> None:
-    def resolve(bound: float | None) -> float | None:
-        if bound is None:
-            return None
-        return bound * total if 0 < bound < 1 else bound
-
-    low, high = resolve(at_least), resolve(at_most)
-    if low is not None and count < low:
-        raise signals.TRIGGERFAIL(
-            f'Trigger requires at least {at_least} {kind} upstream tasks; {count} of {total} were {kind}.'
-        )
-    if high is not None and count > high:
-        raise signals.TRIGGERFAIL(
-            f'Trigger allows at most {at_most} {kind} upstream tasks; {count} of {total} were {kind}.'
-        )
+    """Fractions below 1 are shares of ``total``; Prefect 1's message, whichever bound failed."""
+    low = 0 if at_least is None else (at_least * total if at_least < 1 else at_least)
+    high = total if at_most is None else (at_most * total if at_most < 1 else at_most)
+    if not low <= count <= high:
+        raise signals.TRIGGERFAIL(f'Trigger was "some_{kind}" but thresholds were not met.')
 
 
 def some_successful(at_least: float | None = None, at_most: float | None = None) -> Trigger:

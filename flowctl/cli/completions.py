@@ -247,7 +247,7 @@ def complete_param_name(ctx: typer.Context, incomplete: str) -> list[str]:
     path = _target_file(ctx)
     if path is None or "=" in incomplete:
         return []
-    return [f"{name}=" for name in parameter_names_in(path) if name.startswith(incomplete)]
+    return [f"{name}=" for name in sorted(parameter_names_in(path)) if name.startswith(incomplete)]
 
 
 def complete_run_id(ctx: typer.Context, incomplete: str) -> list[str]:

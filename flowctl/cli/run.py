@@ -117,7 +117,7 @@ def make_renderer(mode: OutputMode, json_stream: TextIO | None, verbosity: int =
 
 
 def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path | None,
-                   visualize: Path | None) -> bool:
+                   visualize: Path | None, clean: Any = None) -> bool:
     """Write the JUnit and graph files; False when one could not be written."""
     ok = True
     if junit is not None:
@@ -125,7 +125,7 @@ def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path 
         from flowctl.render.summary import iter_units
 
         try:
-            write_junit(str(junit), summary, iter_units(model, state), model.flow_started or model.created)
+            write_junit(str(junit), summary, iter_units(model, state), model.flow_started or model.created, clean)
         except OSError as exc:
             typer.echo(f"Error: could not write the JUnit report {str(junit)!r}: {exc}", err=True)
             ok = False
@@ -247,8 +247,8 @@ def run(
             run_context["fail_fast"] = True
         flow_executor = build_executor(executor, address, workers)
         explicit_dir = state_dir_option is not None or bool(os.environ.get(STATE_DIR_ENV))
-        record = _open_record(root, flow, target, parameters, checkpoint, plan, executor, explicit_dir,
-                              param or ())
+        record = _open_record(root, flow, target, parameters, checkpoint, plan,
+                              executor or (ExecutorName.dask if address else None), explicit_dir, param or ())
     code = _run_flow(flow, parameters, run_context, flow_executor, mode, json_stream, log_level,
                      junit, visualize, Recording(record, plan, target, checkpoint),
                      verbosity=1 if verbose else (-1 if quiet else 0), report=report)
@@ -326,7 +326,8 @@ def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any
     renderer = make_renderer(mode, json_stream, verbosity)
     record, plan = recording.record, recording.plan
     secret = getattr(record, "secret_names", None) or set()  # -p NAME=@env:VAR, and names like "token"
-    renderer.parameters, renderer.clean = _shown_parameters(flow, parameters, secret)
+    shown_values = _parameter_values(flow, parameters)
+    renderer.parameters, renderer.clean = _shown_parameters(shown_values, secret)
     tally = RunTally(plan.reused_ids if plan else None, plan.recompute_keys if plan else None)
     task_states = plan.task_states if plan else None
     run_context = {**run_context, "checkpointing": recording.checkpoint and _writes_results(flow)}
@@ -369,8 +370,8 @@ def _run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any
         summary.run_id, summary.target = record.run_id, recording.target
         _close_record(record, summary, state)
     renderer.finish(summary)
-    reports_ok = _write_reports(flow, model, summary, state, junit, visualize)
-    reports_ok = _write_html_report(report, model, summary, parameters, secret) and reports_ok
+    reports_ok = _write_reports(flow, model, summary, state, junit, visualize, renderer.clean)
+    reports_ok = _write_html_report(report, model, summary, shown_values, secret) and reports_ok
     if stopped is not None:
         return EXIT_TERMINATED if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if state is None or not state.is_successful():
@@ -409,13 +410,18 @@ def _write_html_report(report: Path | None, model: Any, summary: Any, parameters
     return True
 
 
-def _shown_parameters(flow: Any, parameters: dict, secret: Any) -> tuple[dict, Any]:
-    """Every parameter's value as the outputs show them (defaults included, secrets as ``***``),
-    and a function that scrubs the secret values out of printed messages."""
-    from flowctl.render.secrets import redact_parameters, scrubber
-
+def _parameter_values(flow: Any, parameters: dict) -> dict:
+    """Every parameter's value for this run: the given ones, and the defaults of the rest."""
     values = {p.name: p.default for p in sorted(flow.parameters(), key=lambda p: p.name) if not p.required}
     values.update(parameters)
+    return values
+
+
+def _shown_parameters(values: dict, secret: Any) -> tuple[dict, Any]:
+    """The values as the outputs show them (secrets as ``***``), and a function that scrubs
+    the secret values out of printed messages."""
+    from flowctl.render.secrets import redact_parameters, scrubber
+
     return redact_parameters(values, secret), scrubber(values, secret)
 
 

@@ -1,9 +1,18 @@
 """Edges: the dependency (and data) links between two tasks of a flow."""
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
+from flowctl.core.task import Task  # noqa: F401 - Prefect 1 code imports Task from here
 from flowctl.exceptions import FlowDefinitionError
+
+__all__ = ["Edge", "Task", "is_valid_identifier"]
+
+
+def is_valid_identifier(string: Any) -> bool:
+    """Whether ``string`` can be a keyword argument name (an identifier, not a keyword)."""
+    return isinstance(string, str) and string.isidentifier() and not keyword.iskeyword(string)
 
 
 class Edge:
@@ -17,7 +26,7 @@ class Edge:
 
     def __init__(self, upstream_task: Any, downstream_task: Any, key: str | None = None,
                  mapped: bool = False, flattened: bool = False) -> None:
-        if key is not None and not (isinstance(key, str) and key.isidentifier()):
+        if key is not None and not is_valid_identifier(key):
             raise FlowDefinitionError(
                 f"Edge key must be a valid Python identifier (received {key!r}): it is passed "
                 f"to {downstream_task!r}.run() as a keyword argument."

@@ -113,12 +113,21 @@ class Flow(FlowQueries):
         if task in self._order:
             return task
         slug = task.slug
+        taken = self._slugs_taken
         if slug:
-            if slug in self._slugs_taken:
+            if slug in taken:
                 raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in flow {self.name!r}.')
+        elif not task.tags:  # the usual case, inline: NAME-N
+            prefix = task.name
+            count = self._slug_counts.get(prefix, 0) + 1
+            slug = f"{prefix}-{count}"
+            while slug in taken:
+                count += 1
+                slug = f"{prefix}-{count}"
+            self._slug_counts[prefix] = count
         else:
             slug = self._new_slug(task)
-        self._slugs_taken.add(slug)
+        taken.add(slug)
         self.slugs[task] = slug
         self.tasks.add(task)
         self._order[task] = None
@@ -166,8 +175,11 @@ class Flow(FlowQueries):
 
     def _link(self, edge: Edge) -> None:
         """Record ``edge`` (both tasks already in the flow) in the edge set and the indexes."""
-        if edge in self.edges:
-            return
+        if edge not in self.edges:
+            self._link_new(edge)
+
+    def _link_new(self, edge: Edge) -> None:
+        """``_link`` for an edge known not to be in the flow yet (a new key of its downstream task)."""
         self.edges.add(edge)
         downstream, upstream = edge.downstream_task, edge.upstream_task
         edges_in = self._upstream[downstream]
@@ -206,7 +218,7 @@ class Flow(FlowQueries):
             if isinstance(value, Task):
                 if value not in order:
                     self.add_task(value)
-                self._link(Edge(value, task, key, mapped))
+                self._link_new(Edge(value, task, key, mapped))
                 if validate is None:
                     validate = _eager_validation()
                 if validate:

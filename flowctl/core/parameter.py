@@ -49,9 +49,7 @@ class Parameter(Task):
         return self
 
     def copy(self, name: str, **task_args: Any) -> "Parameter":  # type: ignore[override]
-        """Parameters are identified by name, so a copy needs a new one."""
-        if name == self.name:
-            raise FlowDefinitionError("A copy of a Parameter needs a new name.")
+        """A copy named ``name`` (its slug too): parameters are identified by name in a flow."""
         return super().copy(name=name, slug=name, **task_args)
 
     def run(self) -> Any:

@@ -72,12 +72,12 @@ def nout_from_annotation(run: Callable) -> int | None:
         returned = typing.get_type_hints(run).get("return")
     except Exception:  # noqa: BLE001 - unresolvable annotations simply give no hint
         return None
-    if typing.get_origin(returned) is not tuple:
-        return None
+    if typing.get_origin(returned) is not tuple or returned in (typing.Tuple, tuple):
+        return None  # not a tuple, or a tuple of unknown length
     arguments = typing.get_args(returned)
-    if arguments == ((),):
+    if arguments == ((),):  # Tuple[()] before Python 3.11
         return 0
-    if not arguments or Ellipsis in arguments:
+    if Ellipsis in arguments:
         return None
     return len(arguments)
 

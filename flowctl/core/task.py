@@ -39,6 +39,10 @@ class TaskNotInitializedError(FlowctlError, AttributeError):
     """A Task subclass did not call ``super().__init__``."""
 
 
+class TaskOptionTypeError(TaskDefinitionError, TypeError):
+    """A task option of the wrong type (``timeout="soon"``): a TypeError, as in Prefect 1."""
+
+
 class TaskAttributeError(FlowctlError, AttributeError):
     """``task.copy(**task_args)`` named an attribute the task does not have (as in Prefect 1)."""
 
@@ -61,6 +65,19 @@ def _copies_plainly(cls: type) -> bool:
     )
 
 
+def _retry_on(retry_on: Any, max_retries: int, owner: str) -> set | None:
+    """``retry_on`` as a set of exception classes, checked as Prefect 1 checks it."""
+    if not retry_on:
+        return None
+    if not max_retries:
+        raise TaskDefinitionError(f"Task {owner!r}: retry_on needs max_retries greater than 0.")
+    classes = {retry_on} if isinstance(retry_on, type) else set(retry_on)
+    for value in classes:
+        if not (isinstance(value, type) and issubclass(value, Exception)):
+            raise TaskArgumentError(f"Task {owner!r}: invalid retry_on value {value!r}: expected an Exception subclass.")
+    return classes
+
+
 def _seconds(value: Any, what: str, owner: str) -> float | None:
     if value is None:
         return None
@@ -68,7 +85,7 @@ def _seconds(value: Any, what: str, owner: str) -> float | None:
         return value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    raise TaskDefinitionError(
+    raise TaskOptionTypeError(
         f"Task {owner!r}: {what} must be a number of seconds or a datetime.timedelta "
         f"(received {type(value).__name__})."
     )
@@ -108,8 +125,11 @@ class Task(TaskOperators):
     ) -> None:
         self.name = name if name is not None else type(self).__name__
         self.slug = slug
+        if isinstance(tags, str):  # avoid silently splitting "etl" into {"e", "t", "l"}
+            raise TaskArgumentError(f"Task {self.name!r}: tags should be a collection of tags, not a string.")
         self.tags = set(tags or ()) | set(context.get("tags") or ())
         defaults = config.tasks.defaults
+        given_delay = retry_delay
         if max_retries is None:
             max_retries = defaults.get("max_retries") or 0
         if retry_delay is None and max_retries:
@@ -119,13 +139,16 @@ class Task(TaskOperators):
                 f"Task {self.name!r}: max_retries={max_retries} needs a retry_delay "
                 f"(a datetime.timedelta or seconds), e.g. retry_delay=timedelta(seconds=10)."
             )
+        if given_delay is not None and not max_retries:
+            raise TaskDefinitionError(f"Task {self.name!r}: a retry_delay needs max_retries greater than 0.")
         self.max_retries = int(max_retries)
         self.retry_delay = retry_delay
-        if retry_on is not None and isinstance(retry_on, type):
-            retry_on = {retry_on}
-        self.retry_on = set(retry_on) if retry_on is not None else None
+        self.retry_on = _retry_on(retry_on, max_retries, self.name)
         if timeout is None:
             timeout = defaults.get("timeout")
+        if isinstance(timeout, datetime.timedelta):  # seconds, as Prefect 1 stores it
+            seconds = timeout.total_seconds()
+            timeout = int(seconds) if seconds.is_integer() else seconds
         self.timeout = timeout
         _seconds(timeout, "timeout", self.name)
         _seconds(retry_delay, "retry_delay", self.name)
@@ -140,11 +163,6 @@ class Task(TaskOperators):
 
             cache_validator = cache_validators.duration_only if cache_for else cache_validators.never_use
         self.cache_validator = cache_validator
-        if target is not None and checkpoint is False:
-            raise TaskDefinitionError(
-                f"Task {self.name!r}: a target is a checkpoint location, so checkpoint=False "
-                f"contradicts target={target!r}. Remove one of them."
-            )
         self.checkpoint = checkpoint
         self.state_handlers = list(state_handlers or [])
         self.on_failure = on_failure
@@ -154,8 +172,8 @@ class Task(TaskOperators):
         self.task_run_name = task_run_name
         if nout is None:
             nout = nout_from_annotation(self.run)
-        if nout is not None and (not isinstance(nout, int) or nout < 1):
-            raise TaskDefinitionError(f"Task {self.name!r}: nout must be a positive int (received {nout!r}).")
+        if nout is not None and (not isinstance(nout, int) or nout < 0):
+            raise TaskDefinitionError(f"Task {self.name!r}: nout must be an int >= 0 (received {nout!r}).")
         self.nout = nout
         self.auto_generated = False
 
@@ -233,7 +251,7 @@ class Task(TaskOperators):
 
     def _copy(self, task_args: dict, active_flow: Any, context_tags: Any) -> "Task":
         """``copy`` given the context's flow and tags (read once per call by ``__call__``)."""
-        if active_flow is not None and active_flow.has_edges(self):
+        if active_flow is not None and self in active_flow.tasks and active_flow.has_edges(self):
             warnings.warn(
                 f"You are making a copy of {self!r}, which has dependencies in the active flow; "
                 "the copy will not keep those dependencies.",

@@ -22,9 +22,12 @@ class TaskOperators:
             yield self[index]
 
     def __getitem__(self, key: Any) -> "Any":
+        """A GetItem task named ``task[key]``, checkpointed and stored like this task (as Prefect 1)."""
+        from flowctl.core.task import Task
         from flowctl.tasks.core.operators import GetItem
 
-        return GetItem(name=f"{self.name}[{key!r}]").bind(self, key)
+        label = key.name if isinstance(key, Task) else repr(key)
+        return GetItem(name=f"{self.name}[{label}]", checkpoint=self.checkpoint, result=self.result).bind(self, key)
 
     def _operator(self, kind: str, *others: Any) -> "Any":
         from flowctl.tasks.core import operators
@@ -44,7 +47,11 @@ class TaskOperators:
     def __pow__(self, other: Any) -> "Any": return self._operator("Pow", other)
     def __mod__(self, other: Any) -> "Any": return self._operator("Mod", other)
     def __and__(self, other: Any) -> "Any": return self._operator("And", other)
-    def __or__(self, other: Any) -> "Any": return self._operator("Or", other)
+    def __or__(self, other: Any) -> "Any":
+        """``a | b`` makes ``b`` run after ``a`` and returns ``b`` (Prefect 1's meaning, not an Or task)."""
+        self.set_dependencies(downstream_tasks=[other])
+        return other
+
     def __xor__(self, other: Any) -> "Any": return self._operator("Xor", other)
     def __radd__(self, other: Any) -> "Any": return self._reflected("Add", other)
     def __rsub__(self, other: Any) -> "Any": return self._reflected("Sub", other)
@@ -54,7 +61,11 @@ class TaskOperators:
     def __rpow__(self, other: Any) -> "Any": return self._reflected("Pow", other)
     def __rmod__(self, other: Any) -> "Any": return self._reflected("Mod", other)
     def __rand__(self, other: Any) -> "Any": return self._reflected("And", other)
-    def __ror__(self, other: Any) -> "Any": return self._reflected("Or", other)
+    def __ror__(self, other: Any) -> "Any":
+        """``x | task`` makes ``task`` run after ``x`` and returns ``task``."""
+        self.set_dependencies(upstream_tasks=[other])
+        return self
+
     def __rxor__(self, other: Any) -> "Any": return self._reflected("Xor", other)
     def __gt__(self, other: Any) -> "Any": return self._operator("GreaterThan", other)
     def __ge__(self, other: Any) -> "Any": return self._operator("GreaterThanOrEqual", other)

@@ -93,6 +93,7 @@ class TaskRunner(TaskSteps, Runner):
         return self.task
 
     def target_handlers(self) -> list[Callable]:
+        """The task's handlers, then ``on_failure`` (Prefect 1 turns it into the last of them)."""
         task = self.task
         if task.on_failure is None:
             return task.state_handlers
@@ -106,6 +107,7 @@ class TaskRunner(TaskSteps, Runner):
         return [*task.state_handlers, call_on_failure]  # as Prefect 1: on_failure is the last task handler
 
     def handle_state_change(self, old_state: State, new_state: State) -> State:
+        """As ``Runner.handle_state_change``; a task with no handlers (most) only publishes."""
         task = self.task
         if task.state_handlers or self.state_handlers or task.on_failure is not None:
             return Runner.handle_state_change(self, old_state, new_state)
@@ -255,7 +257,8 @@ class TaskRunner(TaskSteps, Runner):
             if type(state) is not Pending:  # a fresh Pending passes both checks
                 state = self.check_task_is_ready(state)
                 state = self.check_task_reached_start_time(state)
-            plain = not upstream_states or (task.trigger is all_successful and _all_plain_successes(upstream_states))
+            # any other trigger runs even with no upstreams (not_all_skipped skips, manual_only pauses)
+            plain = task.trigger is all_successful and (not upstream_states or _all_plain_successes(upstream_states))
             if not plain:
                 state = self.check_upstream_finished(state, upstream_states)
                 state = self.check_upstream_skipped(state, upstream_states)

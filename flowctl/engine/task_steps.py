@@ -51,6 +51,7 @@ class TaskSteps:
         return self.format_kwargs_raw(_raw(inputs))
 
     def format_kwargs_raw(self, raw_inputs: dict) -> dict:
+        """``format_kwargs`` from plain input values (``self`` left out: it would clash with methods)."""
         ctx = flowctl_context
         kwargs = {**(ctx.get("parameters") or {}), **ctx.to_dict(), **raw_inputs}
         kwargs.pop("self", None)

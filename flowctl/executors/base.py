@@ -26,6 +26,10 @@ class Executor:
     def __repr__(self) -> str:
         return f"<Executor: {type(self).__name__}>"
 
+    def describe(self) -> dict:
+        """What a run record says about where the run ran (``executor``, and ``address`` for Dask)."""
+        return {"executor": type(self).__name__}
+
     @contextmanager
     def start(self) -> Iterator[None]:
         """Set up (and finally tear down) whatever the executor needs."""

@@ -31,6 +31,7 @@ from flowctl.executors.dask_connection import (
     parse_address, quiet_distributed, resolve_class, seconds_from_env,
 )
 from flowctl.executors.forwarding import EventRelay
+from flowctl.executors.pools import LocalDaskExecutor  # noqa: F401 - Prefect 1 path: prefect.executors.dask
 from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
 from flowctl.executors.serialization import execute_chunk, identity
 
@@ -39,6 +40,8 @@ __all__ = ["DaskExecutor", "parse_address", "check_connection"]
 CHUNK_SECONDS = 0.075  # aim for 50-100 ms of work per Dask task
 MAX_CHUNK = 1024
 INLINE_BUNDLE_BYTES = 256 * 1024  # larger bundles travel once, as a recomputable Dask task
+GATHER_TIMEOUT_S = 10.0  # a gather of a result lost with its worker can wait for good
+MAX_RESENDS = 3
 
 
 class _Chunk:
@@ -230,8 +233,9 @@ class DaskExecutor(Executor):
             finished = [f for f in batch if f.status == "finished"]
             values: dict = {}
             try:
-                if finished:
-                    values = dict(zip([f.key for f in finished], self.client.gather(finished)))
+                if finished:  # bounded: a result lost with its worker can leave a gather waiting for good
+                    gathered = self.client.sync(self.client._gather, finished, callback_timeout=GATHER_TIMEOUT_S)
+                    values = dict(zip([f.key for f in finished], gathered))
             except Exception:  # noqa: BLE001 - e.g. the data was lost with its worker; per future below
                 pass
             for future in batch:
@@ -241,9 +245,14 @@ class DaskExecutor(Executor):
                         self._in_flight -= 1
                         if chunk.probe:
                             self._probing[chunk.bundle.token] -= 1
-                if chunk is not None:
-                    found = future.key in values
-                    self._settle(chunk, ("finished", values[future.key]) if found else _outcome_of(future))
+                if chunk is None:
+                    continue
+                if future.key in values:
+                    self._settle(chunk, ("finished", values[future.key]))
+                elif future.status == "finished":  # computed, then lost with its worker before we read it
+                    self._settle(chunk, ("lost-result", None))
+                else:
+                    self._settle(chunk, _outcome_of(future))
 
     def _settle(self, chunk: _Chunk, outcome: tuple[str, Any]) -> None:
         status, value = outcome
@@ -252,11 +261,7 @@ class DaskExecutor(Executor):
             results, seconds = value
             self._measure(chunk.bundle.token, seconds / len(units))
             outcomes = [("finished", raw) for raw in results]
-        elif len(units) > 1 and _killed_worker(value) and not self._stopping and self._lost is None:
-            # The chunk kept killing its workers: rerun its children one by one,
-            # so only the one at fault fails.
-            for unit in units:
-                self._send([unit])
+        elif self._resend(units, status, value):
             return
         else:
             outcomes = [outcome] * len(units)
@@ -264,6 +269,28 @@ class DaskExecutor(Executor):
             unit.outcome = unit_outcome
             unit.payload = None
             unit.callback(unit)
+
+    def _resend(self, units: list, status: str, error: Any) -> bool:
+        """Send again what a dying worker took with it; True when nothing is left to report now.
+
+        A chunk that kept killing its workers is rerun child by child, so only
+        the one at fault fails; a result lost before it was read is
+        recomputed (at most ``MAX_RESENDS`` times per unit).
+        """
+        if self._stopping or self._lost is not None:
+            return False
+        if status == "lost-result":
+            if any(unit.resent >= MAX_RESENDS for unit in units):
+                return False
+            for unit in units:
+                unit.resent += 1
+            self._send(units)
+            return True
+        if len(units) > 1 and _killed_worker(error):
+            for unit in units:
+                self._send([unit])
+            return True
+        return False
 
     def _measure(self, token: str, per_child: float) -> None:
         previous = self._child_seconds.get(token)
@@ -426,6 +453,9 @@ class DaskExecutor(Executor):
             if unit.generic:
                 raise ExecutorError(result)
             return self._sender.failed(unit, "DaskExecutor", ExecutorError(result), detail=result)
+        if status == "lost-result":
+            detail = f"its result was lost with its Dask worker {unit.resent + 1} times before it could be read"
+            return self._sender.failed(unit, "DaskExecutor", ExecutorError(detail), detail=detail)
         if status != "finished":
             if unit.generic:
                 raise result
@@ -452,7 +482,7 @@ class DaskExecutor(Executor):
 
 def _outcome_of(future: Any) -> tuple[str, Any]:
     try:
-        return "finished", future.result()
+        return "finished", future.result(timeout=GATHER_TIMEOUT_S)
     except BaseException as exc:  # noqa: BLE001 - cancelled, erred or lost
         return "error", exc
 

@@ -163,13 +163,18 @@ def quiet_distributed(debug: bool) -> Iterator[None]:
     if debug:
         yield
         return
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+    # distributed configures levels on its child loggers, so each is quietened on its own.
+    names = ["distributed", *(name for name in list(logging.root.manager.loggerDict)
+                              if name.startswith("distributed."))]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def close_quietly(client: Any, timeout: float = 3.0) -> None:

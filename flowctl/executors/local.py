@@ -11,6 +11,9 @@ class LocalExecutor(Executor):
 
     runs_inline = True
 
+    def describe(self) -> dict:
+        return {"executor": "local"}
+
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
 

@@ -23,7 +23,7 @@ class RemoteUnit:
     """The scheduler's handle on one submitted unit (a "future" as far as it knows)."""
 
     __slots__ = ("future", "task", "map_index", "target", "state", "outcome", "generic", "payload", "bundle",
-                 "callback", "chunkable", "cache")
+                 "callback", "chunkable", "cache", "resent")
 
     def __init__(self, task: Any, map_index: int | None) -> None:
         self.future: Any = None
@@ -38,6 +38,7 @@ class RemoteUnit:
         self.callback: Callable[[Any], None] | None = None
         self.chunkable = False  # a first attempt of a mapped child: may share a chunk with its siblings
         self.cache: tuple | None = None  # (driver's caches, slot) for a cache_for task
+        self.resent = 0  # times an executor sent it again after its result was lost with a worker
 
     def add_done_callback(self, callback: Callable[[Any], None]) -> None:
         if self.future is None:

@@ -18,7 +18,7 @@ import os
 import re
 import socket
 import xml.etree.ElementTree as ET
-from typing import Iterable
+from typing import Callable, Iterable
 
 from flowctl.render.model import unit_label
 from flowctl.render.summary import Summary, UnitResult
@@ -41,31 +41,37 @@ def _suite(root: ET.Element, name: str, started_at: float | None) -> ET.Element:
                          hostname=socket.gethostname())
 
 
-def _add_case(suite: ET.Element, flow: str, unit: UnitResult) -> str:
-    """Append one testcase; returns its outcome."""
+def _same(text: str) -> str:
+    return text
+
+
+def _add_case(suite: ET.Element, flow: str, unit: UnitResult, clean: Callable[[str], str] = _same) -> str:
+    """Append one testcase; returns its outcome. ``clean`` scrubs secret values from texts."""
     case = ET.SubElement(suite, "testcase", classname=_xml_safe(flow),
                          name=_xml_safe(unit_label(unit.task, unit.map_index)), time=f"{unit.duration:.6f}")
     if unit.outcome == "failed":
-        failure = ET.SubElement(case, "failure", message=_xml_safe(unit.message), type=unit.error_type or unit.state)
-        failure.text = _xml_safe(unit.traceback or unit.message)
+        failure = ET.SubElement(case, "failure", message=_xml_safe(clean(unit.message)),
+                                type=unit.error_type or unit.state)
+        failure.text = _xml_safe(clean(unit.traceback or unit.message))
     elif unit.outcome == "skipped":
-        ET.SubElement(case, "skipped", message=_xml_safe(f"{unit.state}: {unit.message}".rstrip(": ")
-                                                         if unit.state != "Pending" else unit.message))
+        message = f"{unit.state}: {unit.message}".rstrip(": ") if unit.state != "Pending" else unit.message
+        ET.SubElement(case, "skipped", message=_xml_safe(clean(message)))
     for error_type, message, trace in unit.flaky:
-        flaky = ET.SubElement(case, "flakyFailure", message=_xml_safe(message), type=error_type)
+        flaky = ET.SubElement(case, "flakyFailure", message=_xml_safe(clean(message)), type=error_type)
         if trace:
-            ET.SubElement(flaky, "stackTrace").text = _xml_safe(trace)
+            ET.SubElement(flaky, "stackTrace").text = _xml_safe(clean(trace))
     if unit.logs:
-        ET.SubElement(case, "system-out").text = _xml_safe("\n".join(unit.logs))
+        ET.SubElement(case, "system-out").text = _xml_safe(clean("\n".join(unit.logs)))
     return unit.outcome
 
 
-def build_junit(summary: Summary, units: Iterable[UnitResult], started_at: float | None = None) -> ET.ElementTree:
+def build_junit(summary: Summary, units: Iterable[UnitResult], started_at: float | None = None,
+                clean: Callable[[str], str] | None = None) -> ET.ElementTree:
     suites = ET.Element("testsuites", name="flowctl")
     suite = _suite(suites, summary.flow, started_at)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     for unit in units:
-        counts[_add_case(suite, summary.flow, unit)] += 1
+        counts[_add_case(suite, summary.flow, unit, clean or _same)] += 1
     tests = sum(counts.values())
     for element in (suites, suite):
         element.set("tests", str(tests))
@@ -96,8 +102,9 @@ def _write(tree: ET.ElementTree, path: str) -> None:
     tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
-def write_junit(path: str, summary: Summary, units: Iterable[UnitResult], started_at: float | None = None) -> None:
-    _write(build_junit(summary, units, started_at), path)
+def write_junit(path: str, summary: Summary, units: Iterable[UnitResult], started_at: float | None = None,
+                clean: Callable[[str], str] | None = None) -> None:
+    _write(build_junit(summary, units, started_at, clean), path)
 
 
 def write_load_error_junit(path: str, target: str, message: str, detail: str = "") -> None:

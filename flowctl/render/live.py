@@ -152,7 +152,7 @@ class LiveRenderer:
                 self._draw(self._frame(summary), final=True)
                 self.live.stop()
                 self.live = None
-        self.console.print(Group(*live_view.summary_view(summary)), soft_wrap=True)
+        self.console.print(Group(*live_view.summary_view(summary, self.clean)), crop=False)
 
     def close(self) -> None:
         self._stop_refreshing()
@@ -163,10 +163,16 @@ class LiveRenderer:
 
     # -- the refresh thread ---------------------------------------------------------
     def _refresh_loop(self) -> None:
+        failed = False
         while not self._stop.wait(1.0 / REFRESH_PER_SECOND):
             with self._draw_lock:
-                if self.live is not None:
-                    self._draw(self._frame())
+                try:
+                    if self.live is not None:
+                        self._draw(self._frame())
+                except Exception as exc:  # noqa: BLE001 - a drawing bug must not end the view (or the run)
+                    if not failed:
+                        failed = True
+                        self._queue.append(("stderr", f"flowctl: could not draw the live view: {exc!r}"))
 
     def _draw(self, frame: RenderableType, final: bool = False) -> None:
         """Queued lines above, the frame below, in one synchronized write."""

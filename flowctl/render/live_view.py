@@ -8,7 +8,8 @@ width: ``57/200 ✘3 ●1`` on a narrow terminal, failures first.
 from __future__ import annotations
 
 import time
-from typing import Any
+
+from typing import Callable
 
 from rich.console import Group, RenderableType
 from rich.progress_bar import ProgressBar
@@ -110,7 +111,7 @@ def header(info: dict, rows: list[TaskRow], parameters: dict | None, width: int,
     return Group(*parts)
 
 
-def _children_text(row: TaskRow, narrow: bool) -> Text:
+def _children_text(row: TaskRow, narrow: bool, bucket: str) -> Text:
     cats = row.child_categories
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{cats['done'] + cats['failed']}/{row.n}", style="bold")
@@ -120,7 +121,11 @@ def _children_text(row: TaskRow, narrow: bool) -> Text:
         return text
     text.append(f"  done {cats['done']}", style="green")
     text.append(f" · failed {cats['failed']}", style="red" if cats["failed"] else "dim")
-    text.append(f" · running {cats['running'] + cats['retrying']}", style="cyan")
+    active = cats["running"] + cats["retrying"]
+    if bucket == "cancelled":  # after Ctrl-C: what was running is cancelled, as the summary says
+        text.append(f" · cancelled {active + cats['cancelled']}", style="magenta")
+    else:
+        text.append(f" · running {active}", style="cyan")
     text.append(f" of {row.n}", style="dim")
     return text
 
@@ -129,14 +134,14 @@ def _detail(row: TaskRow, bucket: str, detail_width: int, narrow: bool) -> Rende
     if row.mapped and row.n:
         cats = row.child_categories
         if narrow:
-            return _children_text(row, narrow)
+            return _children_text(row, narrow, bucket)
         bar = ProgressBar(total=row.n, completed=cats["done"] + cats["failed"],
                           width=min(24, max(6, detail_width // 3)),
                           complete_style="red" if cats["failed"] else "green")
         progress = Table.grid(padding=(0, 1))
         progress.add_column(no_wrap=True)
         progress.add_column(no_wrap=True, overflow="ellipsis")
-        progress.add_row(bar, _children_text(row, narrow))
+        progress.add_row(bar, _children_text(row, narrow, bucket))
         return progress
     if bucket in ("failed", "retrying", "skipped") and row.message:
         return Text(str(row.message), style="dim", no_wrap=True, overflow="ellipsis")
@@ -186,8 +191,20 @@ def choose_rows(rows: list[TaskRow], height: int) -> tuple[list[TaskRow], list[T
     return [r for r in rows if id(r) in chosen], [r for r in rows if id(r) not in chosen]
 
 
-def summary_view(summary: Summary) -> list[RenderableType]:
-    """The end-of-run summary; commands meant for copying are printed whole, never wrapped."""
+def command_text(text: str, style: str = "") -> Text:
+    """A line meant for copying: never wrapped, never cut (the terminal may fold it, a copy stays whole)."""
+    return Text(text, style=style, no_wrap=True, overflow="ignore")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def summary_view(summary: Summary, clean: Callable[[str], str] = _same) -> list[RenderableType]:
+    """The end-of-run summary; commands meant for copying are printed whole, never wrapped.
+
+    ``clean`` scrubs secret parameter values from failure messages and tracebacks.
+    """
     parts: list[RenderableType] = [Text(""), Text(verdict_line(summary), style="bold")]
     counts = Text("Task runs by state: ")
     for position, (name, number) in enumerate(summary.counts.items()):
@@ -203,36 +220,18 @@ def summary_view(summary: Summary) -> list[RenderableType]:
     for line in record_lines(summary):
         if line.startswith("Resume with: "):
             parts.append(Text("Resume with:"))
-            parts.append(Command("  " + resume_command(summary)))
+            parts.append(command_text("  " + resume_command(summary)))
         else:
-            parts.append(Command(line, style="dim"))
+            parts.append(command_text(line, style="dim"))
     if summary.failures:
         parts.append(Text(f"Failures ({len(summary.failures)}):", style="bold red"))
         for failure in summary.failures[:MAX_FAILURES_SHOWN]:
-            parts.append(Text.assemble("  ", (failure.label, "bold red"), ": ", failure.message))
+            parts.append(Text.assemble("  ", (failure.label, "bold red"), ": ", clean(failure.message)))
             if failure.traceback:
-                parts.append(Text("\n".join("    " + line for line in failure.traceback.splitlines()), style="dim"))
+                trace = clean(failure.traceback)
+                parts.append(Text("\n".join("    " + line for line in trace.splitlines()), style="dim"))
         if len(summary.failures) > MAX_FAILURES_SHOWN:
             parts.append(Text(f"  … and {len(summary.failures) - MAX_FAILURES_SHOWN} more failures "
                               f"(all of them: --output json, --junit or --report)", style="dim"))
     return parts
 
-
-class Command:
-    """A line printed as is: no wrapping, no ellipsis, so a copied command stays one command."""
-
-    def __init__(self, text: str, style: str = "") -> None:
-        self.text = text
-        self.style = style
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        from rich.segment import Segment
-        from rich.style import Style
-
-        yield Segment(self.text, Style.parse(self.style) if self.style else None)
-        yield Segment.line()
-
-    def __rich_measure__(self, console: Any, options: Any) -> Any:
-        from rich.measure import Measurement
-
-        return Measurement(len(self.text), len(self.text))

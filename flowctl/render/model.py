@@ -260,11 +260,19 @@ class RunModel:
             self.timeline.append((row.name, event.map_index, started, event.at, lane, new))
 
     def _record_slowest(self, name: str, map_index: int | None, seconds: float) -> None:
+        """Keep the ``SLOWEST_KEPT`` slowest task runs; a retried run is listed once, at its slowest."""
         slowest = self._slowest
+        label = unit_label(name, map_index)  # built only for the few runs that get this far
+        for position, (kept_seconds, kept_label) in enumerate(slowest):
+            if kept_label == label:
+                if seconds > kept_seconds:
+                    slowest[position] = (seconds, label)
+                    heapq.heapify(slowest)
+                return
         if len(slowest) < SLOWEST_KEPT:
-            heapq.heappush(slowest, (seconds, unit_label(name, map_index)))
-        elif seconds > slowest[0][0]:  # the label is built only for the few runs that get in
-            heapq.heapreplace(slowest, (seconds, unit_label(name, map_index)))
+            heapq.heappush(slowest, (seconds, label))
+        elif seconds > slowest[0][0]:
+            heapq.heapreplace(slowest, (seconds, label))
 
     # -- reading ------------------------------------------------------------
     def snapshot(self) -> tuple[int, list[TaskRow], dict]:

@@ -83,7 +83,11 @@ class JsonRenderer:
             self.out.write_line(json.dumps(record, default=str, ensure_ascii=False))
 
     def finish(self, summary: Summary) -> None:
-        self.out.write_line(json.dumps(summary_record(summary), default=str, ensure_ascii=False))
+        record = summary_record(summary)
+        if self.clean is not None:
+            for failure in record["failed"]:
+                failure["message"] = self.clean(failure["message"])
+        self.out.write_line(json.dumps(record, default=str, ensure_ascii=False))
         self.out.close()
 
     def close(self) -> None:

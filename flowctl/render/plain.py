@@ -22,8 +22,7 @@ from flowctl.render.attempts import Attempts, RetryNotes
 from flowctl.render.model import TaskRow, unit_label
 from flowctl.render.stream import LineWriter
 from flowctl.render.summary import Summary
-from flowctl.render.text import (clock, format_seconds, indent, record_lines, reuse_line,  # noqa: F401
-                                 summary_lines)
+from flowctl.render.text import clock, format_seconds, summary_lines
 from flowctl.render.tracebacks import trim_traceback_text
 
 PROGRESS_EVERY = 5.0
@@ -111,7 +110,7 @@ class PlainRenderer:
             self.out.write_line(log_line(record, self.clean))
         self.out.write_line("")
         for line in summary_lines(summary):
-            self.out.write_line(line)
+            self.out.write_line(self.clean(line))
         self.out.close()
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ many children becomes one lane holding a histogram of its children, so a
 """
 from __future__ import annotations
 
+import functools
 from html import escape
 from flowctl.engine import state as state_module
 
@@ -24,6 +25,7 @@ AGGREGATE_OVER = 50
 PLOT_W, LABEL_W, LANE_H, BINS = 960, 200, 20, 160
 
 
+@functools.lru_cache(maxsize=256)
 def bucket(state_name: str | None) -> str:
     """The colour bucket of a state name (states are classes; names come from records too)."""
     kind = getattr(state_module, str(state_name), None)

@@ -99,11 +99,9 @@ def start_and_wait_for(args: list[str], cwd, marker: str) -> tuple[subprocess.Po
 def test_ctrl_c_cancels_the_run_prints_the_summary_and_exits_130(write, tmp_path):
     write("sleepy.py", SLEEPY_FLOW)
     process, _ = start_and_wait_for(["run", "sleepy.py", "-o", "plain"], tmp_path, "sleepy: Pending -> Running")
-    started = time.time()
     process.send_signal(signal.SIGINT)
-    out, err = finish(process)
+    out, err = finish(process)  # within 30 s while the task sleeps 60: interrupted, not awaited
     assert process.returncode == 130, err
-    assert time.time() - started < 10  # the sleeping task was interrupted, not awaited
     assert "Flow 'sleepy' Cancelled" in out or "Flow 'sleepy': Cancelled" in out
     assert "Flow 'sleepy' interrupted: Cancelled" in out
     assert "Task runs by state:" in out and "Cancelled 1" in out and "Success 1" in out
@@ -115,11 +113,9 @@ def test_ctrl_c_in_json_mode_ends_with_a_cancelled_summary(write, tmp_path, exec
     write("sleepy.py", SLEEPY_FLOW)
     process, lines = start_and_wait_for(["run", "sleepy.py", "-o", "json", "-e", executor], tmp_path,
                                         '"task": "sleepy"')
-    started = time.time()
     process.send_signal(signal.SIGINT)
-    out, _err = finish(process)
+    out, _err = finish(process)  # within 30 s while the task sleeps 60: the worker does not hold the exit
     assert process.returncode == 130
-    assert time.time() - started < 10  # a task sleeping in a worker does not hold the exit hostage
     events = [json.loads(line) for line in lines + out.splitlines() if line.strip()]
     assert events[-1]["event"] == "summary" and events[-1]["state"] == "Cancelled"
     assert events[-1]["counts"].get("Cancelled") == 1

@@ -220,7 +220,7 @@ def test_report_writes_one_self_contained_html_file(run_cli, mixed, tmp_path):
     assert "<script src" not in html and "<link" not in html
 
 
-def test_secret_parameters_are_redacted_in_the_header_and_scrubbed_from_logs(run_cli, write):
+def test_secret_parameters_are_redacted_in_the_header_and_scrubbed_from_logs(run_cli, write, tmp_path):
     write("secret.py", '''
         import flowctl
         from flowctl import Flow, Parameter, task
@@ -236,5 +236,10 @@ def test_secret_parameters_are_redacted_in_the_header_and_scrubbed_from_logs(run
     plain = run_cli("run", "secret.py", "-o", "plain", "-p", "dsn=@env:DSN_SECRET", env=env).stdout
     assert "Parameters: api_token=***, dsn=***" in plain
     assert "connecting to *** with ***" in plain
-    as_json = run_cli("run", "secret.py", "-o", "json", "-p", "dsn=@env:DSN_SECRET", env=env).stdout
+    as_json = run_cli("run", "secret.py", "-o", "json", "-p", "dsn=@env:DSN_SECRET", "--junit", "j.xml",
+                      "--report", "r.html", env=env).stdout
     assert "db://user:pw@prod" not in as_json and "tok-123" not in as_json
+    for report in ("j.xml", "r.html"):
+        text = (tmp_path / report).read_text(encoding="utf-8")
+        assert "connecting to *** with ***" in text
+        assert "db://user:pw@prod" not in text and "tok-123" not in text

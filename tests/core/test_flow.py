@@ -306,11 +306,13 @@ def test_parameter_required_flag_follows_default():
     assert Parameter("c", default=1, required=True).required is True
 
 
-def test_parameter_copy_needs_a_new_name():
+def test_parameter_copy_takes_a_name_which_is_also_its_slug():
     p = Parameter("p", default=1)
-    with pytest.raises(ValueError):
-        p.copy("p")
-    assert p.copy("q").name == "q"
+    q = p.copy("q")
+    assert (q.name, q.slug, q.default, q.required) == ("q", "q", 1, False)
+    assert p.copy("p") is not p  # allowed, as in Prefect 1; adding both to one flow is the error
+    with pytest.raises(TypeError):
+        p.copy()
 
 
 def test_calling_a_parameter_does_not_copy_it():

@@ -28,7 +28,7 @@ _WORKDIR = "<WORKDIR>"
 #: What a build or run may raise and still be an outcome. Prefect 1's signals
 #: derive from BaseException (flowctl's from Exception: API.md seed point 3),
 #: so both are caught alike and compared by class name.
-USER_ERRORS = (Exception, BaseException)
+USER_ERRORS = BaseException
 
 
 class Describer:
@@ -149,7 +149,10 @@ def describe_run(lib: types.ModuleType, module: types.ModuleType, describe: Desc
     if hasattr(module, "LOG"):
         outcome["log"] = describe.value(module.LOG)
     if hasattr(module, "observe"):
-        outcome["observed"] = describe.value(module.observe(flow, state))
+        try:
+            outcome["observed"] = describe.value(module.observe(flow, state))
+        except USER_ERRORS as exc:  # noqa: BLE001 - what observe trips over is an outcome too
+            outcome["observed"] = {"error": error_description(exc, "observe")}
     return outcome
 
 

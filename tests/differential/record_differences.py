@@ -78,10 +78,11 @@ def main(argv: list[str]) -> int:
     scenarios = {**load_corpus(), **load_script_scenarios()}
     pair = Pair()
     known: dict[str, str] = {}
+    if prefixes:
+        scenarios = {k: v for k, v in scenarios.items() if k.startswith(tuple(prefixes))}
+    pair.prefetch(scenarios)
     try:
         for scenario_id, source in scenarios.items():
-            if prefixes and not scenario_id.startswith(tuple(prefixes)):
-                continue
             prefect_outcome, flowctl_outcome = pair.run(scenario_id, source)
             found = differences(prefect_outcome, flowctl_outcome, scenario_id)
             if found:

@@ -194,3 +194,18 @@ def test_a_trigger_that_pauses_is_resumed_by_a_resume_state():
     paused = flow.run()
     assert isinstance(paused.result[g], st.Paused)
     assert flow.run(task_states={**paused.result, g: st.Resume()}).result[g].result == 5
+
+
+def test_a_cached_state_given_up_front_is_validated_again_a_finished_one_kept():
+    log = []
+
+    @task(state_handlers=[lambda t, old, new: log.append((type(old).__name__, new.message)) or new])
+    def five():
+        return 5
+
+    with Flow("given") as flow:
+        t = five()
+    rerun = FlowRunner(flow).run(task_states={t: st.Cached(result=4)}).result[t]
+    assert rerun.result == 5  # never_use (no cache_for): the cache is invalid, the task runs
+    assert log[0] == ("Cached", "Cache was invalid; ready to run.")
+    assert FlowRunner(flow).run(task_states={t: st.Success(result=4)}).result[t].result == 4

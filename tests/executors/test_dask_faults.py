@@ -210,7 +210,7 @@ CONCURRENT_SCRIPT = textwrap.dedent('''
     def on_event(event):
         if isinstance(event, LogEmitted) and event.task_name == "echo":
             logs.append(event.message)
-        elif isinstance(event, TaskStateChanged) and event.task_name == "echo":
+        elif isinstance(event, TaskStateChanged) and event.task_name == "echo" and event.map_index is not None:
             states[event.map_index].append(type(event.new).__name__)
     bus.subscribe(on_event)
     state = flow.run(executor=DaskExecutor(address=address))
@@ -220,14 +220,15 @@ CONCURRENT_SCRIPT = textwrap.dedent('''
 
 @pytest.mark.timeout(120)
 def test_two_concurrent_runs_on_one_cluster_each_receive_exactly_their_own_events(nanny_cluster, tmp_path):
-    script = tmp_path / "concurrent.py"
+    script = tmp_path / "shared_cluster_run.py"
     script.write_text(CONCURRENT_SCRIPT)
     nanny_cluster.wait_for_workers(2)
     runs = {tag: subprocess.Popen([sys.executable, str(script), nanny_cluster.address, tag], cwd=tmp_path,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for tag in ("A", "B")}
     for tag, process in runs.items():
-        out, _ = process.communicate(timeout=100)
+        out, err = process.communicate(timeout=100)
+        assert process.returncode == 0, err[-3000:]
         report = json.loads(out.strip().splitlines()[-1])
         assert report["ok"]
         assert sorted(report["logs"]) == sorted(f"run {tag} item {x}" for x in range(30))

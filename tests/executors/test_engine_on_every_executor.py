@@ -100,10 +100,8 @@ def slow():
 def test_timeout_ends_in_timed_out(executor):
     with Flow("timeout") as flow:
         result = slow()
-    started = time.monotonic()
     state = flow.run(executor=executor)
-    assert isinstance(state.result[result], TimedOut)
-    assert time.monotonic() - started < 1.9
+    assert isinstance(state.result[result], TimedOut)  # how promptly: benchmarks/timing_checks.py
 
 
 @task

@@ -202,10 +202,8 @@ def test_stopping_the_scheduler_mid_run_fails_the_flow_clearly_and_never_hangs(d
     started.wait()
     time.sleep(2)  # some children are done, some running, many queued
     scheduler.kill()
-    killed_at = time.monotonic()
     runner.join(timeout=60)
     assert not runner.is_alive(), "the flow run hung after its scheduler was killed"
-    assert time.monotonic() - killed_at < 60
 
     flow_state = outcome["state"]
     assert flow_state.is_failed()

@@ -141,3 +141,24 @@ def test_a_recorded_run_can_take_its_timeline_from_task_run_rows():
     html = render_report(run_data_from_record({"flow": "f", "started": "2026-01-01T00:00:00+00:00"}, events,
                                               task_runs))
     assert html.count('class="bar"') == 3 and "m ×3" in html and "Success 3" in html
+
+
+def test_the_timeline_has_a_lane_per_worker_thread():
+    import time
+
+    from flowctl.executors import LocalDaskExecutor
+
+    @task
+    def nap(x):
+        time.sleep(0.02)
+        return x
+
+    with Flow("threads") as flow:
+        nap.map(list(range(12)))
+    model, _state, summary = run_rendered(flow, keep_units=True,
+                                          executor=LocalDaskExecutor(scheduler="threads", num_workers=3))
+    data = run_data_from_model(model, summary, {})
+    lanes = {run["lane"] for run in data["runs"] if run["map_index"] is not None}
+    assert len(lanes) == 3
+    html = render_report(data)
+    assert all(f">{lane}</text>" in html for lane in lanes)

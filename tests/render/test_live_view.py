@@ -83,3 +83,21 @@ def test_a_frame_on_a_narrow_terminal_keeps_the_failure_count_visible():
     console.print(renderer._frame())
     first_line = console.export_text().splitlines()[0]
     assert first_line == "✘1 11/11"
+
+
+def test_commands_printed_for_copying_never_wrap_on_a_narrow_terminal():
+    from rich.console import Group
+
+    from flowctl.render.live_view import summary_view
+    from flowctl.render.summary import Summary
+
+    summary = Summary("nightly", "Failed", 1.5, False, False, {"Failed": 1},
+                      run_id="20261129T215734-a218c5", target="pipelines/warehouse/nightly_rebuild.py:flow",
+                      slowest=[(f"a_task_with_a_long_name[{i}]", 0.5) for i in range(5)])
+    console = Console(file=io.StringIO(), width=40, color_system=None, record=True)
+    console.print(Group(*summary_view(summary)), crop=False)
+    lines = console.export_text().splitlines()
+    assert not any(line.startswith("Slowest:") and len(line) > 40 for line in lines)  # prose wraps
+    command = "flowctl run pipelines/warehouse/nightly_rebuild.py:flow --resume 20261129T215734-a218c5"
+    assert "  " + command in lines
+    assert "Run record: 20261129T215734-a218c5 (flowctl runs show 20261129T215734-a218c5)" in lines

@@ -191,3 +191,9 @@ def test_plain_output_reports_a_running_maps_progress_periodically(monkeypatch):
     assert 2 <= len(progress) < 40
     finished = [line for line in lines if "slow: all 40 children finished" in line]
     assert len(finished) == 1 and lines.index(finished[0]) > lines.index(progress[-1])
+
+
+def test_a_retried_task_is_listed_once_among_the_slowest():
+    _model, _state, summary = run_rendered(flaky_flow(failures_before_success=2))
+    labels = [label for label, _seconds in summary.slowest]
+    assert labels.count("fetch") == 1

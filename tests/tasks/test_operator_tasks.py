@@ -58,8 +58,22 @@ def test_logical_and_or_build_tasks():
         return False
 
     assert run_value(lambda: yes() & no())[0] is False
-    assert run_value(lambda: yes() | no())[0] is True
     assert isinstance(run_value(lambda: yes() & yes())[1], operators.And)
+
+
+def test_pipe_operator_sets_a_dependency_and_returns_the_right_task_as_in_prefect():
+    @task
+    def first():
+        return 1
+
+    @task
+    def second():
+        return 2
+
+    value, result, flow = run_value(lambda: first() | second())
+    assert value == 2 and result.name == "second"
+    (edge,) = flow.edges
+    assert (edge.upstream_task.name, edge.downstream_task.name, edge.key) == ("first", "second", None)
 
 
 def test_operator_with_a_constant_operand():

@@ -187,13 +187,12 @@ def test_target_with_flow_level_result(tmp_path):
     assert (tmp_path / "t.pkl").is_file()
 
 
-def test_target_with_checkpoint_false_is_rejected_at_definition(tmp_path):
-    import pytest
+def test_target_with_checkpoint_false_is_accepted_at_definition_as_in_prefect(tmp_path):
+    @task(target="t.pkl", checkpoint=False, result=LocalResult(dir=tmp_path))
+    def answer():
+        return 1
 
-    with pytest.raises(ValueError, match="checkpoint"):
-        @task(target="t.pkl", checkpoint=False, result=LocalResult(dir=tmp_path))
-        def answer():
-            return 1
+    assert answer.target == "t.pkl" and answer.checkpoint is False
 
 
 def test_failed_task_does_not_create_its_target(tmp_path):

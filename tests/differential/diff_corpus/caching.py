@@ -23,7 +23,7 @@ def after(x=None):
 '''
 
 CACHE_FLOW = '''
-@task(cache_for=timedelta(hours=1), cache_validator={validator})
+@task(name="costly-{validator_name}-{second_p}", cache_for=timedelta(hours=1), cache_validator={validator})
 def costly(x=1):
     CALLS.append(x)
     return x * 10
@@ -50,11 +50,12 @@ VALIDATORS = {
 }
 for _name, _expr in VALIDATORS.items():
     for _second in (1, 2):
-        SCENARIOS[f"cache_{_name}_second_run_p{_second}"] = CACHE_FLOW.format(validator=_expr, second_p=_second)
+        SCENARIOS[f"cache_{_name}_second_run_p{_second}"] = CACHE_FLOW.format(
+            validator=_expr, second_p=_second, validator_name=_name)
 
 SCENARIOS.update({
     "cache_for_first_run_state": '''
-@task(cache_for=timedelta(hours=1))
+@task(name="costly-first-run", cache_for=timedelta(hours=1))
 def costly():
     return 5
 
@@ -64,12 +65,12 @@ def build():
     return flow
 ''',
     "cache_key_shared_between_tasks": '''
-@task(cache_for=timedelta(hours=1), cache_key="shared-key")
+@task(cache_for=timedelta(hours=1), cache_key="shared-key-of-this-scenario")
 def first():
     CALLS.append("first")
     return 1
 
-@task(cache_for=timedelta(hours=1), cache_key="shared-key")
+@task(cache_for=timedelta(hours=1), cache_key="shared-key-of-this-scenario")
 def second():
     CALLS.append("second")
     return 2
@@ -85,7 +86,7 @@ def observe(flow, state):
     return [summary(other.run()), CALLS]
 ''',
     "cache_expired_reruns": '''
-@task(cache_for=timedelta(seconds=0))
+@task(name="costly-expired", cache_for=timedelta(seconds=0))
 def costly():
     CALLS.append(1)
     return 5

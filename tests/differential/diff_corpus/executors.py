@@ -1,0 +1,64 @@
+"""The same small flows on LocalDaskExecutor (threads, synchronous): states must not depend on the executor.
+
+Process executors are left out: the harness's recording handlers live in the
+driving process (and hold the context object, which Prefect refuses to pickle).
+"""
+
+PRELUDE = '''
+from prefect.executors import LocalDaskExecutor
+
+@task
+def numbers(n=4):
+    return list(range(1, n + 1))
+
+@task
+def picky(x):
+    if x == 3:
+        raise ValueError("three")
+    if x == 4:
+        raise signals.SKIP("four")
+    return x * 10
+
+@task(max_retries=1, retry_delay=timedelta(0))
+def flaky(x):
+    if x % 2 and prefect.context.get("task_run_count") == 1:
+        raise ValueError(f"{x} first attempt")
+    return x
+
+@task(trigger=triggers.all_finished)
+def gather(xs):
+    return [x if isinstance(x, int) else type(x).__name__ for x in xs]
+'''
+
+SCHEDULERS = ("threads", "synchronous")
+SCENARIOS = {}
+for _scheduler in SCHEDULERS:
+    SCENARIOS[f"map_with_failures_and_skips_{_scheduler}"] = f'''
+def build():
+    with Flow("executors") as flow:
+        gather(picky.map(numbers()))
+    return flow, {{"executor": LocalDaskExecutor(scheduler="{_scheduler}", num_workers=2)}}
+'''
+for _scheduler in SCHEDULERS:
+    SCENARIOS[f"mapped_retries_{_scheduler}"] = f'''
+def build():
+    with Flow("executors") as flow:
+        gather(flaky.map(numbers()))
+    return flow, {{"executor": LocalDaskExecutor(scheduler="{_scheduler}", num_workers=2)}}
+'''
+    SCENARIOS[f"case_merge_{_scheduler}"] = f'''
+from prefect.tasks.control_flow import merge
+
+@task
+def show(x):
+    return x
+
+def build():
+    with Flow("executors") as flow:
+        with case(show(True), True):
+            a = show("yes")
+        with case(show(True), False):
+            b = show("no")
+        show(merge(a, b))
+    return flow, {{"executor": LocalDaskExecutor(scheduler="{_scheduler}", num_workers=2)}}
+'''
