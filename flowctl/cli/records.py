@@ -30,8 +30,10 @@ from flowctl.render.ndjson import event_record
 from flowctl.store import fingerprint as fingerprints
 from flowctl.store import secrets as secret_rules
 from flowctl.store import values as stored_values
+from flowctl.store.runs import INSERT_CHILD
 
 _pickle_dumps, _PROTOCOL, _blake2b = pickle.dumps, pickle.HIGHEST_PROTOCOL, hashlib.blake2b
+_INLINE_MAX, _CHECKSUM_SIZE = stored_values.BLOB_THRESHOLD, stored_values.CHECKSUM_SIZE
 STATE_DIR_ENV = "FLOWCTL_STATE_DIR"
 CHECKPOINT_MESSAGE = "Loaded from checkpoint."
 # Routine transitions of mapped children are not stored as events (their task_runs row says it all).
@@ -160,7 +162,8 @@ class RunRecord:
     # -- events --------------------------------------------------------------------------------
     def handle(self, event: Any) -> None:
         """Store one engine event; never raises. A mapped child's Running and Success take the
-        short path: this runs twice per child, on the task's thread."""
+        short path (this runs twice per child, on the task's thread): a dict entry, then one
+        pickle, one checksum and one tuple handed to the writer."""
         active = self.active
         if active is None or active.writer.error is not None:
             return
@@ -174,12 +177,34 @@ class RunRecord:
                     else:
                         self._started[key] = event.at
                     return
-                if cls is Success:
-                    self._finished(event, "Success", None)
+                if cls is Success and not self._payloads:
+                    self._child_success(event, active)
                     return
             self._other_event(event)
         except Exception as exc:  # noqa: BLE001 - the record must never cost the run its output
             self._write_failed(exc)
+
+    def _child_success(self, event: TaskStateChanged, active: Any) -> None:
+        """A mapped child that succeeded here: its row and checkpoint, with no intermediate objects.
+        A value that plain pickle refuses, a blob-sized one or one holding a secret takes ``_finished``."""
+        value = digest = None
+        if self._checkpoints_here:
+            try:
+                value = _pickle_dumps(event.new.result, _PROTOCOL)
+            except Exception:  # noqa: BLE001 - cloudpickle may still manage: the general path
+                value = None
+            if value is None or len(value) > _INLINE_MAX or (
+                    self.secret_values and secret_rules.contains_secret(value, self.secret_values)):
+                self._finished(event, "Success", None)
+                return
+            digest = _blake2b(value, digest_size=_CHECKSUM_SIZE).digest()
+        task_id = self._task_ids.get(event.task)
+        if task_id is None:
+            return
+        key = (event.task, event.map_index)
+        started = self._started.pop(key, None)
+        attempts = (self._attempts.pop(key, 1) if self._attempts else 1) if started is not None else 0
+        active.put(INSERT_CHILD, (active.rowid, task_id, event.map_index, attempts, started, event.at, value, digest))
 
     def _other_event(self, event: Any) -> None:
         if not isinstance(event, TaskStateChanged):

@@ -8,13 +8,13 @@ live in ``constants`` rather than becoming tasks.
 from __future__ import annotations
 
 import collections
-import copy as _copy
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable
 
 from flowctl.core import blocks
 from flowctl.core.edge import Edge
-from flowctl.core.flow_queries import FlowCycleError, FlowQueries  # noqa: F401 - FlowCycleError is public here too
+from flowctl.core.flow_edits import FlowEdits
+from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries  # noqa: F401 - FlowCycleError is public here too
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
 from flowctl.tasks.core.constants import Constant
@@ -27,7 +27,6 @@ from flowctl.utilities import tasks as task_utilities  # as_task; a module refer
 _COLLECTIONS = (list, tuple, set, dict)
 _WIRED = (list, tuple, set, frozenset, dict, edge_annotations.EdgeAnnotation)  # values that need more than a constant
 _ROOT_ONLY = (Parameter, Constant)
-_NO_EDGES: frozenset = frozenset()
 
 
 def _eager_validation() -> bool:
@@ -39,7 +38,7 @@ def _loading_flows() -> bool:
     return bool(context.get("loading_flow"))
 
 
-class Flow(FlowQueries):
+class Flow(FlowEdits, FlowQueries):
     """A named graph of tasks. ``with Flow("name") as flow:`` builds it functionally."""
 
     def __init__(
@@ -131,8 +130,8 @@ class Flow(FlowQueries):
         self.slugs[task] = slug
         self.tasks.add(task)
         self._order[task] = None
-        self._upstream[task] = _NO_EDGES
-        self._downstream[task] = _NO_EDGES
+        self._upstream[task] = NO_EDGES
+        self._downstream[task] = NO_EDGES
         self._sorted_cache = None
         if blocks._open[0] and not isinstance(task, _ROOT_ONLY):  # parameters and constants join no block
             for hook_key in ("case", "resource"):
@@ -183,11 +182,11 @@ class Flow(FlowQueries):
         self.edges.add(edge)
         downstream, upstream = edge.downstream_task, edge.upstream_task
         edges_in = self._upstream[downstream]
-        if edges_in is _NO_EDGES:  # tasks start with a shared empty set: most have few edges
+        if edges_in is NO_EDGES:  # tasks start with a shared empty set: most have few edges
             edges_in = self._upstream[downstream] = set()
         edges_in.add(edge)
         edges_out = self._downstream[upstream]
-        if edges_out is _NO_EDGES:
+        if edges_out is NO_EDGES:
             edges_out = self._downstream[upstream] = set()
         edges_out.add(edge)
         if edge.key is not None:
@@ -288,90 +287,6 @@ class Flow(FlowQueries):
     def chain(self, *tasks: Task, validate: bool | None = None) -> list[Edge]:
         """Add edges so that each task runs after the one before it."""
         return [self.add_edge(a, b, validate=validate) for a, b in zip(tasks, tasks[1:])]
-
-    def update(self, flow: "Flow", validate: bool | None = None, merge_parameters: bool = False,
-               merge_reference_tasks: bool = False) -> None:
-        """Add every task, edge and constant of ``flow`` to this flow.
-
-        As in Prefect 1: with ``merge_parameters`` this flow's parameters that
-        share a name with one of ``flow``'s are replaced by ``flow``'s (and the
-        result is validated); edges already here are not added twice.
-        """
-        if merge_parameters:
-            validate = True
-            incoming = {p.name: p for p in flow.parameters()}
-            for parameter in self.parameters():
-                if parameter.name in incoming and incoming[parameter.name] is not parameter:
-                    self.replace(parameter, incoming[parameter.name])
-        for task in flow._order:
-            self.add_task(task)
-        for edge in flow.edges:
-            if edge not in self.edges:
-                self.add_edge(edge.upstream_task, edge.downstream_task, key=edge.key, mapped=edge.mapped,
-                              flattened=edge.flattened, validate=validate)
-        if merge_reference_tasks:
-            self.set_reference_tasks(self.reference_tasks() | flow.reference_tasks())
-        for task, values in flow.constants.items():
-            self.constants[task] = dict(values)
-        self._changed()
-
-    def copy(self) -> "Flow":
-        """A new flow with the same tasks, edges, slugs and constants (tasks are shared)."""
-        new = _copy.copy(self)
-        new.tasks, new.edges, new.slugs = set(self.tasks), set(self.edges), dict(self.slugs)
-        new.constants = collections.defaultdict(dict, {t: dict(v) for t, v in self.constants.items()})
-        new.state_handlers = list(self.state_handlers)
-        new._order = dict(self._order)
-        new._upstream = {t: set(edges) for t, edges in self._upstream.items()}
-        new._downstream = {t: set(edges) for t, edges in self._downstream.items()}
-        new._edge_keys = {t: set(keys) for t, keys in self._edge_keys.items()}
-        new._reference_tasks = set(self._reference_tasks)
-        new._slug_counts, new._slugs_taken = dict(self._slug_counts), set(self._slugs_taken)
-        new._sorted_cache, new._contexts = None, []
-        return new
-
-    def replace(self, old: Task, new: Any, validate: bool = True) -> None:
-        """Swap ``old`` for ``new`` in every edge and in the reference tasks (validated, as in Prefect 1).
-
-        ``old``'s constants are not carried over: they were arguments of
-        ``old.run``, which ``new`` need not take.
-        """
-        if old not in self._order:
-            raise FlowDefinitionError(f"{old!r} is not a task of flow {self.name!r}.")
-        new = task_utilities.as_task(new, flow=self)
-        affected = self._upstream[old] | self._downstream[old]
-        self._remove_task(old)
-        self.add_task(new)
-        for edge in affected:
-            up = new if edge.upstream_task is old else edge.upstream_task
-            down = new if edge.downstream_task is old else edge.downstream_task
-            self.add_edge(up, down, key=edge.key, mapped=edge.mapped, flattened=edge.flattened, validate=False)
-        if old in self._reference_tasks:
-            self._reference_tasks.discard(old)
-            self._reference_tasks.add(new)
-        if validate:
-            self.validate()
-
-    def _remove_task(self, task: Task) -> None:
-        for edge in self._upstream.pop(task) | self._downstream.pop(task):
-            self.edges.discard(edge)
-            self._upstream.get(edge.downstream_task, set()).discard(edge)  # a real set: it had this edge
-            self._downstream.get(edge.upstream_task, set()).discard(edge)
-            if edge.key is not None:
-                self._edge_keys.get(edge.downstream_task, set()).discard(edge.key)
-        self._edge_keys.pop(task, None)
-        self.tasks.discard(task)
-        self._order.pop(task, None)
-        self._slugs_taken.discard(self.slugs.pop(task, None))
-        self._changed()
-
-    def has_edges(self, task: Task) -> bool:
-        """Whether ``task`` is in this flow with at least one edge (a cheap check, no copies)."""
-        return bool(self._upstream.get(task) or self._downstream.get(task))
-
-    def upstream_edges(self, task: Task) -> frozenset[Edge] | set[Edge]:
-        """The edges into ``task``, read-only and uncopied (for the engine; users: ``edges_to``)."""
-        return self._upstream.get(task, _NO_EDGES)
 
     # -- running ------------------------------------------------------------------
     def check_parameters(self, parameters: dict[str, Any] | None) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
 from flowctl.exceptions import FlowDefinitionError
 
+NO_EDGES: frozenset = frozenset()  # the edges of a task that has none (shared, never mutated)
+
 
 class FlowCycleError(FlowDefinitionError):
     """The flow's edges form a cycle; ``cycle`` lists it as ``[a, b, ..., a]`` (like graphlib)."""
@@ -139,3 +141,10 @@ class FlowQueries:
             raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
         self.sorted_tasks()
 
+    def has_edges(self, task: Task) -> bool:
+        """Whether ``task`` is in this flow with at least one edge (a cheap check, no copies)."""
+        return bool(self._upstream.get(task) or self._downstream.get(task))
+
+    def upstream_edges(self, task: Task) -> frozenset[Edge] | set[Edge]:
+        """The edges into ``task``, read-only and uncopied (for the engine; users: ``edges_to``)."""
+        return self._upstream.get(task, NO_EDGES)

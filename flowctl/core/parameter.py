@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 from typing import Any, Iterable
 
 from flowctl.core.task import Task
@@ -10,15 +11,16 @@ from flowctl.exceptions import FlowDefinitionError
 from flowctl.utilities.context import context
 
 
-class _NoDefault:
+class NoDefault(enum.Enum):
+    """The "no default given" marker of ``Parameter`` (Prefect 1's ``NoDefault.value``)."""
+
+    value = "no_default"
+
     def __repr__(self) -> str:
         return "<no default>"
 
-    def __reduce__(self) -> str:
-        return "no_default"
 
-
-no_default = _NoDefault()
+no_default = NoDefault.value
 
 
 class Parameter(Task):
@@ -65,15 +67,23 @@ class DateTimeParameter(Parameter):
     """A parameter given as an ISO-8601 string, passed on as a ``datetime``."""
 
     def run(self) -> Any:
+        """The value as a timezone-aware ``datetime``: UTC unless it names its own offset (as Prefect 1)."""
         value = super().run()
-        if value is None or isinstance(value, datetime.datetime):
+        if value is None:
             return value
-        try:
-            return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise signals.FAIL(
-                f'Parameter "{self.name}" expects an ISO-8601 datetime (e.g. 2024-01-31T12:00:00); got {value!r}.'
-            ) from None
+        if isinstance(value, datetime.datetime):
+            moment = value
+        elif isinstance(value, datetime.date):
+            moment = datetime.datetime(value.year, value.month, value.day)
+        else:
+            try:
+                moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                raise signals.FAIL(
+                    f'Parameter "{self.name}" expects an ISO-8601 datetime (e.g. 2024-01-31T12:00:00); '
+                    f'got {value!r}.'
+                ) from None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def resolve_parameters(flow: Any, parameters: dict[str, Any] | None) -> dict[str, Any]:

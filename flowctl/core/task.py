@@ -15,10 +15,11 @@ import warnings
 from typing import Any, Callable, Iterable
 
 from flowctl import triggers as _triggers
-from flowctl.core.signature import RESERVED_KEYWORDS, Binder, nout_from_annotation, validate_run_signature
+from flowctl.core import task_options as options
+from flowctl.core.signature import RESERVED_KEYWORDS, Binder, validate_run_signature
+from flowctl.core.task_options import TaskOptionTypeError  # noqa: F401 - importable from here too
 from flowctl.core.task_operators import TaskOperators
-from flowctl.exceptions import FlowctlError, TaskArgumentError, TaskDefinitionError
-from flowctl.utilities.configuration import config
+from flowctl.exceptions import FlowctlError, TaskArgumentError
 from flowctl.utilities.context import context
 
 __all__ = ["Task", "validate_run_signature", "RESERVED_KEYWORDS", "TaskNotInitializedError"]
@@ -37,10 +38,6 @@ _INIT_ATTRIBUTES = frozenset(
 
 class TaskNotInitializedError(FlowctlError, AttributeError):
     """A Task subclass did not call ``super().__init__``."""
-
-
-class TaskOptionTypeError(TaskDefinitionError, TypeError):
-    """A task option of the wrong type (``timeout="soon"``): a TypeError, as in Prefect 1."""
 
 
 class TaskAttributeError(FlowctlError, AttributeError):
@@ -62,32 +59,6 @@ def _copies_plainly(cls: type) -> bool:
         and cls.__getstate__ is object.__getstate__
         and getattr(cls, "__setstate__", None) is None
         and not any("__slots__" in vars(k) for k in cls.__mro__)
-    )
-
-
-def _retry_on(retry_on: Any, max_retries: int, owner: str) -> set | None:
-    """``retry_on`` as a set of exception classes, checked as Prefect 1 checks it."""
-    if not retry_on:
-        return None
-    if not max_retries:
-        raise TaskDefinitionError(f"Task {owner!r}: retry_on needs max_retries greater than 0.")
-    classes = {retry_on} if isinstance(retry_on, type) else set(retry_on)
-    for value in classes:
-        if not (isinstance(value, type) and issubclass(value, Exception)):
-            raise TaskArgumentError(f"Task {owner!r}: invalid retry_on value {value!r}: expected an Exception subclass.")
-    return classes
-
-
-def _seconds(value: Any, what: str, owner: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise TaskOptionTypeError(
-        f"Task {owner!r}: {what} must be a number of seconds or a datetime.timedelta "
-        f"(received {type(value).__name__})."
     )
 
 
@@ -125,44 +96,14 @@ class Task(TaskOperators):
     ) -> None:
         self.name = name if name is not None else type(self).__name__
         self.slug = slug
-        if isinstance(tags, str):  # avoid silently splitting "etl" into {"e", "t", "l"}
-            raise TaskArgumentError(f"Task {self.name!r}: tags should be a collection of tags, not a string.")
-        self.tags = set(tags or ()) | set(context.get("tags") or ())
-        defaults = config.tasks.defaults
-        given_delay = retry_delay
-        if max_retries is None:
-            max_retries = defaults.get("max_retries") or 0
-        if retry_delay is None and max_retries:
-            retry_delay = defaults.get("retry_delay")
-        if max_retries and retry_delay is None:
-            raise TaskDefinitionError(
-                f"Task {self.name!r}: max_retries={max_retries} needs a retry_delay "
-                f"(a datetime.timedelta or seconds), e.g. retry_delay=timedelta(seconds=10)."
-            )
-        if given_delay is not None and not max_retries:
-            raise TaskDefinitionError(f"Task {self.name!r}: a retry_delay needs max_retries greater than 0.")
-        self.max_retries = int(max_retries)
-        self.retry_delay = retry_delay
-        self.retry_on = _retry_on(retry_on, max_retries, self.name)
-        if timeout is None:
-            timeout = defaults.get("timeout")
-        if isinstance(timeout, datetime.timedelta):  # seconds, as Prefect 1 stores it
-            seconds = timeout.total_seconds()
-            timeout = int(seconds) if seconds.is_integer() else seconds
-        self.timeout = timeout
-        _seconds(timeout, "timeout", self.name)
-        _seconds(retry_delay, "retry_delay", self.name)
+        self.tags = options.task_tags(tags, context.get("tags"), self.name)
+        self.max_retries, self.retry_delay, self.retry_on = options.retry_options(
+            max_retries, retry_delay, retry_on, self.name)
+        self.timeout = options.timeout_option(timeout, self.name)
         self.trigger = trigger if trigger is not None else _triggers.all_successful
         self.skip_on_upstream_skip = skip_on_upstream_skip
-        if cache_for is not None and not isinstance(cache_for, datetime.timedelta):
-            cache_for = datetime.timedelta(seconds=_seconds(cache_for, "cache_for", self.name))
-        self.cache_for = cache_for
+        self.cache_for, self.cache_validator = options.cache_options(cache_for, cache_validator, self.name)
         self.cache_key = cache_key
-        if cache_validator is None:
-            from flowctl.engine import cache_validators
-
-            cache_validator = cache_validators.duration_only if cache_for else cache_validators.never_use
-        self.cache_validator = cache_validator
         self.checkpoint = checkpoint
         self.state_handlers = list(state_handlers or [])
         self.on_failure = on_failure
@@ -170,11 +111,7 @@ class Task(TaskOperators):
         self.result = result
         self.target = target
         self.task_run_name = task_run_name
-        if nout is None:
-            nout = nout_from_annotation(self.run)
-        if nout is not None and (not isinstance(nout, int) or nout < 0):
-            raise TaskDefinitionError(f"Task {self.name!r}: nout must be an int >= 0 (received {nout!r}).")
-        self.nout = nout
+        self.nout = options.nout_option(nout, self.run, self.name)
         self.auto_generated = False
 
     # -- identity and introspection --------------------------------------
@@ -276,8 +213,7 @@ class Task(TaskOperators):
             new_tags.update(new.tags)
         if context_tags:
             new_tags.update(context_tags)
-        new.tags = new_tags
-        new.state_handlers = list(new.state_handlers)
+        new.tags = new_tags  # state_handlers stay shared with the original, as copy.copy leaves them in Prefect 1
         attributes = new.__dict__
         if "_logger" in attributes:
             del attributes["_logger"], attributes["_logger_for"]
@@ -426,3 +362,12 @@ for _attribute in _INIT_ATTRIBUTES:
 
 class FlowctlErrorNoFlow(FlowctlError, ValueError):
     """A task was bound with no active flow."""
+
+
+def __getattr__(name: str) -> Any:
+    """``NoDefault`` is importable from here too, as from ``prefect.core.task`` (it lives with Parameter)."""
+    if name == "NoDefault":
+        from flowctl.core.parameter import NoDefault
+
+        return NoDefault
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -95,6 +95,8 @@ def map_sources(upstream_states: dict, mapped_children: dict) -> tuple[list[MapS
             continue
         if edge in mapped_children and not edge.flattened:
             sources.append(MapSource(edge, children=mapped_children[edge]))
+        elif edge.flattened and upstream_state.is_mapped():  # its children are all final by now
+            sources.append(MapSource(edge, children=flattened_children(upstream_state.map_states)))
         elif not upstream_state.is_successful():
             sources.append(MapSource(edge, template=upstream_state))
         else:
@@ -104,6 +106,23 @@ def map_sources(upstream_states: dict, mapped_children: dict) -> tuple[list[MapS
             sources.append(MapSource(edge, items=_items(edge, value) or ()))
     lengths = [n for n in (s.length() for s in sources) if n is not None]
     return sources, min(lengths, default=0)
+
+
+def flattened_children(children: list) -> list:
+    """``flatten`` over mapped children, as Prefect 1 does it: each successful child's list
+    becomes one state per item; a child that failed or skipped stays one state (its
+    downstream child then fails its trigger or skips, instead of taking the error as data)."""
+    flat: list = []
+    for child in children:
+        value = child.result
+        flattenable = hasattr(value, "__len__") and hasattr(value, "__getitem__")
+        if not child.is_successful() or child.is_skipped():
+            flat.extend([child] * (len(value) if flattenable else 1))
+        elif flattenable:
+            flat.extend(Success.with_value(item) for item in value)
+        else:
+            flat.append(child)
+    return flat
 
 
 def child_upstream_states(upstream_states: dict, sources: list[MapSource], index: int) -> dict:
@@ -120,6 +139,7 @@ def expand(parent: Mapped, previous: State | None, width: int) -> list:
     reused = previous.map_states if isinstance(previous, Mapped) else []
     parent.map_states = [reused[i] if i < len(reused) and reused[i] is not None and reused[i].is_finished()
                          else None for i in range(width)]
+    parent.n_map_states = None  # the children themselves count now (a flattened input may add some)
     return parent.map_states
 
 

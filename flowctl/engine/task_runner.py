@@ -196,7 +196,8 @@ class TaskRunner(TaskSteps, Runner):
             slug = self.slug or task.slug or task.name
             run_context = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
                            "task_tags": task.tags, "logger": self.logger}
-            run_context.setdefault("checkpointing", config.flows.checkpointing)
+            if "checkpointing" not in run_context:  # the flow runner sets it; a bare TaskRunner reads config
+                run_context["checkpointing"] = config.flows.checkpointing
             # a task that runs once (a chain) keeps no template; a second run of this base does
             self._merged = dict(run_context) if self._base is base else None
             self._base = base
@@ -235,19 +236,6 @@ class TaskRunner(TaskSteps, Runner):
             state = self.check_task_is_looping(state, upstream_states=upstream_states, context=run_context)
             state = self.run_pipeline(state, upstream_states, constants)
         return state
-
-    def check_task_is_looping(self, state: State, inputs: dict | None = None, upstream_states: dict | None = None,
-                              context: dict | None = None) -> State:
-        """``Looped`` -> a fresh ``Pending``, with the loop's result and next count in ``context``.
-
-        (Prefect 1 re-enters ``run`` from here; flowctl's ``run_loop`` runs the pipeline again.)
-        """
-        if not isinstance(state, Looped):
-            return state
-        if context is not None:
-            context["task_loop_result"] = state.result
-            context["task_loop_count"] = (state.loop_count or 1) + 1
-        return Pending(message=f"Looping task (on loop index {state.loop_count})")
 
     def run_pipeline(self, state: State, upstream_states: dict, constants: dict,
                      is_mapped_parent: bool = False) -> State:

@@ -177,6 +177,19 @@ class TaskSteps:
             return value  # a plain value: its Result object is made only if someone asks
         return self.result.from_value(value)
 
+    def check_task_is_looping(self, state: State, inputs: dict | None = None, upstream_states: dict | None = None,
+                              context: dict | None = None) -> State:
+        """``Looped`` -> a fresh ``Pending``, with the loop's result and next count in ``context``.
+
+        (Prefect 1 re-enters ``run`` from here; flowctl's ``run_loop`` runs the pipeline again.)
+        """
+        if not isinstance(state, Looped):
+            return state
+        if context is not None:
+            context["task_loop_result"] = state.result
+            context["task_loop_count"] = (state.loop_count or 1) + 1
+        return Pending(message=f"Looping task (on loop index {state.loop_count})")
+
     def cache_result(self, state: State, inputs: dict) -> State:
         """A successful run of a ``cache_for`` task ends ``Cached``, and the cache keeps it."""
         task = self.task

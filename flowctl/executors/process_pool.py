@@ -116,7 +116,8 @@ class ProcessPool:
     def _spawn(self) -> _Worker:
         driver_end, worker_end = socket.socketpair()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
-        argv = [sys.executable, "-m", "flowctl.executors.process_worker", str(worker_end.fileno()),
+        # -P: `-m` would put the cwd first on sys.path, where a flow file named `json.py` shadows the stdlib
+        argv = [sys.executable, "-P", "-m", "flowctl.executors.process_worker", str(worker_end.fileno()),
                 str(os.getpid()), "1" if self.stderr_logging else "0"]
         process = subprocess.Popen(argv, pass_fds=(worker_end.fileno(),), stdin=subprocess.DEVNULL, env=env,
                                    process_group=0)

@@ -46,6 +46,10 @@ def _names_unimportable_module(data: bytes) -> bool:
     return bool(_BY_VALUE_MODULES) and any(name.encode() in data for name in list(_BY_VALUE_MODULES))
 
 
+UNINTERRUPTIBLE = ("The worker runs tasks in threads, which Python cannot interrupt: the timed-out attempt "
+                   "keeps running on its worker until it returns.")
+
+
 def dumps(value: Any) -> bytes:
     """Pickle ``value`` for another process: the C pickler when it can, else cloudpickle.
 
@@ -278,6 +282,8 @@ def execute(token: str, bundle_data: bytes, payload: bytes) -> bytes:
         context = {**context, "caches": {slot: list(cached)}}
     try:
         final = run_unit(runner, state, upstream_states, context, map_index, constants)
+        if type(final).__name__ == "TimedOut" and threading.current_thread() is not threading.main_thread():
+            final.message = f"{final.message} {UNINTERRUPTIBLE}"
         raw = encode_result(runner, final, context, map_index, forward)
     finally:
         forwarding.end(forward)

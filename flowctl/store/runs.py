@@ -33,6 +33,9 @@ INSERT_TASK_RUN = ("INSERT OR REPLACE INTO task_runs (run, task, map_index, stat
 UPSERT_CHECKPOINT = ("INSERT INTO task_runs (run, task, map_index, state, attempts, value, checksum, blob) "
                      "VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (run, task, map_index) DO UPDATE SET "
                      "value = excluded.value, checksum = excluded.checksum, blob = excluded.blob")
+# A mapped child that succeeded: the common row, bound with as few values as possible.
+INSERT_CHILD = ("INSERT OR REPLACE INTO task_runs (run, task, map_index, state, attempts, started, ended, value, "
+                "checksum) VALUES (?, ?, ?, 'Success', ?, ?, ?, ?, ?)")
 INSERT_EVENT = "INSERT INTO events (run, seq, body) VALUES (?, ?, ?)"
 
 
@@ -141,6 +144,10 @@ class ActiveRun:
             put("INSERT OR REPLACE INTO tasks (run, id, name, slug, fingerprint) VALUES (?, ?, ?, ?, ?)",
                 (self.rowid, task_id, name, slug, fingerprint))
 
+    def put(self, sql: str, row: tuple) -> None:
+        """Queue one row for the writer (callers on hot paths bind this once)."""
+        self.writer.put(sql, row)
+
     def event(self, body: str) -> None:
         self.writer.put(INSERT_EVENT, (self.rowid, next(self._seq), body))
 
@@ -179,4 +186,4 @@ class ActiveRun:
 
 
 __all__ = ["ActiveRun", "ResumeRefused", "effective_state", "is_alive", "new_run_id", "HEARTBEAT_S", "STALE_S",
-           "RUNNING", "CRASHED"]
+           "RUNNING", "CRASHED", "INSERT_CHILD"]

@@ -1,6 +1,8 @@
 """`flowctl run TARGET`: finding the flow in files and dotted modules, and import errors."""
 from __future__ import annotations
 
+import pytest
+
 from cli_helpers import SIMPLE_FLOW, json_events
 
 TWO_FLOWS = '''
@@ -187,3 +189,45 @@ def test_an_exception_at_import_shows_the_users_traceback(run_cli, write):
     assert "RuntimeError: config missing" in result.stderr
     assert 'boom.py", line 4' in result.stderr and 'boom.py", line 2, in load_config' in result.stderr
     assert_user_traceback_only(result.stderr)
+
+
+STDLIB_NAMED_FLOW = '''
+import json
+import queue
+from flowctl import Flow, task
+
+@task
+def encode(value):
+    # `json` and `queue` must be the standard library's, not this file or its sibling
+    return json.dumps({"value": value, "queue": hasattr(queue, "SimpleQueue")})
+
+with Flow("shadow") as flow:
+    encode(1)
+'''
+
+
+@pytest.mark.parametrize("executor", ["local", "processes"])
+def test_a_flow_file_named_like_a_stdlib_module_does_not_shadow_it(run_cli, write, executor):
+    write("json.py", STDLIB_NAMED_FLOW)
+    write("queue.py", "raise RuntimeError('the flow directory shadowed the stdlib queue module')\n")
+    result = run_cli("run", "json.py", "-e", executor, "-o", "json")
+    assert result.returncode == 0, result.stderr
+    assert "shadowed" not in result.stderr
+
+
+def test_an_unknown_flow_name_suggests_the_closest(run_cli, write):
+    write("two.py", """
+        from flowctl import Flow, task
+
+        @task
+        def one():
+            return 1
+
+        with Flow("first") as nightly:
+            one()
+        with Flow("second") as weekly:
+            one()
+    """)
+    result = run_cli("run", "two.py:nightyl")
+    assert result.returncode == 2
+    assert "Did you mean 'nightly'?" in result.stderr

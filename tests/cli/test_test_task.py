@@ -179,3 +179,26 @@ def test_rich_output_shows_the_state_and_result(project):
     result = flowctl("tools.py:add", "--arg", "x=1", "--output", "rich", cwd=project)
     assert result.returncode == 0
     assert "add: Success" in result.stdout and "2" in result.stdout
+
+
+def test_the_task_listing_leaves_out_parameters_and_suggests_the_closest_task(tmp_path):
+    (tmp_path / "flows.py").write_text(textwrap.dedent("""
+        from flowctl import Flow, Parameter, task
+
+        @task
+        def extract(n):
+            return n
+
+        size = Parameter("size", default=2)
+
+        with Flow("etl") as flow:
+            extract(Parameter("batches", default=1))
+            extract(size)
+    """))
+    result = subprocess.run([str(Path(sys.executable).parent / "flowctl"), "test-task", "flows.py:extrct"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Did you mean 'extract'?" in result.stderr
+    listing = result.stderr.split("Tasks found:")[1]
+    assert "extract" in listing and "batches" not in listing and "size" not in listing
+    assert listing.count("extract") == 2  # once as a module-level task, once for the flow: no bound copies

@@ -38,6 +38,8 @@ def one():
     ("flowctl.tasks.core.resource_manager", "ResourceManager"),
     ("flowctl.tasks.control_flow.case", "case"),
     ("flowctl.tasks", "Task"),
+    ("flowctl.core.task", "NoDefault"),
+    ("flowctl.core.parameter", "NoDefault"),
     ("flowctl.utilities.collections", "merge_dicts"),
     ("flowctl.utilities.collections", "as_nested_dict"),
     ("flowctl.utilities.collections", "flatten_seq"),

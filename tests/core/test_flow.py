@@ -330,7 +330,10 @@ def test_date_time_parameter_parses_iso_strings():
     when = DateTimeParameter("when")
     flow = Flow("f", tasks=[when])
     state = flow.run(parameters={"when": "2024-01-31T12:00:00"})
-    assert state.result[when].result == datetime.datetime(2024, 1, 31, 12, 0)
+    utc = datetime.timezone.utc
+    assert state.result[when].result == datetime.datetime(2024, 1, 31, 12, 0, tzinfo=utc)  # UTC, as Prefect
+    state = flow.run(parameters={"when": "2024-01-31T12:00:00+02:00"})
+    assert state.result[when].result.utcoffset() == datetime.timedelta(hours=2)
 
 
 def test_flow_constructor_accepts_tasks_edges_and_reference_tasks():

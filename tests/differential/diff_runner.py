@@ -152,7 +152,7 @@ def describe_run(lib: types.ModuleType, module: types.ModuleType, describe: Desc
         try:
             outcome["observed"] = describe.value(module.observe(flow, state))
         except USER_ERRORS as exc:  # noqa: BLE001 - what observe trips over is an outcome too
-            outcome["observed"] = {"error": error_description(exc, "observe")}
+            outcome["observed"] = {"error": {"phase": "observe", "type": type(exc).__name__}}
     return outcome
 
 

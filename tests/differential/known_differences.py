@@ -15,8 +15,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "handlers.on_failure_for_trigger_failed_task": "task_args={'on_failure': f}: Prefect raises AttributeError (on_failure is not a task attribute), flowctl accepts it",
     "mapping.filter_task_default_drops_failures_and_skips": "FilterTask default filter: Prefect keeps SKIP results (its signals are BaseExceptions), flowctl drops them (API.md seed point 3 consequence)",
     "mapping.map_over_dict_keys": "mapping over a dict: Prefect's flow run errors with KeyError(0), flowctl fails the mapped task with a clear message",
-    "mapping_edges.flatten_with_skipped_child": "flatten() over mapped children with a SKIP: Prefect skips that element's downstream child; flowctl runs it with the SKIP signal as input (Success)",
-    "misc.flatten_with_failed_child": "flatten() over mapped children with a failure: Prefect gives that element's downstream child TriggerFailed (flow Failed); flowctl runs it with the exception as input (Success, flow Success)",
     "operators.nout_from_tuple_annotation": "-> Tuple[int, int] annotation: Prefect raises TypeError when unpacking (no nout inferred), flowctl infers nout=2",
     "operators.operator_and_method": "Task.and_(): does not exist on Prefect (AttributeError), flowctl builds an And task",
     "operators.operator_xor": "a ^ b: Prefect has no __xor__ (TypeError), flowctl builds an Xor task",

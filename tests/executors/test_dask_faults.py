@@ -233,3 +233,18 @@ def test_two_concurrent_runs_on_one_cluster_each_receive_exactly_their_own_event
         assert report["ok"]
         assert sorted(report["logs"]) == sorted(f"run {tag} item {x}" for x in range(30))
         assert report["states"] == {str(x): ["Running", "Success"] for x in range(30)}
+
+
+@task(timeout=1)
+def overstays():
+    time.sleep(3)
+    return "late"
+
+
+def test_a_timed_out_task_on_dask_says_its_worker_could_not_interrupt_it(dask_cluster):
+    with Flow("overstaying") as flow:
+        late = overstays()
+
+    state = flow.run(executor=DaskExecutor(address=dask_cluster.scheduler_address)).result[late]
+    assert type(state).__name__ == "TimedOut"
+    assert "cannot interrupt" in state.message

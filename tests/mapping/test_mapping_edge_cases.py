@@ -198,3 +198,26 @@ def test_mapped_task_that_is_also_a_reference_task_fails_the_flow_on_one_failed_
         inc(5)
     flow.set_reference_tasks([mapped])
     assert flow.run().is_failed()
+
+
+def test_flatten_over_children_keeps_a_failed_child_as_one_failed_element():
+    from flowctl import flatten
+    from flowctl.engine import state as st
+
+    @task
+    def repeat(x):
+        if x == 2:
+            raise ValueError("two")
+        return [x] * x
+
+    @task
+    def show(x):
+        return x
+
+    with Flow("flat") as flow:
+        shown = show.map(flatten(repeat.map([1, 2, 3])))
+    state = flow.run()
+    children = state.result[shown].map_states
+    assert [type(c) for c in children] == [st.Success, st.TriggerFailed, st.Success, st.Success, st.Success]
+    assert state.result[shown].n_map_states == 5
+    assert state.is_failed()  # as Prefect 1.4.1: the error does not flow on as data

@@ -1,0 +1,102 @@
+"""Checks and defaults for ``Task`` options, applied once when a task is defined.
+
+Kept out of ``Task.__init__`` so that reads as the list of what a task holds.
+Each check raises the builtin class Prefect 1 raises for the same mistake
+(``ValueError`` for inconsistent options, ``TypeError`` for a wrong type),
+through flowctl's own error classes.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any, Callable, Iterable
+
+from flowctl.core.signature import nout_from_annotation
+from flowctl.exceptions import TaskArgumentError, TaskDefinitionError
+from flowctl.utilities.configuration import config
+
+
+class TaskOptionTypeError(TaskDefinitionError, TypeError):
+    """A task option of the wrong type (``timeout="soon"``): a TypeError, as in Prefect 1."""
+
+
+def seconds(value: Any, what: str, owner: str) -> float | None:
+    """``value`` (a number or ``timedelta``) in seconds; ``TaskOptionTypeError`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise TaskOptionTypeError(
+        f"Task {owner!r}: {what} must be a number of seconds or a datetime.timedelta "
+        f"(received {type(value).__name__})."
+    )
+
+
+def task_tags(tags: Iterable[str] | None, context_tags: Any, owner: str) -> set:
+    """The task's tags plus those of the enclosing ``tags(...)`` blocks."""
+    if isinstance(tags, str):  # avoid silently splitting "etl" into {"e", "t", "l"}
+        raise TaskArgumentError(f"Task {owner!r}: tags should be a collection of tags, not a string.")
+    return set(tags or ()) | set(context_tags or ())
+
+
+def retry_options(max_retries: int | None, retry_delay: Any, retry_on: Any, owner: str) -> tuple:
+    """``(max_retries, retry_delay, retry_on)`` with configured defaults, checked for consistency."""
+    defaults = config.tasks.defaults
+    given_delay = retry_delay
+    if max_retries is None:
+        max_retries = defaults.get("max_retries") or 0
+    if retry_delay is None and max_retries:
+        retry_delay = defaults.get("retry_delay")
+    if max_retries and retry_delay is None:
+        raise TaskDefinitionError(
+            f"Task {owner!r}: max_retries={max_retries} needs a retry_delay "
+            f"(a datetime.timedelta or seconds), e.g. retry_delay=timedelta(seconds=10)."
+        )
+    if given_delay is not None and not max_retries:
+        raise TaskDefinitionError(f"Task {owner!r}: a retry_delay needs max_retries greater than 0.")
+    seconds(retry_delay, "retry_delay", owner)
+    return int(max_retries), retry_delay, _retry_on(retry_on, max_retries, owner)
+
+
+def _retry_on(retry_on: Any, max_retries: int, owner: str) -> set | None:
+    if not retry_on:
+        return None
+    if not max_retries:
+        raise TaskDefinitionError(f"Task {owner!r}: retry_on needs max_retries greater than 0.")
+    classes = {retry_on} if isinstance(retry_on, type) else set(retry_on)
+    for value in classes:
+        if not (isinstance(value, type) and issubclass(value, Exception)):
+            raise TaskArgumentError(f"Task {owner!r}: invalid retry_on value {value!r}: expected an Exception subclass.")
+    return classes
+
+
+def timeout_option(timeout: Any, owner: str) -> int | float | None:
+    """The timeout in seconds (configured default when None); a ``timedelta`` becomes seconds, as Prefect 1."""
+    if timeout is None:
+        timeout = config.tasks.defaults.get("timeout")
+    if isinstance(timeout, datetime.timedelta):
+        total = timeout.total_seconds()
+        timeout = int(total) if total.is_integer() else total
+    seconds(timeout, "timeout", owner)
+    return timeout
+
+
+def cache_options(cache_for: Any, cache_validator: Callable | None, owner: str) -> tuple:
+    """``(cache_for as a timedelta, validator)``: ``duration_only`` by default when caching, else ``never_use``."""
+    if cache_for is not None and not isinstance(cache_for, datetime.timedelta):
+        cache_for = datetime.timedelta(seconds=seconds(cache_for, "cache_for", owner))
+    if cache_validator is None:
+        from flowctl.engine import cache_validators
+
+        cache_validator = cache_validators.duration_only if cache_for else cache_validators.never_use
+    return cache_for, cache_validator
+
+
+def nout_option(nout: int | None, run: Callable, owner: str) -> int | None:
+    """``nout`` as given, or from a ``-> Tuple[...]`` annotation of ``run``."""
+    if nout is None:
+        nout = nout_from_annotation(run)
+    if nout is not None and (not isinstance(nout, int) or nout < 0):
+        raise TaskDefinitionError(f"Task {owner!r}: nout must be an int >= 0 (received {nout!r}).")
+    return nout

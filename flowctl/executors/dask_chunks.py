@@ -1,0 +1,190 @@
+"""How ``DaskExecutor`` sends mapped children to Dask: in chunks sized by measured child time.
+
+One Dask task per child costs Dask's per-task overhead (about 1.5 ms on the
+driver) for every child; a chunk runs many children of one task in a row on
+a worker, each still with its own state, events, retries and timeout. The
+first children of a task go alone (probes); their measured time sets the
+chunk size (about ``CHUNK_SECONDS`` of work, one child per chunk for long
+children). Full chunks go at once; a partial chunk goes when the flow runner
+is about to wait (``flush``) and Dask is short of work.
+
+Whatever a dying worker takes with it is sent again: a chunk that keeps
+killing its workers is split so only the child at fault fails, and a result
+lost before it was read is recomputed.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from flowctl.executors.remote import RemoteUnit
+from flowctl.executors.serialization import execute_chunk, identity
+
+CHUNK_SECONDS = 0.075  # aim for 50-100 ms of work per Dask task
+MAX_CHUNK = 1024
+INLINE_BUNDLE_BYTES = 256 * 1024  # larger bundles travel once, as a recomputable Dask task
+GATHER_TIMEOUT_S = 10.0  # a gather of a result lost with its worker can wait for good
+MAX_RESENDS = 3
+
+
+class _Chunk:
+    """Units sent together as one Dask task (a plain ``submit`` call has ``bundle`` None)."""
+
+    __slots__ = ("units", "bundle", "future", "probe")
+
+    def __init__(self, units: list, bundle: Any, future: Any, probe: bool = False) -> None:
+        self.units, self.bundle, self.future, self.probe = units, bundle, future, probe
+
+
+def _killed_worker(error: Any) -> bool:
+    return type(error).__name__ == "KilledWorker"
+
+
+class ChunkFeeder:
+    """The chunking half of ``DaskExecutor`` (a mixin: it uses the executor's client and lock)."""
+
+    client: Any
+    _lock: threading.Lock
+    _buffers: dict
+    _child_seconds: dict
+    _probing: dict
+    _chunks: dict
+    _bundle_refs: dict
+    _in_flight: int
+    _threads: int
+    _stopping: bool
+    _lost: str | None
+    _completed: Any
+    _arrivals: threading.Semaphore
+
+    def _settle(self, chunk: _Chunk, outcome: tuple[str, Any]) -> None:
+        status, value = outcome
+        units = chunk.units
+        if status == "finished" and chunk.bundle is not None:
+            results, seconds = value
+            self._measure(chunk.bundle.token, seconds / len(units))
+            outcomes = [("finished", raw) for raw in results]
+        elif self._resend(units, status, value):
+            return
+        else:
+            outcomes = [outcome] * len(units)
+        for unit, unit_outcome in zip(units, outcomes):
+            self._report(unit, unit_outcome)
+
+    def _report(self, unit: RemoteUnit, outcome: tuple[str, Any]) -> None:
+        """Hand a unit's outcome to the flow runner, exactly once (threads may race to fail it)."""
+        with self._lock:
+            if unit.outcome is not None:
+                return
+            unit.outcome = outcome
+        unit.payload = None
+        unit.callback(unit)
+
+    def _resend(self, units: list, status: str, error: Any) -> bool:
+        """Send again what a dying worker took with it; True when nothing is left to report now.
+
+        A chunk that kept killing its workers is rerun child by child, so only
+        the one at fault fails; a result lost before it was read is
+        recomputed (at most ``MAX_RESENDS`` times per unit).
+        """
+        if self._stopping or self._lost is not None:
+            return False
+        if status == "lost-result":
+            if any(unit.resent >= MAX_RESENDS for unit in units):
+                return False
+            for unit in units:
+                unit.resent += 1
+            self._send(units)
+            return True
+        if len(units) > 1 and _killed_worker(error):
+            for unit in units:
+                self._send([unit])
+            return True
+        return False
+
+    def _measure(self, token: str, per_child: float) -> None:
+        previous = self._child_seconds.get(token)
+        self._child_seconds[token] = per_child if previous is None else (previous + per_child) / 2
+
+    def _buffer(self, unit: RemoteUnit) -> None:
+        token = unit.bundle.token
+        buffer = self._buffers.setdefault(token, [])
+        buffer.append(unit)
+        size = self._chunk_size(token)
+        if size == 0:
+            if self._probing.get(token, 0) < self._threads:  # measure a child before sizing chunks
+                buffer.pop()
+                self._send([unit], probe=True)
+        elif len(buffer) >= size:
+            self._send(buffer[:size])
+            del buffer[:size]
+        if self._lost is not None:  # the scheduler was lost while this unit was being buffered
+            self._report(unit, ("lost", self._lost))
+
+    def _chunk_size(self, token: str) -> int:
+        """Children per chunk for this task: 0 while no child of it was measured yet."""
+        seconds = self._child_seconds.get(token)
+        if seconds is None:
+            return 0
+        return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(seconds, 1e-6))))
+
+    def flush(self, force: bool = False) -> None:
+        """Send buffered children: full chunks, and partial ones while Dask is short of work.
+
+        The flow runner calls this before it waits for completions, so a
+        buffered child is never left waiting for siblings that will not come.
+        """
+        for token, buffer in self._buffers.items():
+            if not buffer:
+                continue
+            size = self._chunk_size(token)
+            if size == 0:
+                if self._probing.get(token, 0) == 0 or force:
+                    probes = buffer if force else buffer[:self._threads]
+                    del buffer[:len(probes)]
+                    for unit in probes:
+                        self._send([unit], probe=True)
+                continue
+            while len(buffer) >= size:
+                self._send(buffer[:size])
+                del buffer[:size]
+            if buffer and (force or self._in_flight < 2 * self._threads):
+                self._send(buffer[:])
+                buffer.clear()
+
+    def _send(self, units: list, probe: bool = False) -> None:
+        bundle = units[0].bundle
+        if self._lost is not None:
+            for unit in units:
+                self._report(unit, ("lost", self._lost))
+            return
+        try:
+            future = self.client.submit(execute_chunk, bundle.token, self._bundle_ref(bundle),
+                                        [unit.payload for unit in units], pure=False,
+                                        key=f"{units[0].task.name}-{uuid.uuid4().hex}")
+        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
+            for unit in units:
+                self._report(unit, ("error", exc))
+            return
+        self._track(_Chunk(units, bundle, future, probe))
+
+    def _track(self, chunk: _Chunk) -> None:
+        with self._lock:
+            self._chunks[chunk.future.key] = chunk
+            self._in_flight += 1
+            if chunk.probe:
+                self._probing[chunk.bundle.token] = self._probing.get(chunk.bundle.token, 0) + 1
+        self._completed.add(chunk.future)
+        self._arrivals.release()
+
+    def _bundle_ref(self, bundle: Any) -> Any:
+        """The bundle itself when small; else a Dask task returning it, which Dask can recompute."""
+        if len(bundle.data) <= INLINE_BUNDLE_BYTES:
+            return bundle.data
+        found = self._bundle_refs.get(bundle.token)
+        if found is None:
+            found = self.client.submit(identity, bundle.data, pure=False, key=f"flowctl-bundle-{bundle.token}")
+            self._bundle_refs[bundle.token] = found
+        return found
+
