@@ -30,7 +30,7 @@ from flowctl.render.ndjson import event_record
 from flowctl.store import fingerprint as fingerprints
 from flowctl.store import secrets as secret_rules
 from flowctl.store import values as stored_values
-from flowctl.store.runs import INSERT_CHILD
+from flowctl.store.children import CHILD_SUCCESS
 
 _pickle_dumps, _PROTOCOL, _blake2b = pickle.dumps, pickle.HIGHEST_PROTOCOL, hashlib.blake2b
 _INLINE_MAX, _CHECKSUM_SIZE = stored_values.BLOB_THRESHOLD, stored_values.CHECKSUM_SIZE
@@ -204,7 +204,7 @@ class RunRecord:
         key = (event.task, event.map_index)
         started = self._started.pop(key, None)
         attempts = (self._attempts.pop(key, 1) if self._attempts else 1) if started is not None else 0
-        active.put(INSERT_CHILD, (active.rowid, task_id, event.map_index, attempts, started, event.at, value, digest))
+        active.put(CHILD_SUCCESS, (active.rowid, task_id, event.map_index, attempts, started, event.at, value, digest))
 
     def _other_event(self, event: Any) -> None:
         if not isinstance(event, TaskStateChanged):

@@ -13,41 +13,20 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, List, Optional, TextIO
+from typing import Any, TextIO
 
 import typer
 
-from flowctl.cli.completions import complete_flow_target, complete_param_name, complete_run_id
 from flowctl.cli.errors import usage_errors
-from flowctl.cli.options import (RUN_EXAMPLES, check_output_paths, choice_completer, choice_parser, positive_int,
-                                  print_plan)
+from flowctl.cli.options import RUN_EXAMPLES, check_output_paths, print_plan
+from flowctl.cli.run_options import (AddressArg, CheckArg, CheckpointArg, ContextArg, ExecutorArg, ExecutorName,
+                                     FailFastArg, ForceArg, JunitArg, LogLevel, LogLevelArg, OutputArg, OutputMode,
+                                     ParamArg, ParamsFileArg, QuietArg, ReportArg, ResumeArg, StateDirOptionArg,
+                                     TargetArg, VerboseArg, VisualizeArg, WorkersArg)
 from flowctl.exceptions import FlowctlError
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
-
-
-class OutputMode(str, Enum):
-    auto = "auto"
-    rich = "rich"
-    plain = "plain"
-    json = "json"
-
-
-class ExecutorName(str, Enum):
-    local = "local"
-    threads = "threads"
-    processes = "processes"
-    dask = "dask"
-
-
-class LogLevel(str, Enum):
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-    CRITICAL = "CRITICAL"
 
 
 def choose_output(mode: OutputMode) -> OutputMode:
@@ -138,74 +117,27 @@ def _write_reports(flow: Any, model: Any, summary: Any, state: Any, junit: Path 
     return ok
 
 
-PARAMETERS, EXECUTION, OUTPUT, RECORDS = "Parameters", "Execution", "Output", "Records"
-
-
 def run(
-    target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
-                                          help="path/to/file.py[:NAME] or package.module[:NAME]",
-                                          autocompletion=complete_flow_target)],
-    param: Annotated[Optional[List[str]], typer.Option(
-        "--param", "-p", metavar="NAME=VALUE", rich_help_panel=PARAMETERS, autocompletion=complete_param_name,
-        help="A flow parameter; VALUE is JSON when it parses, else a string. Repeatable.")] = None,
-    params_file: Annotated[Optional[List[Path]], typer.Option(
-        "--params-file", metavar="FILE", rich_help_panel=PARAMETERS,
-        help="Parameter values from a .toml, .json or .yaml file. Repeatable; later files and -p win.")] = None,
-    check: Annotated[bool, typer.Option(
-        "--check", metavar="", rich_help_panel=PARAMETERS,
-        help="Load the flow, validate the parameters and print the plan; run nothing.")] = False,
-    executor: Annotated[Optional[ExecutorName], typer.Option(
-        "--executor", "-e", metavar="NAME", rich_help_panel=EXECUTION,
-        parser=choice_parser(ExecutorName, "executor"), autocompletion=choice_completer(ExecutorName),
-        help="Where tasks run: local (default), threads, processes or dask.")] = None,
-    address: Annotated[Optional[str], typer.Option(
-        "--address", metavar="tcp://HOST:PORT", rich_help_panel=EXECUTION,
-        help="An existing Dask scheduler (implies --executor dask).")] = None,
-    workers: Annotated[Optional[int], typer.Option(
-        "--workers", "-w", metavar="N", rich_help_panel=EXECUTION, parser=positive_int("--workers"),
-        help="Number of workers for threads, processes or dask.")] = None,
-    fail_fast: Annotated[bool, typer.Option(
-        "--fail-fast", "-x", metavar="", rich_help_panel=EXECUTION,
-        help="After the first task failure start no new task; running ones finish.")] = False,
-    context: Annotated[Optional[List[str]], typer.Option(
-        "--context", metavar="KEY=VALUE", rich_help_panel=EXECUTION,
-        help="A value put into flowctl.context. Repeatable.")] = None,
-    output: Annotated[OutputMode, typer.Option(
-        "--output", "-o", metavar="MODE", rich_help_panel=OUTPUT,
-        parser=choice_parser(OutputMode, "output mode"), autocompletion=choice_completer(OutputMode),
-        help="auto (rich on a terminal, plain otherwise), rich, plain, or json (NDJSON events).")
-    ] = OutputMode.auto,
-    log_level: Annotated[Optional[LogLevel], typer.Option(
-        "--log-level", metavar="LEVEL", rich_help_panel=OUTPUT, parser=choice_parser(LogLevel, "log level"),
-        autocompletion=choice_completer(LogLevel), help="Lowest level of log records shown.")] = None,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", metavar="", rich_help_panel=OUTPUT,
-        help="Show every task transition, mapped children's routine ones included.")] = False,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", metavar="", rich_help_panel=OUTPUT, help="Show only failures and the summary.")] = False,
-    junit: Annotated[Optional[Path], typer.Option(
-        "--junit", metavar="FILE", rich_help_panel=OUTPUT,
-        help="Write a JUnit XML report: one testcase per task run.")] = None,
-    visualize: Annotated[Optional[Path], typer.Option(
-        "--visualize", metavar="FILE", rich_help_panel=OUTPUT,
-        help="Draw the graph coloured by final states.")] = None,
-    report: Annotated[Optional[Path], typer.Option(
-        "--report", metavar="FILE.html", rich_help_panel=OUTPUT,
-        help="Write a self-contained HTML run report: graph, timeline, failures, parameters, logs.")] = None,
-    resume: Annotated[Optional[str], typer.Option(
-        "--resume", metavar="[RUN_ID]", rich_help_panel=RECORDS, show_default=False,
-        autocompletion=complete_run_id,
-        help="Continue a recorded run: reuse its checkpoints, run only the rest. RUN_ID (or a unique "
-             "prefix) picks the run; alone, the latest run of this flow that did not succeed.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", metavar="", rich_help_panel=RECORDS,
-        help="With --resume: accept parameters that differ from the resumed run's.")] = False,
-    checkpoint: Annotated[bool, typer.Option(
-        "--checkpoint/--no-checkpoint", metavar="", rich_help_panel=RECORDS,
-        help="Save every successful task run's result in the run record, so --resume can reuse it.")] = True,
-    state_dir_option: Annotated[Optional[Path], typer.Option(
-        "--state-dir", metavar="DIR", rich_help_panel=RECORDS,
-        help="Where run records are kept (default: $FLOWCTL_STATE_DIR, else ./.flowctl).")] = None,
+    target: TargetArg,
+    param: ParamArg = None,
+    params_file: ParamsFileArg = None,
+    check: CheckArg = False,
+    executor: ExecutorArg = None,
+    address: AddressArg = None,
+    workers: WorkersArg = None,
+    fail_fast: FailFastArg = False,
+    context: ContextArg = None,
+    output: OutputArg = OutputMode.auto,
+    log_level: LogLevelArg = None,
+    verbose: VerboseArg = False,
+    quiet: QuietArg = False,
+    junit: JunitArg = None,
+    visualize: VisualizeArg = None,
+    report: ReportArg = None,
+    resume: ResumeArg = None,
+    force: ForceArg = False,
+    checkpoint: CheckpointArg = True,
+    state_dir_option: StateDirOptionArg = None,
 ) -> None:
     """Run a flow once and show its progress.
 

@@ -27,7 +27,8 @@ class FlowCycleError(FlowDefinitionError):
     def __init__(self, flow_name: str, cycle: list) -> None:
         self.cycle = cycle
         path = " -> ".join(t.name for t in cycle)
-        super().__init__(f"Flow {flow_name!r} has a cycle: {path}. Remove one of the edges between them.")
+        super().__init__(f"Cycle found; flows must be acyclic! Flow {flow_name!r} has a cycle: {path}. "
+                         "Remove one of the edges between them.")
 
 
 class FlowQueries:

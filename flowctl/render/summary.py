@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from flowctl.engine.events import TaskStateChanged
+from flowctl.engine.state import Failed, Running
 from flowctl.render.model import RunModel, unit_label
 from flowctl.render.tracebacks import failure_details
 
@@ -80,12 +81,12 @@ class RunTally:
         self.reused = 0
 
     def handle(self, event: Any) -> None:
-        if not isinstance(event, TaskStateChanged):
+        if type(event) is not TaskStateChanged and not isinstance(event, TaskStateChanged):
             return
         new = event.new
-        if new.is_running():
+        if type(new) is Running or new.is_running():
             self._running.add((id(event.task), event.map_index))
-        elif id(new) in self._reused_ids:
+        elif self._reused_ids and id(new) in self._reused_ids:
             self.reused += 1
 
     @property
@@ -208,18 +209,39 @@ def _interrupted_counts(model: RunModel) -> tuple[Counter, list[Failure]]:
     return counts, failures
 
 
+def _final_counts(model: RunModel, final_state: Any) -> tuple[Counter, list[Failure]]:
+    """Counts by state and failures from the final states. A mapped task's children are counted
+    by state class first (one C-level pass), so only failed children cost Python work."""
+    counts: Counter = Counter()
+    failures: list[Failure] = []
+    task_states = final_state.result if isinstance(final_state.result, dict) else {}
+    for task in model.flow.sorted_tasks():
+        state = task_states.get(task)
+        if state is None:
+            continue
+        if not state.is_mapped():
+            counts[type(state).__name__] += 1
+            if state.is_failed():
+                failures.append(Failure(task.name, None, *failure_details(state)))
+            continue
+        by_type = Counter(map(type, state.map_states))
+        by_type.pop(type(None), None)
+        for kind, number in by_type.items():
+            counts[kind.__name__] += number
+        if any(issubclass(kind, Failed) for kind in by_type):
+            for index, child in enumerate(state.map_states):
+                if child is not None and child.is_failed():
+                    failures.append(Failure(task.name, index, *failure_details(child)))
+    return counts, failures
+
+
 def build_summary(model: RunModel, final_state: Any | None, interrupted: bool = False) -> Summary:
     """Counts by state, failures with tracebacks and the slowest runs of the finished (or stopped) run."""
     if final_state is None or interrupted:
         counts, failures = _interrupted_counts(model)
         state_name, successful = "Cancelled", False
     else:
-        counts, failures = Counter(), []
-        for _task, name, index, state in _units_from_states(model, final_state):
-            counts[type(state).__name__] += 1
-            if state.is_failed():
-                message, trace = failure_details(state)
-                failures.append(Failure(name, index, message, trace))
+        counts, failures = _final_counts(model, final_state)
         state_name, successful = type(final_state).__name__, final_state.is_successful()
     ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return Summary(model.flow_name, state_name, round(model.duration(), 6), successful, interrupted,

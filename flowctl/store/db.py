@@ -4,7 +4,8 @@ Layout of a state directory::
 
     .flowctl/
       .gitignore        "*": a state directory is never committed
-      store.db          runs, tasks, task runs (with checkpoint values), events
+      store.db          runs, tasks, task runs (with checkpoint values), events, and
+                        mapped children that succeeded, packed in batches (see ``children``)
       store.db-wal/-shm SQLite's write-ahead log
       blobs/ab/abcd...  values over 1 MiB, named by their SHA-256
 
@@ -19,6 +20,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from flowctl.store.children import SCHEMA as CHILDREN_SCHEMA
 from flowctl.utilities.files import PRIVATE_FILE_MODE, atomic_write, check_private_file, private_dir
 
 DB_NAME = "store.db"
@@ -87,7 +89,7 @@ def connect(root: Path, create: bool = True) -> sqlite3.Connection:
         if str(mode).lower() != "wal":  # e.g. a filesystem without shared memory: still usable
             connection.execute("PRAGMA journal_mode=DELETE")
         connection.execute("PRAGMA synchronous=NORMAL")
-        connection.executescript(SCHEMA)
+        connection.executescript(SCHEMA + CHILDREN_SCHEMA)
     return connection
 
 

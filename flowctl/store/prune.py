@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from flowctl.store.children import has_batches
 from flowctl.store.db import connect, db_path
 from flowctl.store.runs import is_alive
 from flowctl.store.values import remove_unreferenced_blobs
@@ -44,7 +45,10 @@ def prune(root: Path, keep: int | None = DEFAULT_KEEP, older_than_s: float | Non
         connection.execute("BEGIN IMMEDIATE")
         try:
             victims = _victims(connection, keep, older_than_s, now)
-            for table, column in (("task_runs", "run"), ("events", "run"), ("tasks", "run"), ("runs", "id")):
+            tables = [("task_runs", "run"), ("events", "run"), ("tasks", "run"), ("runs", "id")]
+            if has_batches(connection):
+                tables.insert(0, ("child_batches", "run"))
+            for table, column in tables:
                 connection.executemany(f"DELETE FROM {table} WHERE {column} = ?", [(v,) for v in victims])
             connection.execute("COMMIT")
         except BaseException:

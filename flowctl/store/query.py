@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from flowctl.store.children import batches, has_batches
 from flowctl.store.db import NO_INDEX, connect, db_path
 from flowctl.store.runs import effective_state
 
@@ -115,6 +116,13 @@ def task_run_summary(root: Path, rowid: int) -> tuple[dict[str, int], list[dict]
                       "ORDER BY r.task, r.map_index LIMIT 100", (rowid,))]
         stored = connection.execute("SELECT COUNT(*) FROM task_runs WHERE run = ? AND checksum IS NOT NULL",
                                     (rowid,)).fetchone()[0]
+        if has_batches(connection):  # mapped children that succeeded, packed (see store.children)
+            children, kept = connection.execute("SELECT COALESCE(SUM(count), 0), COALESCE(SUM(stored), 0) "
+                                                "FROM child_batches WHERE run = ?", (rowid,)).fetchone()
+            if children:
+                counts["Success"] = counts.get("Success", 0) + children
+                counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            stored += kept
         return counts, failed, stored
     finally:
         connection.close()
@@ -138,6 +146,13 @@ def checkpoints(root: Path, rowid: int) -> tuple[dict[bytes, list], dict[str, se
             slug, fingerprint = tasks[task_id]
             stored.setdefault(fingerprint, []).append((index, value, digest, blob))
             succeeded.setdefault(slug, set()).add(index)
+        for task_id, children in batches(connection, rowid):
+            if task_id not in tasks:
+                continue
+            slug, fingerprint = tasks[task_id]
+            rows = [(index, value, digest, None) for index, _a, _s, _e, value, digest in children if digest is not None]
+            stored.setdefault(fingerprint, []).extend(rows)
+            succeeded.setdefault(slug, set()).update(row[0] for row in rows)
         children: dict[bytes, int] = {}
         # a mapped parent's row holds its number of children in ``attempts``
         for task_id, count in connection.execute(
@@ -146,6 +161,29 @@ def checkpoints(root: Path, rowid: int) -> tuple[dict[bytes, list], dict[str, se
             if task_id in tasks:
                 children[tasks[task_id][1]] = count
         return stored, succeeded, children
+    finally:
+        connection.close()
+
+
+def task_run_rows(root: Path, rowid: int) -> list[dict]:
+    """Every task run of a run, packed children included: ``{"task" (name), "map_index" (None for
+    a plain task), "state", "attempts", "started", "ended", "checkpointed"}``, by task and index."""
+    connection = connect(root, create=False)
+    try:
+        names = dict(connection.execute("SELECT id, name FROM tasks WHERE run = ?", (rowid,)).fetchall())
+        rows = [{"task": names.get(task), "map_index": None if index == NO_INDEX else index, "state": state,
+                 "attempts": attempts, "started": started, "ended": ended, "checkpointed": stored}
+                for task, index, state, attempts, started, ended, stored in connection.execute(
+                    "SELECT task, map_index, state, attempts, started, ended, checksum IS NOT NULL FROM task_runs "
+                    "WHERE run = ? ORDER BY task, map_index", (rowid,))]
+        for task, children in batches(connection, rowid):
+            name = names.get(task)
+            rows.extend({"task": name, "map_index": index, "state": "Success", "attempts": attempts,
+                         "started": started, "ended": ended, "checkpointed": digest is not None}
+                        for index, attempts, started, ended, _value, digest in children)
+        for row in rows:
+            row["checkpointed"] = bool(row["checkpointed"])
+        return rows
     finally:
         connection.close()
 
@@ -162,5 +200,5 @@ def store_size(root: Path) -> int:
     return total
 
 
-__all__ = ["list_runs", "get_run", "events", "task_run_summary", "checkpoints", "parameter_blob",
+__all__ = ["list_runs", "get_run", "events", "task_run_summary", "task_run_rows", "checkpoints", "parameter_blob",
            "open_readonly", "store_size"]

@@ -33,9 +33,6 @@ INSERT_TASK_RUN = ("INSERT OR REPLACE INTO task_runs (run, task, map_index, stat
 UPSERT_CHECKPOINT = ("INSERT INTO task_runs (run, task, map_index, state, attempts, value, checksum, blob) "
                      "VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (run, task, map_index) DO UPDATE SET "
                      "value = excluded.value, checksum = excluded.checksum, blob = excluded.blob")
-# A mapped child that succeeded: the common row, bound with as few values as possible.
-INSERT_CHILD = ("INSERT OR REPLACE INTO task_runs (run, task, map_index, state, attempts, started, ended, value, "
-                "checksum) VALUES (?, ?, ?, 'Success', ?, ?, ?, ?, ?)")
 INSERT_EVENT = "INSERT INTO events (run, seq, body) VALUES (?, ?, ?)"
 
 
@@ -186,4 +183,4 @@ class ActiveRun:
 
 
 __all__ = ["ActiveRun", "ResumeRefused", "effective_state", "is_alive", "new_run_id", "HEARTBEAT_S", "STALE_S",
-           "RUNNING", "CRASHED", "INSERT_CHILD"]
+           "RUNNING", "CRASHED"]

@@ -7,7 +7,9 @@ the same statement into one ``executemany`` and commits the lot as one
 transaction. So a million children cost a few hundred commits rather than a
 million, and the thread does not compete with the tasks for the GIL after
 every row (waking per row made many tiny transactions, each rewriting the
-same B-tree pages into the WAL). Blob files are written here too, before
+same B-tree pages into the WAL). Rows queued as ``CHILD_SUCCESS`` (mapped
+children that succeeded) are packed into one ``child_batches`` row per task
+and commit (see ``children``). Blob files are written here too, before
 the rows that name them.
 
 A write that fails (full disk, read-only directory, a broken database) is
@@ -22,6 +24,8 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Callable
+
+from flowctl.store.children import CHILD_SUCCESS, INSERT_BATCH, pack
 
 _FLUSH = object()
 _STOP = object()
@@ -39,6 +43,7 @@ class StoreWriter:
         self._items: collections.deque = collections.deque()
         self._wake = threading.Event()
         self._on_error = on_error
+        self._batch_seq = 0
         self.error: BaseException | None = None
         append = self._items.append
         self.put = lambda sql, row: append((sql, row))  # noqa: E731 - the per-row hot path: one C call
@@ -105,6 +110,10 @@ class StoreWriter:
     def _commit(self, connection: sqlite3.Connection, items: list) -> None:
         from flowctl.store.values import write_blob
 
+        children = [row for sql, row in items if sql is CHILD_SUCCESS]
+        if children:
+            items = [item for item in items if item[0] is not CHILD_SUCCESS]
+
         for sql, row in items:  # blobs first: a committed row must never name a missing file
             if sql is None:
                 write_blob(self._root, *row)
@@ -121,6 +130,10 @@ class StoreWriter:
                 rows.append(row)
             if rows:
                 connection.executemany(sql_now, rows)
+            if children:
+                packed = list(pack(children, self._batch_seq))
+                connection.executemany(INSERT_BATCH, packed)
+                self._batch_seq += len(packed)
             connection.execute("COMMIT")
         except BaseException:
             try:

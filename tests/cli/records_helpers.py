@@ -52,11 +52,16 @@ def events(root: Path, run: dict) -> list[dict]:
 
 
 def task_runs(root: Path, run: dict, task: str | None = None) -> list[dict]:
-    """The run's task runs: task, map_index (None for a plain task), state, attempts, checkpointed."""
-    rows = _query(root, "SELECT t.name, r.map_index, r.state, r.attempts, r.checksum IS NOT NULL FROM task_runs r "
-                        "JOIN tasks t ON t.run = r.run AND t.id = r.task WHERE r.run = ?", (run["id"],))
-    found = [{"task": name, "map_index": None if index == NO_INDEX else index, "state": state,
-              "attempts": attempts, "checkpointed": bool(stored)} for name, index, state, attempts, stored in rows]
+    """The run's task runs: task, map_index (None for a plain task), state, attempts, checkpointed
+    (mapped children that succeeded are packed in batches: read through the store's query)."""
+    from flowctl.store.query import task_run_rows
+
+    if not (Path(root) / "store.db").exists():
+        return []
+    try:
+        found = task_run_rows(root, run["id"])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return []
     return [r for r in found if task is None or r["task"] == task]
 
 

@@ -47,3 +47,25 @@ def check_scenario(pair: Pair, scenario_id: str, source: str) -> None:
             f"\n--- flowctl:\n{as_json(flowctl_outcome)[:4000]}",
             pytrace=False,
         )
+
+
+def check_deliberate(pair: Pair, scenario_id: str, source: str) -> None:
+    """Runs a deliberate difference on both libraries: each must still do what its record says."""
+    from deliberate_differences import DELIBERATE_DIFFERENCES
+    from deliberate_outcomes import mismatches
+    from diff_harness import as_json
+
+    recorded = DELIBERATE_DIFFERENCES[scenario_id]
+    try:
+        prefect_outcome, flowctl_outcome = pair.run(scenario_id, source)
+    except PeerUnavailable as exc:
+        pytest.fail(f"the differential tier needs Prefect 1.4.1: {exc}", pytrace=False)
+    found = mismatches(recorded.prefect, prefect_outcome, "prefect") + mismatches(
+        recorded.flowctl, flowctl_outcome, "flowctl")
+    if found:
+        pytest.fail(
+            f"{scenario_id} no longer differs as recorded ({recorded.point}: {recorded.reason}); decide it again "
+            f"in deliberate_differences.py:\n" + "\n".join(found)
+            + f"\n\n--- prefect:\n{as_json(prefect_outcome)[:3000]}\n--- flowctl:\n{as_json(flowctl_outcome)[:3000]}",
+            pytrace=False,
+        )

@@ -3,6 +3,8 @@
 Usage: ``.venv/bin/python tests/differential/record_differences.py [--write] [ID_PREFIX...]``.
 Prints each differing scenario with its differences; ``--write`` rewrites
 ``known_differences.py`` (whole corpus only) so the xfail list matches today's engine.
+Deliberate differences (``deliberate_differences.py``) are checked against
+their records instead and never written to the xfail list.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from deliberate_differences import DELIBERATE_DIFFERENCES  # noqa: E402
+from deliberate_outcomes import mismatches  # noqa: E402
 from diff_compare import differences  # noqa: E402
 from diff_corpus import load_corpus  # noqa: E402
 from diff_harness import Pair  # noqa: E402
@@ -22,7 +26,8 @@ HEADER = '''"""Scenarios that differ from Prefect 1.4.1 today: scenario id -> on
 Each is an ``xfail(strict=True)`` test: when the engine is fixed the test
 XPASSes, fails the run, and its entry here must be removed (or re-record with
 ``.venv/bin/python tests/differential/record_differences.py --write``).
-Descriptions and reproducers are in /tmp/helpers/diff-findings.md.
+Only genuine, unfixed bugs belong here; a difference kept on purpose is
+recorded, with its reason and both outcomes, in ``deliberate_differences.py``.
 """
 
 KNOWN_DIFFERENCES: dict[str, str] = {
@@ -84,6 +89,13 @@ def main(argv: list[str]) -> int:
     try:
         for scenario_id, source in scenarios.items():
             prefect_outcome, flowctl_outcome = pair.run(scenario_id, source)
+            recorded = DELIBERATE_DIFFERENCES.get(scenario_id)
+            if recorded is not None:
+                drift = mismatches(recorded.prefect, prefect_outcome, "prefect") + mismatches(
+                    recorded.flowctl, flowctl_outcome, "flowctl")
+                if drift:
+                    print(f"DELIBERATE CHANGED {scenario_id}\n    " + "\n    ".join(drift), flush=True)
+                continue
             found = differences(prefect_outcome, flowctl_outcome, scenario_id)
             if found:
                 known[scenario_id] = describe(found)
