@@ -84,6 +84,19 @@ class TaskRunner(TaskSteps, Runner):
         self._result: Any = None
         self._base: dict | None = None
         self._merged: dict | None = None
+        self._plain = False  # set with the context template: see ``_is_plain``
+
+    def _is_plain(self) -> bool:
+        """True when a fresh run may take the short pipeline (``_run_plain``).
+
+        That is a task with the default trigger and nothing that a skipped step
+        would have done: no handlers, run name, target, cache or retries, and a
+        runner class that overrides none of the steps the short pipeline skips.
+        """
+        task = self.task
+        return (task.trigger is all_successful and task.task_run_name is None and not task.target
+                and task.cache_for is None and not task.max_retries and not task.state_handlers
+                and task.on_failure is None and not self.state_handlers and _plain_class(type(self)))
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.task.name}>"
@@ -201,6 +214,7 @@ class TaskRunner(TaskSteps, Runner):
             # a task that runs once (a chain) keeps no template; a second run of this base does
             self._merged = dict(run_context) if self._base is base else None
             self._base = base
+            self._plain = self._is_plain()
         run_context["map_index"] = map_index
         if type(state) is not Pending:
             self._restart_context(state, run_context)
@@ -242,6 +256,11 @@ class TaskRunner(TaskSteps, Runner):
         """Prefect 1's steps in order, each able to end the run early (``ENDRUN``)."""
         task = self.task
         try:
+            if (self._plain and type(state) is Pending and not is_mapped_parent and not state._cached_inputs
+                    and (not upstream_states or _all_plain_successes(upstream_states))):
+                raw = _plain_inputs(upstream_states, constants)
+                state = self._start_plain(state)
+                return self._run_task(state, raw)
             if type(state) is not Pending:  # a fresh Pending passes both checks
                 state = self.check_task_is_ready(state)
                 state = self.check_task_reached_start_time(state)
@@ -363,6 +382,13 @@ class TaskRunner(TaskSteps, Runner):
         self.end_run(state, new_state)
         return state  # pragma: no cover - end_run always raises
 
+    def _start_plain(self, state: Pending) -> State:
+        """``set_task_to_running`` for a plain run: no handlers to call, only subscribers to tell."""
+        running = Running(message="Starting task run.")
+        if bus.active:
+            self.publish(state, running)
+        return running
+
     def set_task_to_running(self, state: State, inputs: dict) -> State:
         """Pending -> Running; a state that is not pending ends the run as it is."""
         if not isinstance(state, Pending):
@@ -375,6 +401,36 @@ def _unwrap(state: State | None) -> State:
     while isinstance(state, State) and state.is_meta_state():
         state = state.state  # type: ignore[attr-defined]
     return state if state is not None else Pending()
+
+
+#: The steps the short pipeline stands in for: a runner class overriding one takes the full pipeline.
+_SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_skipped", "check_task_trigger",
+                  "get_task_inputs", "set_task_to_running", "get_task_run_state", "handle_state_change",
+                  "call_runner_target_handlers", "target_handlers", "change_state", "check_task_is_cached",
+                  "check_target", "cache_result", "check_for_retry", "set_task_run_name")
+_PLAIN_CLASSES: dict[type, bool] = {}
+
+
+def _plain_class(cls: type) -> bool:
+    """Whether ``cls`` runs every skipped step as ``TaskRunner`` does (worked out once per class)."""
+    known = _PLAIN_CLASSES.get(cls)
+    if known is None:
+        known = _PLAIN_CLASSES[cls] = all(getattr(cls, name) is getattr(TaskRunner, name)
+                                          for name in _SKIPPED_STEPS)
+    return known
+
+
+def _plain_inputs(upstream_states: dict, constants: dict) -> dict:
+    """``get_task_inputs`` as plain values (no ``Result`` objects): what ``task.run`` is called with."""
+    raw = dict(constants) if constants else {}
+    for edge, upstream_state in upstream_states.items():
+        key = edge.key
+        if key is not None:
+            if edge.flattened and not edge.mapped:
+                raw[key] = flatten_once(upstream_state.result)
+            else:
+                raw[key] = upstream_state.result
+    return raw
 
 
 def _as_result(value: Any) -> Any:

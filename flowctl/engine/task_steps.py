@@ -110,7 +110,10 @@ class TaskSteps:
         """Call ``task.run``; the result is written (when checkpointing) before ``Success`` is published."""
         if not isinstance(state, Running):
             raise ENDRUN(state)
-        raw = {key: result.value for key, result in inputs.items()}
+        return self._run_task(state, {key: result.value for key, result in inputs.items()})
+
+    def _run_task(self, state: State, raw: dict) -> State:
+        """``get_task_run_state`` from plain input values (the short pipeline starts here)."""
         try:
             new_state = self._call_task(raw)
         except signals.PrefectStateSignal as signal:  # FAIL, SKIP, RETRY, PAUSE... end as their state

@@ -31,6 +31,8 @@ _PAUSE_REASON = ("Prefect 1.4.1's flow.run asks on stdin whether to resume a pau
 _HANDLER_REASON = ("Prefect 1.4.1 moves the flow to the signal's state, then flow.run crashes with TypeError "
                    "(it looks tasks up in the signal); flowctl returns that state, as API.md's state-handler "
                    "rule says, and no task runs when it is raised on Running")
+_FILTER_TASKS = {"FilterTask": ["Success"], "numbers": ["Success"], "picky": ["Mapped"], "total": ["Success"]}
+_DATETIME_TASKS = {"when": ["Success"], "year": ["Success"]}
 _FLOW_HANDLER_STATES = {"fail": "Failed", "skip": "Skipped", "success": "Success", "retry": "Retrying",
                         "endrun": "Failed"}
 _FLOW_HANDLER_MESSAGES = {"fail": "handler fails", "skip": "handler skips", "success": "handler succeeds",
@@ -119,15 +121,16 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
         "API.md seed point 3: signals are Exceptions, so FilterTask's default filter (drop Exception "
         "results) drops SKIP results too; Prefect 1.4.1's signals are BaseExceptions and are kept",
         SEED_3,
-        Outcome(flow="Success", results={"FilterTask": [[1, {"exception": "SKIP", "message": "three"}, 4]]}),
-        Outcome(flow="Success", results={"FilterTask": [[1, 4]]})),
+        Outcome(flow="Success", tasks=_FILTER_TASKS,
+                results={"FilterTask": [[1, {"exception": "SKIP", "message": "three"}, 4]]}),
+        Outcome(flow="Success", tasks=_FILTER_TASKS, results={"FilterTask": [[1, 4]]})),
     "flow_run.datetime_parameter_parses": Deliberate(
         "flowctl does not depend on pendulum: the value is the same UTC instant as Prefect's pendulum "
         "DateTime (a datetime subclass), so comparisons and arithmetic agree",
         DATETIME,
-        Outcome(flow="Success", results={"year": [[2024, 2, 3]], "when": [
+        Outcome(flow="Success", tasks=_DATETIME_TASKS, results={"year": [[2024, 2, 3]], "when": [
             {"type": "DateTime", "repr": "DateTime(2024, 2, 3, 4, 5, 6, tzinfo=Timezone('UTC'))"}]}),
-        Outcome(flow="Success", results={"year": [[2024, 2, 3]], "when": [
+        Outcome(flow="Success", tasks=_DATETIME_TASKS, results={"year": [[2024, 2, 3]], "when": [
             {"type": "datetime", "repr": "datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)"}]})),
     "retries.pause_signal_downstream_not_run": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),

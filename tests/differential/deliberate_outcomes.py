@@ -18,14 +18,18 @@ from diff_compare import is_constant_or_collection
 
 @dataclass(frozen=True)
 class Outcome:
-    """One side's recorded outcome; fields left at their default are not checked.
+    """One side's recorded outcome.
 
-    ``error`` is the class of what building or running raised (``phase`` says
-    which); for flowctl any class of its MRO matches, so an error recorded as
-    ``ValueError`` stays a ``ValueError``. ``tasks`` maps each task name (but
-    constants and collections: API.md seed points 1, 2) to the sorted final
-    state classes of the tasks of that name, ``None`` for a task missing from
-    the flow state's result. ``message`` is a prefix of the flow state's message.
+    ``error``, ``phase``, ``flow`` and ``tasks`` are always checked (``None``:
+    nothing raised / no flow state / no tasks described); ``message`` and
+    ``results`` only when given. ``error`` is the class of what building or
+    running raised (``phase`` says which); any class of the raised error's MRO
+    matches, so an error recorded as ``ValueError`` stays a ``ValueError``.
+    ``tasks`` maps each task name (but constants and collections: API.md seed
+    points 1, 2) to the sorted final state classes of the tasks of that name,
+    ``None`` for a task missing from the flow state's result. ``message`` is a
+    prefix of the flow state's message; ``results`` maps chosen task names to
+    their described results.
     """
 
     error: str | None = None

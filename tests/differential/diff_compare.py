@@ -14,6 +14,9 @@ canonical form in which the deliberate differences listed in
   when Prefect's class name is among the classes flowctl's exception is an
   instance of.
 - The *DEBUG log lines* difference needs no encoding: logs are not compared.
+
+Differences kept on purpose in single scenarios are not masked here: they are
+recorded with both outcomes in ``deliberate_differences.py`` and asserted.
 """
 from __future__ import annotations
 
