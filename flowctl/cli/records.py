@@ -5,7 +5,10 @@ turns them into rows for the store's writer thread: the run's events (for
 mapped children only the non-routine ones, so a million children do not
 mean millions of rows), one row per finished task run, and for each
 success its checkpoint, pickled on the task's thread and keyed by the task
-*fingerprint* (see ``flowctl.store.fingerprint``).
+*fingerprint* (see ``flowctl.store.fingerprint``). A mapped child that
+succeeded costs a dict entry on Running and, on Success, one pickle, one
+checksum and one tuple; the writer packs those into batch rows
+(``flowctl.store.children``).
 
 Nothing here may cost the run its output: ``handle`` never raises, a write
 that fails is reported once ("checkpoints could not be written: …; resume
@@ -86,6 +89,9 @@ class RunRecord:
         self._attempts: dict[tuple, int] = {}
         self._payloads = plan.payloads if plan is not None else {}
         self._checkpoints_here = checkpoint and self.in_process
+        # Children that succeeded go to packed batches, unless ``sweep`` must add their values
+        # (checkpoints of task runs that ran in other processes) to their rows later.
+        self._packed_children = self._checkpoints_here or not checkpoint
 
     # -- start -------------------------------------------------------------------------------
     def _recorded_sources(self) -> dict:
@@ -177,7 +183,7 @@ class RunRecord:
                     else:
                         self._started[key] = event.at
                     return
-                if cls is Success and not self._payloads:
+                if cls is Success and self._packed_children:
                     self._child_success(event, active)
                     return
             self._other_event(event)
@@ -188,7 +194,13 @@ class RunRecord:
         """A mapped child that succeeded here: its row and checkpoint, with no intermediate objects.
         A value that plain pickle refuses, a blob-sized one or one holding a secret takes ``_finished``."""
         value = digest = None
-        if self._checkpoints_here:
+        reused = self._payloads.get(id(event.new)) if self._payloads else None
+        if reused is not None:  # loaded from the resumed run's checkpoint: copied as it is
+            if reused[2] is not None:  # a blob: its row names the file
+                self._finished(event, "Success", None)
+                return
+            value, digest = reused[0], reused[1]
+        elif self._checkpoints_here:
             try:
                 value = _pickle_dumps(event.new.result, _PROTOCOL)
             except Exception:  # noqa: BLE001 - cloudpickle may still manage: the general path

@@ -161,7 +161,7 @@ def _show(root: Path, run_id: str, choose_run: Any) -> dict:
 
 def _write_html(root: Path, details: dict, html: Path) -> None:
     """The HTML run report of a recorded run: the same page ``run --report`` draws."""
-    from flowctl.store.query import events
+    from flowctl.store.query import events, task_run_rows
 
     try:
         from flowctl.render.report import write_report
@@ -171,7 +171,10 @@ def _write_html(root: Path, details: dict, html: Path) -> None:
         raise typer.Exit(2) from None
     meta = {**public(details), "effective_state": details.get("state")}
     try:
-        write_report(str(html), run_data_from_record(meta, events(root, details["id"])))
+        # the task runs give the timeline: routine mapped children are not in the event log
+        rows = [{key: row[key] for key in ("task", "map_index", "state", "started", "ended")}
+                for row in task_run_rows(root, details["id"])]
+        write_report(str(html), run_data_from_record(meta, events(root, details["id"]), task_runs=rows))
     except OSError as exc:
         typer.echo(f"Error: could not write {str(html)!r}: {exc}", err=True)
         raise typer.Exit(2) from None

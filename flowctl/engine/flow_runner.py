@@ -226,6 +226,11 @@ class FlowRunner(Runner):
             with executor.start():
                 final_states = scheduler.run()
             new_state = self.determine_final_state(state, *self._outcome(final_states, return_tasks))
+            if scheduler.first_failure is not None:  # fail-fast (`flowctl run -x`) stopped the run early
+                failed_task, index, _failed = scheduler.first_failure
+                where = "" if index is None else f"[{index}]"
+                new_state = Failed(message=f"Stopped after the first failure (fail-fast): {failed_task.name}{where} "
+                                           f"failed.", result=new_state.result)
         except (ENDRUN, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - as Prefect 1's steps: the run fails, handlers see it

@@ -18,7 +18,7 @@ from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.mapping import child_upstream_states, expand, map_sources
-from flowctl.engine.state import Mapped, Pending, Retrying, State
+from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
 from flowctl.engine.task_runner import TaskRunner, run_unit
 
 
@@ -250,11 +250,20 @@ class Scheduler:
                 node, index = ready.pop()
                 if index is None:  # the common case, inlined: a plain task
                     upstream_states = {e: nodes[e.upstream_task].state for e in node.edges}
-                    state = node.runner.run_unit(node.initial or Pending(), upstream_states, node.context,
+                    # node.state is still the Pending the node was made with: it starts the run
+                    state = node.runner.run_unit(node.initial or node.state, upstream_states, node.context,
                                                  None, node.constants)
+                    if type(state) is Success and not self.fail_fast:  # _complete's common case
+                        self._node_final(node, state)
+                        continue
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
-                    upstream_states = child_upstream_states(node.upstream_states, node.sources, index)
+                    upstream_states = dict(node.upstream_states)
+                    for source in node.sources:
+                        upstream_states[source.edge] = source.state_for(index)
                     state = node.runner.run_unit(Pending(), upstream_states, node.context, index, node.constants)
+                    if type(state) is Success and not self.fail_fast:
+                        self._child_done(node, index, state)
+                        continue
                 complete(node, index, state)
             if not self.retries:
                 return

@@ -23,17 +23,18 @@ from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
-    Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State, Success,
+    Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State,
     TriggerFailed,
 )
 from flowctl.engine.task_execution import (  # noqa: F401 - describe_exception is used by executors
     describe_exception, flatten_once, is_future,
 )
+from flowctl.engine.task_inputs import all_plain_successes, as_result, plain_inputs, unwrap, upstream_states_seen
 from flowctl.engine.task_steps import TaskSteps
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
-from flowctl.utilities.context import context as flowctl_context
+from flowctl.utilities.context import context as flowctl_context, thread_local as _CONTEXT_LOCAL
 from flowctl.utilities.logging import get_logger  # configures the flowctl logger tree on workers too
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
@@ -53,31 +54,22 @@ class TaskRunnerInitializeResult(NamedTuple):
     context: dict
 
 
-def _all_plain_successes(upstream_states: dict) -> bool:
-    """True when every upstream is a plain success: nothing to skip, the default trigger passes."""
-    for upstream_state in upstream_states.values():
-        kind = type(upstream_state)
-        if kind is not Success and kind is not Cached:
-            return False
-    return True
-
-
-def _upstream_states_seen(upstream_states: dict) -> list:
-    """The states a task looks at: a mapped upstream seen whole (not mapped over) means its children."""
-    seen: list = []
-    for edge, upstream_state in upstream_states.items():
-        if isinstance(upstream_state, Mapped) and not edge.mapped:
-            seen.extend(upstream_state.map_states)
-        else:
-            seen.append(upstream_state)
-    return seen
+#: The steps the short pipeline stands in for: a runner class overriding one takes the full pipeline.
+_SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_skipped", "check_task_trigger",
+                  "get_task_inputs", "set_task_to_running", "get_task_run_state", "handle_state_change",
+                  "call_runner_target_handlers", "target_handlers", "change_state", "check_task_is_cached",
+                  "check_target", "cache_result", "check_for_retry", "set_task_run_name")
 
 
 class TaskRunner(TaskSteps, Runner):
     """Runs a task as Prefect 1 does: triggers, retries, timeouts, handlers, results."""
 
     def __init__(self, task: Any, state_handlers: list[Callable] | None = None, flow_result: Any = None) -> None:
-        super().__init__(state_handlers=state_handlers, logger=task.logger)
+        # ``Runner.__init__``, inlined: a flow run makes one runner per task
+        if state_handlers is not None and not isinstance(state_handlers, (list, tuple)):
+            raise TypeError("state_handlers should be iterable.")
+        self.state_handlers = list(state_handlers) if state_handlers else []
+        self.logger = task.logger  # a task runner logs as its task
         self.task = task
         self.flow_result = flow_result
         self.slug: str | None = None
@@ -85,18 +77,21 @@ class TaskRunner(TaskSteps, Runner):
         self._base: dict | None = None
         self._merged: dict | None = None
         self._plain = False  # set with the context template: see ``_is_plain``
+        self._debug_log = False
 
     def _is_plain(self) -> bool:
-        """True when a fresh run may take the short pipeline (``_run_plain``).
-
-        That is a task with the default trigger and nothing that a skipped step
-        would have done: no handlers, run name, target, cache or retries, and a
-        runner class that overrides none of the steps the short pipeline skips.
-        """
+        """Whether a fresh run may take the short pipeline: nothing a skipped step would do
+        (default trigger; no handlers, run name, target, cache, retries, overridden step)."""
         task = self.task
         return (task.trigger is all_successful and task.task_run_name is None and not task.target
                 and task.cache_for is None and not task.max_retries and not task.state_handlers
-                and task.on_failure is None and not self.state_handlers and _plain_class(type(self)))
+                and task.on_failure is None and not self.state_handlers and self._plain_steps)
+
+    _plain_steps = True  # this class runs every step the short pipeline skips as TaskRunner does
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_steps = all(getattr(cls, name) is getattr(TaskRunner, name) for name in _SKIPPED_STEPS)
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.task.name}>"
@@ -159,11 +154,16 @@ class TaskRunner(TaskSteps, Runner):
         the call the scheduler makes for every task and every mapped child.
         """
         if type(state) is not Pending:
-            state = _unwrap(state)
+            state = unwrap(state)
         run_context = self._build_context(state, base_context, map_index)
-        previous = flowctl_context.swap(run_context)
+        local = _CONTEXT_LOCAL  # flowctl_context.swap, inlined: this runs once per task and per child
         try:
-            debug_log = _RUNNER_LOG.isEnabledFor(logging.DEBUG)
+            previous = local.data
+        except AttributeError:
+            previous = {}
+        local.data = run_context
+        try:
+            debug_log = self._debug_log
             if debug_log:
                 _RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
             state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
@@ -174,7 +174,7 @@ class TaskRunner(TaskSteps, Runner):
                                   run_context["task_full_name"], type(state).__name__)
             return state
         finally:
-            flowctl_context.swap(previous)
+            local.data = previous
 
     def end_unit(self, state: State | None, base_context: dict, map_index: int | None, new_state: State) -> State:
         """Move a unit straight to ``new_state`` without running it (an executor could not ship it).
@@ -195,7 +195,7 @@ class TaskRunner(TaskSteps, Runner):
     def initialize_run(self, state: State | None, context: dict,
                        map_index: Any = _FROM_CONTEXT) -> TaskRunnerInitializeResult:
         """The run's starting state (meta states unwrapped) and its own context dict."""
-        state = _unwrap(state)
+        state = unwrap(state)
         if map_index is _FROM_CONTEXT:
             map_index = context.get("map_index")
         return TaskRunnerInitializeResult(state, self._build_context(state, context, map_index))
@@ -215,6 +215,7 @@ class TaskRunner(TaskSteps, Runner):
             self._merged = dict(run_context) if self._base is base else None
             self._base = base
             self._plain = self._is_plain()
+            self._debug_log = _RUNNER_LOG.isEnabledFor(logging.DEBUG)  # asked once per flow run, not per child
         run_context["map_index"] = map_index
         if type(state) is not Pending:
             self._restart_context(state, run_context)
@@ -256,16 +257,19 @@ class TaskRunner(TaskSteps, Runner):
         """Prefect 1's steps in order, each able to end the run early (``ENDRUN``)."""
         task = self.task
         try:
-            if (self._plain and type(state) is Pending and not is_mapped_parent and not state._cached_inputs
-                    and (not upstream_states or _all_plain_successes(upstream_states))):
-                raw = _plain_inputs(upstream_states, constants)
-                state = self._start_plain(state)
+            raw = (plain_inputs(upstream_states, constants) if self._plain and type(state) is Pending
+                   and not is_mapped_parent and not state._cached_inputs else None)
+            if raw is not None:  # the short pipeline: every check would pass, no handler to call
+                running = Running(message="Starting task run.")
+                if bus.active:
+                    self.publish(state, running)
+                state = running
                 return self._run_task(state, raw)
             if type(state) is not Pending:  # a fresh Pending passes both checks
                 state = self.check_task_is_ready(state)
                 state = self.check_task_reached_start_time(state)
             # any other trigger runs even with no upstreams (not_all_skipped skips, manual_only pauses)
-            plain = task.trigger is all_successful and (not upstream_states or _all_plain_successes(upstream_states))
+            plain = task.trigger is all_successful and (not upstream_states or all_plain_successes(upstream_states))
             if not plain:
                 state = self.check_upstream_finished(state, upstream_states)
                 state = self.check_upstream_skipped(state, upstream_states)
@@ -330,13 +334,13 @@ class TaskRunner(TaskSteps, Runner):
 
     def check_upstream_finished(self, state: State, upstream_states: dict) -> State:
         """Never run before every upstream (every child of a reduced map) has finished."""
-        if not all(s is not None and s.is_finished() for s in _upstream_states_seen(upstream_states)):
+        if not all(s is not None and s.is_finished() for s in upstream_states_seen(upstream_states)):
             raise ENDRUN(state)
         return state
 
     def check_upstream_skipped(self, state: State, upstream_states: dict) -> State:
         """Skip when an upstream skipped, unless ``skip_on_upstream_skip=False``."""
-        if self.task.skip_on_upstream_skip and any(s.is_skipped() for s in _upstream_states_seen(upstream_states)):
+        if self.task.skip_on_upstream_skip and any(s.is_skipped() for s in upstream_states_seen(upstream_states)):
             self.end_run(state, Skipped(message=SKIP_MESSAGE))
         return state
 
@@ -362,14 +366,14 @@ class TaskRunner(TaskSteps, Runner):
         """``{argument: Result}`` from upstream results, bound constants and cached inputs."""
         inputs: dict = {}
         if state._cached_inputs:
-            inputs.update({k: _as_result(v) for k, v in state._cached_inputs.items()})
+            inputs.update({k: as_result(v) for k, v in state._cached_inputs.items()})
         if constants:
-            inputs.update({k: _as_result(v) for k, v in constants.items()})
+            inputs.update({k: as_result(v) for k, v in constants.items()})
         for edge, upstream_state in upstream_states.items():
             key = edge.key
             if key is not None:
                 if edge.flattened and not edge.mapped:
-                    inputs[key] = _as_result(flatten_once(upstream_state.result))
+                    inputs[key] = as_result(flatten_once(upstream_state.result))
                 else:
                     inputs[key] = upstream_state._result
         return inputs
@@ -382,61 +386,11 @@ class TaskRunner(TaskSteps, Runner):
         self.end_run(state, new_state)
         return state  # pragma: no cover - end_run always raises
 
-    def _start_plain(self, state: Pending) -> State:
-        """``set_task_to_running`` for a plain run: no handlers to call, only subscribers to tell."""
-        running = Running(message="Starting task run.")
-        if bus.active:
-            self.publish(state, running)
-        return running
-
     def set_task_to_running(self, state: State, inputs: dict) -> State:
         """Pending -> Running; a state that is not pending ends the run as it is."""
         if not isinstance(state, Pending):
             raise ENDRUN(state)
         return self.handle_state_change(state, Running(message="Starting task run."))
-
-
-def _unwrap(state: State | None) -> State:
-    """Meta states give way to the state they wrap (``Submitted(Retrying())`` -> ``Retrying()``)."""
-    while isinstance(state, State) and state.is_meta_state():
-        state = state.state  # type: ignore[attr-defined]
-    return state if state is not None else Pending()
-
-
-#: The steps the short pipeline stands in for: a runner class overriding one takes the full pipeline.
-_SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_skipped", "check_task_trigger",
-                  "get_task_inputs", "set_task_to_running", "get_task_run_state", "handle_state_change",
-                  "call_runner_target_handlers", "target_handlers", "change_state", "check_task_is_cached",
-                  "check_target", "cache_result", "check_for_retry", "set_task_run_name")
-_PLAIN_CLASSES: dict[type, bool] = {}
-
-
-def _plain_class(cls: type) -> bool:
-    """Whether ``cls`` runs every skipped step as ``TaskRunner`` does (worked out once per class)."""
-    known = _PLAIN_CLASSES.get(cls)
-    if known is None:
-        known = _PLAIN_CLASSES[cls] = all(getattr(cls, name) is getattr(TaskRunner, name)
-                                          for name in _SKIPPED_STEPS)
-    return known
-
-
-def _plain_inputs(upstream_states: dict, constants: dict) -> dict:
-    """``get_task_inputs`` as plain values (no ``Result`` objects): what ``task.run`` is called with."""
-    raw = dict(constants) if constants else {}
-    for edge, upstream_state in upstream_states.items():
-        key = edge.key
-        if key is not None:
-            if edge.flattened and not edge.mapped:
-                raw[key] = flatten_once(upstream_state.result)
-            else:
-                raw[key] = upstream_state.result
-    return raw
-
-
-def _as_result(value: Any) -> Any:
-    from flowctl.engine.result import Result
-
-    return value if isinstance(value, Result) else Result(value=value)
 
 
 def run_unit(runner: TaskRunner, state: State, upstream_states: dict, context: dict,

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from flowctl.engine import signals
+from flowctl.engine.events import bus
 from flowctl.engine.result import Result, ResultNotImplementedError
 from flowctl.engine.signals import ENDRUN
 from flowctl.engine.state import Cached, Failed, Looped, Pending, Retrying, Running, State, Success, TimedOut
@@ -18,6 +19,9 @@ from flowctl.engine.task_execution import call_with_timeout, describe_exception,
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities import debug
 from flowctl.utilities.context import context as flowctl_context
+from flowctl.utilities.context import thread_local as _CONTEXT_LOCAL  # the run's dict is its ``.data``
+
+_NO_CONTEXT: dict = {}  # read only: a thread that never entered a run has no context dict
 
 #: Keys a ``Result.write`` call takes itself; never passed on as template values.
 _WRITE_ARGUMENTS = ("value", "location")
@@ -33,6 +37,7 @@ class TaskSteps:
     task: Any
     flow_result: Any
     _result: Any
+    _plain: bool
 
     @property
     def result(self) -> Result:
@@ -123,8 +128,13 @@ class TaskSteps:
         except ENDRUN as end:  # raised by the task itself: the handlers still see where it ends
             raise ENDRUN(self.change_state(state, end.state or state)) from None
         task = self.task
-        if isinstance(new_state, Failed) or (task.result is None and self.flow_result is None
-                                             and flowctl_context.get("checkpointing") is not True):
+        if isinstance(new_state, Failed) or (
+                task.result is None and self.flow_result is None
+                and getattr(_CONTEXT_LOCAL, "data", _NO_CONTEXT).get("checkpointing") is not True):
+            if self._plain:  # no handlers anywhere (see ``_is_plain``): only subscribers hear of it
+                if bus.active:
+                    self.publish(state, new_state)  # type: ignore[attr-defined]
+                return new_state
             return self.handle_state_change(state, new_state)  # nothing to write: the plain value stays
         try:
             new_state._result = self.store_value(new_state.result, raw)

@@ -2,7 +2,7 @@
 
 Mapped children go to Dask in *chunks*: one Dask task runs many children of
 one task in a row on a worker, each with its own state, events, retries and
-timeout. The chunk size adapts to the measured time of a child (about 75 ms
+timeout. The chunk size adapts to the measured time of a child (50-100 ms
 of work per chunk, one child per Dask task for long children), so Dask's
 per-task cost is paid once per chunk rather than once per child.
 

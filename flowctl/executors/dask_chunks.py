@@ -21,7 +21,7 @@ from typing import Any
 from flowctl.executors.remote import RemoteUnit
 from flowctl.executors.serialization import execute_chunk, identity
 
-CHUNK_SECONDS = 0.075  # aim for 50-100 ms of work per Dask task
+CHUNK_SECONDS = 0.1  # up to 100 ms of work per Dask task (at least 50 ms when children allow)
 MAX_CHUNK = 1024
 INLINE_BUNDLE_BYTES = 256 * 1024  # larger bundles travel once, as a recomputable Dask task
 GATHER_TIMEOUT_S = 10.0  # a gather of a result lost with its worker can wait for good
@@ -85,7 +85,7 @@ class ChunkFeeder:
         """Send again what a dying worker took with it; True when nothing is left to report now.
 
         A chunk that kept killing its workers is rerun child by child, so only
-        the one at fault fails; a result lost before it was read is
+        the one at fault fails (a single child gets one more try); a result lost before it was read is
         recomputed (at most ``MAX_RESENDS`` times per unit).
         """
         if self._stopping or self._lost is not None:
@@ -97,11 +97,20 @@ class ChunkFeeder:
                 unit.resent += 1
             self._send(units)
             return True
-        if len(units) > 1 and _killed_worker(error):
+        if not _killed_worker(error):
+            return False
+        if len(units) > 1:
             for unit in units:
                 self._send([unit])
             return True
-        return False
+        # Dask also blames the tasks merely queued on a dying worker: one more
+        # try spares an innocent child, at the cost of one more crash for a guilty one.
+        unit = units[0]
+        if unit.killed_once:
+            return False
+        unit.killed_once = True
+        self._send(units)
+        return True
 
     def _measure(self, token: str, per_child: float) -> None:
         previous = self._child_seconds.get(token)
@@ -127,7 +136,7 @@ class ChunkFeeder:
         seconds = self._child_seconds.get(token)
         if seconds is None:
             return 0
-        return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(seconds, 1e-6))))
+        return max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / max(seconds, 1e-6))))
 
     def flush(self, force: bool = False) -> None:
         """Send buffered children: full chunks, and partial ones while Dask is short of work.

@@ -23,7 +23,7 @@ class RemoteUnit:
     """The scheduler's handle on one submitted unit (a "future" as far as it knows)."""
 
     __slots__ = ("future", "task", "map_index", "target", "state", "outcome", "generic", "payload", "bundle",
-                 "callback", "chunkable", "cache", "resent")
+                 "callback", "chunkable", "cache", "resent", "killed_once")
 
     def __init__(self, task: Any, map_index: int | None) -> None:
         self.future: Any = None
@@ -39,6 +39,7 @@ class RemoteUnit:
         self.chunkable = False  # a first attempt of a mapped child: may share a chunk with its siblings
         self.cache: tuple | None = None  # (driver's caches, slot) for a cache_for task
         self.resent = 0  # times an executor sent it again after its result was lost with a worker
+        self.killed_once = False  # Dask gave up on it once already (KilledWorker)
 
     def add_done_callback(self, callback: Callable[[Any], None]) -> None:
         if self.future is None:

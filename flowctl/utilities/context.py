@@ -128,3 +128,6 @@ class Context:
 
 
 context = Context()
+#: ``context``'s thread-local store (each thread's dict is its ``.data``): the task runner
+#: swaps its run's dict in and out here directly, once per task and per mapped child.
+thread_local = context._local

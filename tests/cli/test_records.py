@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 
@@ -420,3 +421,42 @@ def test_runs_show_html_writes_the_report_of_a_recorded_run(tmp_path, write, run
     assert shown.returncode == 0, shown.stderr
     page = (tmp_path / "report.html").read_text()
     assert run_id in page and "invert" in page and "ZeroDivisionError" in page
+
+
+MAP_FOUR = '''
+from flowctl import Flow, task
+
+@task
+def numbers():
+    return list(range(4))
+
+@task
+def inc(x):
+    return x + 1
+
+with Flow("four") as flow:
+    inc.map(numbers())
+'''
+
+
+def test_runs_show_html_draws_routine_mapped_children_from_their_task_runs(tmp_path, write, run_cli):
+    write("four.py", MAP_FOUR)
+    assert run_cli("run", "four.py").returncode == 0
+    run_id = latest(tmp_path / ".flowctl")["run_id"]
+    shown = run_cli("runs", "show", run_id, "--html", "report.html")
+    assert shown.returncode == 0, shown.stderr
+    page = (tmp_path / "report.html").read_text()
+    assert page.count('class="bar"') == 5  # numbers and its four children, none of them in the event log
+    assert all(f"inc[{index}]" in page for index in range(4))
+
+
+def test_the_children_of_a_big_map_are_stored_as_batches_with_checkpoints(tmp_path, write, run_cli):
+    write("many.py", MAP_FOUR.replace("range(4)", "range(3000)"))
+    assert run_cli("run", "many.py", "-o", "json").returncode == 0
+    root = tmp_path / ".flowctl"
+    run = latest(root)
+    assert checkpoint_indexes(root, run, "inc") == set(range(3000))
+    assert sqlite3.connect(str(root / "store.db")).execute(
+        "SELECT COUNT(*) FROM task_runs WHERE map_index >= 0").fetchone()[0] == 0
+    shown = run_cli("runs", "show", run["run_id"])
+    assert "Task runs by state: Success 3001" in shown.stdout and "Checkpoints: 3001" in shown.stdout

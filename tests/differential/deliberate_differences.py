@@ -48,6 +48,28 @@ def _crashed(error: str, phase: str = "run") -> Outcome:
     return Outcome(error=error, phase=phase)
 
 
+#: The three DateTimeParameter values of flow_run.datetime_parameter_offsets_and_dates, as each side gives them.
+_DATETIME_VALUES = {
+    "DateTime": {"offset": "DateTime(2024, 2, 3, 4, 5, 6, tzinfo=FixedTimezone(7200, name=\"+02:00\"))",
+                 "date_only": "DateTime(2024, 2, 3, 0, 0, 0, tzinfo=Timezone('UTC'))",
+                 "zulu": "DateTime(2024, 2, 3, 4, 5, 6, tzinfo=Timezone('UTC'))"},
+    "datetime": {"offset": "datetime.datetime(2024, 2, 3, 4, 5, 6, "
+                           "tzinfo=datetime.timezone(datetime.timedelta(seconds=7200)))",
+                 "date_only": "datetime.datetime(2024, 2, 3, 0, 0, tzinfo=datetime.timezone.utc)",
+                 "zulu": "datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)"},
+}
+
+
+def _datetime_outcome(value_class: str) -> Outcome:
+    """Three DateTimeParameters (an offset, a bare date, Z): same parts on both sides, one value class."""
+    parts = {"parts_offset": [[2024, 4, 7200.0, "2024-02-03T04:05:06+02:00"]],
+             "parts_date_only": [[2024, 0, 0.0, "2024-02-03T00:00:00+00:00"]],
+             "parts_zulu": [[2024, 4, 0.0, "2024-02-03T04:05:06+00:00"]]}
+    values = {name: [{"type": value_class, "repr": text}] for name, text in _DATETIME_VALUES[value_class].items()}
+    return Outcome(flow="Success", tasks={name: ["Success"] for name in sorted([*parts, *values])},
+                   results={**parts, **values})
+
+
 def _flow_handler_entries() -> dict[str, Deliberate]:
     entries = {}
     for signal, state in _FLOW_HANDLER_STATES.items():
@@ -132,6 +154,10 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
             {"type": "DateTime", "repr": "DateTime(2024, 2, 3, 4, 5, 6, tzinfo=Timezone('UTC'))"}]}),
         Outcome(flow="Success", tasks=_DATETIME_TASKS, results={"year": [[2024, 2, 3]], "when": [
             {"type": "datetime", "repr": "datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)"}]})),
+    "flow_run.datetime_parameter_offsets_and_dates": Deliberate(
+        "as flow_run.datetime_parameter_parses: only the value's class differs; the instant, its offset "
+        "(UTC when the string names none) and its ISO form are Prefect's",
+        DATETIME, _datetime_outcome("DateTime"), _datetime_outcome("datetime")),
     "retries.pause_signal_downstream_not_run": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),
     "retries.pause_task_with_duration": Deliberate(

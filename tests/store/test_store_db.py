@@ -139,3 +139,42 @@ def test_ages_are_read_with_their_unit():
     assert prune_module.parse_age("7d") == 7 * 86400 and prune_module.parse_age("12h") == 43200
     with pytest.raises(ValueError, match="7d"):
         prune_module.parse_age("seven")
+
+
+def test_packed_children_read_back_with_their_values_checksums_and_times():
+    from flowctl.store.children import pack, unpack
+
+    rows = [(7, 2, 5, 1, 10.0, 10.5, b"five", b"c" * 16), (7, 2, 1, 3, None, 11.0, None, None),
+            (7, 3, 0, 1, 12.0, 12.5, b"", b"d" * 16)]
+    packed = list(pack(rows, seq=40))
+    assert [(row[0], row[1], row[2], row[3], row[4]) for row in packed] == [(7, 2, 40, 2, 1), (7, 3, 41, 1, 1)]
+    first = list(unpack(packed[0][3:4] + packed[0][5:]))
+    assert first == [(5, 1, 10.0, 10.5, b"five", b"c" * 16), (1, 3, None, 11.0, None, None)]
+    assert list(unpack(packed[1][3:4] + packed[1][5:])) == [(0, 1, 12.0, 12.5, b"", b"d" * 16)]
+
+
+def test_a_packed_batch_whose_arrays_disagree_is_not_read():
+    from flowctl.store.children import pack, unpack
+
+    [row] = pack([(1, 1, index, 1, 1.0, 2.0, b"v", b"c" * 16) for index in range(3)], seq=0)
+    count, _stored, indexes, *rest = row[3:]
+    assert list(unpack((count, indexes[:-8], *rest))) == []
+
+
+def test_checkpoints_read_children_from_packed_batches_and_prune_removes_them(tmp_path):
+    from flowctl.store.children import CHILD_SUCCESS
+
+    run = _start(tmp_path)
+    run.register_tasks([(0, "inc", "inc-1", b"f" * 16)])
+    for index in range(5):
+        data = values.dumps(index)
+        run.put(CHILD_SUCCESS, (run.rowid, 0, index, 1, 1.0, 2.0, data, values.checksum(data)))
+    assert _finish(run, "Success") is None
+    stored, succeeded, _ = query.checkpoints(tmp_path, run.rowid)
+    assert sorted(row[0] for row in stored[b"f" * 16]) == list(range(5)) and succeeded["inc-1"] == set(range(5))
+    assert {values.loads(values.read_bytes(tmp_path, *row[1:])) for row in stored[b"f" * 16]} == set(range(5))
+    assert query.task_run_summary(tmp_path, run.rowid)[2] == 5
+    assert prune_module.prune(tmp_path, keep=0) == 1
+    connection = connect(tmp_path, create=False)
+    assert connection.execute("SELECT COUNT(*) FROM child_batches").fetchone()[0] == 0
+    connection.close()

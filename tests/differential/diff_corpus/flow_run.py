@@ -94,6 +94,20 @@ def build():
         year(DateTimeParameter("when"))
     return flow, {"parameters": {"when": "2024-02-03T04:05:06"}}
 ''',
+    "datetime_parameter_offsets_and_dates": '''
+from prefect.core.parameter import DateTimeParameter
+
+@task
+def parts(d):
+    return [d.year, d.hour, d.utcoffset().total_seconds(), d.isoformat()]
+
+def build():
+    with Flow("params") as flow:
+        for name in ("offset", "date_only", "zulu"):
+            parts(DateTimeParameter(name), task_args={"name": "parts_" + name})
+    values = {"offset": "2024-02-03T04:05:06+02:00", "date_only": "2024-02-03", "zulu": "2024-02-03T04:05:06Z"}
+    return flow, {"parameters": values}
+''',
     "context_values_in_task": '''
 @task
 def ctx():
