@@ -85,8 +85,8 @@ class ChunkFeeder:
         """Send again what a dying worker took with it; True when nothing is left to report now.
 
         A chunk that kept killing its workers is rerun child by child, so only
-        the one at fault fails (a single child gets one more try); a result lost before it was read is
-        recomputed (at most ``MAX_RESENDS`` times per unit).
+        the one at fault fails (a single child gets one more try); a result
+        lost before it was read is recomputed (at most ``MAX_RESENDS`` times).
         """
         if self._stopping or self._lost is not None:
             return False
