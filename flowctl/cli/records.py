@@ -67,11 +67,13 @@ class RunRecord:
     """One run's record: redacted parameters, task fingerprints, events, task runs and checkpoints."""
 
     def __init__(self, root: Path, flow: Any, target: str, parameters: dict, flags: Any, checkpoint: bool,
-                 plan: Any = None, executor: str = "local") -> None:
+                 plan: Any = None, executor: str = "local", address: str | None = None) -> None:
         self.root, self.flow, self.target = Path(root), flow, target
         self.checkpoint = checkpoint
         self.plan = plan
         self.in_process = executor in ("local", "threads")
+        # The record names where the run ran: the executor, and the scheduler for an existing cluster.
+        self.executor_label = f"{executor} {address}" if address else executor
         sources = dict(plan.secret_sources) if plan is not None else {}
         sources.update(secret_rules.env_sources(flags or ()))
         self.secret_names = secret_rules.secret_names(parameters, sources) | set(sources)
@@ -114,7 +116,7 @@ class RunRecord:
                 "parameters": json.loads(json.dumps(secret_rules.redact(self.parameters, self.secret_names),
                                                     default=str)),
                 "parameter_values": data, "parameter_checksum": stored_values.checksum(data) if data else None,
-                "secret_sources": self._recorded_sources(), "executor": "local" if self.in_process else "remote"}
+                "secret_sources": self._recorded_sources(), "executor": self.executor_label}
         try:  # the default retention; a store that cannot be pruned now is pruned by a later run
             if needs_retention(self.root, self.flow.name, DEFAULT_KEEP):
                 prune(self.root, keep=DEFAULT_KEEP)

@@ -180,7 +180,8 @@ def run(
         flow_executor = build_executor(executor, address, workers)
         explicit_dir = state_dir_option is not None or bool(os.environ.get(STATE_DIR_ENV))
         record = _open_record(root, flow, target, parameters, checkpoint, plan,
-                              executor or (ExecutorName.dask if address else None), explicit_dir, param or ())
+                              executor or (ExecutorName.dask if address else None), explicit_dir, param or (),
+                              address=address)
     code = _run_flow(flow, parameters, run_context, flow_executor, mode, json_stream, log_level,
                      junit, visualize, Recording(record, plan, target, checkpoint),
                      verbosity=1 if verbose else (-1 if quiet else 0), report=report)
@@ -200,7 +201,8 @@ class Recording:
 
 
 def _open_record(root: Path, flow: Any, target: str, parameters: dict, checkpoint: bool, plan: Any,
-                 executor: ExecutorName | None, explicit_dir: bool, flags: Any = ()) -> Any:
+                 executor: ExecutorName | None, explicit_dir: bool, flags: Any = (),
+                 address: str | None = None) -> Any:
     """Record the run in the store; a store that cannot be written only warns (the run goes on).
 
     A resume that the store refuses (being resumed elsewhere, resumed
@@ -209,7 +211,7 @@ def _open_record(root: Path, flow: Any, target: str, parameters: dict, checkpoin
     from flowctl.cli.records import RunRecord
 
     record = RunRecord(root, flow, target, parameters, flags, checkpoint, plan,
-                       executor=(executor or ExecutorName.local).value)
+                       executor=(executor or ExecutorName.local).value, address=address)
     record.start(force=bool(plan is not None and plan.force))
     if plan is not None and not plan.had_checkpoints:
         typer.echo(f"Note: run {plan.run_id} kept no checkpoints (--no-checkpoint); every task runs again.",

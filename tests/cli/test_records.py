@@ -460,3 +460,11 @@ def test_the_children_of_a_big_map_are_stored_as_batches_with_checkpoints(tmp_pa
         "SELECT COUNT(*) FROM task_runs WHERE map_index >= 0").fetchone()[0] == 0
     shown = run_cli("runs", "show", run["run_id"])
     assert "Task runs by state: Success 3001" in shown.stdout and "Checkpoints: 3001" in shown.stdout
+
+
+def test_the_record_names_the_executor_the_run_used(tmp_path, write, run_cli):
+    write("mixed.py", MIXED)
+    run_cli("run", "mixed.py", "-p", "n=2", "--output", "json", "--executor", "threads")
+    [run] = runs(tmp_path / ".flowctl")
+    details = json.loads(run_cli("runs", "show", run["run_id"], "--json").stdout)
+    assert details["executor"] == "threads"
