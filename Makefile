@@ -21,7 +21,7 @@ PEERS_VENV := build/peers-venv
 
 test: $(BIN)/flowctl
 	@$(MAKE) --no-print-directory $(PEERS_VENV)/bin/prefect || echo "*** Prefect 1.4.1 could not be installed in $(PEERS_VENV): the differential tier will fail" >&2
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: $(BIN)/flowctl
 	$(BIN)/python -m benchmarks

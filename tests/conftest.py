@@ -40,3 +40,16 @@ def default_executor(request):
 
     with set_temporary_config({"engine.executor.default_class": f"tests_support_executors.{request.param}"}):
         yield request.param
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Captured output with lone surrogates (tests of undecodable bytes) must stay shippable.
+
+    pytest-xdist sends each report between processes as UTF-8; a surrogate left
+    in a captured log section would crash the whole session instead of one test.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+                       for title, text in report.sections]
