@@ -22,7 +22,8 @@ def flowctl_executable() -> str:
 
 
 def cli_env(**extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    # CI itself sets CI=true, which turns `auto` output plain: tests that want it pass CI explicitly.
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "CI")}
     env.update(TERM="xterm-256color", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
