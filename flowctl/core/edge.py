@@ -1,7 +1,7 @@
 """Edges: the dependency (and data) links between two tasks of a flow."""
 from __future__ import annotations
 
-import keyword
+from keyword import iskeyword
 from typing import Any
 
 from flowctl.core.task import Task  # noqa: F401 - Prefect 1 code imports Task from here
@@ -12,7 +12,7 @@ __all__ = ["Edge", "Task", "is_valid_identifier"]
 
 def is_valid_identifier(string: Any) -> bool:
     """Whether ``string`` can be a keyword argument name (an identifier, not a keyword)."""
-    return isinstance(string, str) and string.isidentifier() and not keyword.iskeyword(string)
+    return isinstance(string, str) and string.isidentifier() and not iskeyword(string)
 
 
 class Edge:
@@ -26,7 +26,9 @@ class Edge:
 
     def __init__(self, upstream_task: Any, downstream_task: Any, key: str | None = None,
                  mapped: bool = False, flattened: bool = False) -> None:
-        if key is not None and not is_valid_identifier(key):
+        # is_valid_identifier inline for plain strings: one edge per task argument of every flow built
+        if key is not None and not (key.__class__ is str and key.isidentifier() and not iskeyword(key)) \
+                and not is_valid_identifier(key):
             raise FlowDefinitionError(
                 f"Edge key must be a valid Python identifier (received {key!r}): it is passed "
                 f"to {downstream_task!r}.run() as a keyword argument."
@@ -36,11 +38,11 @@ class Edge:
         self.key = key
         self.mapped = mapped
         self.flattened = flattened
-        # edges key every upstream_states dict: hash once
-        self._hash = hash((id(upstream_task), id(downstream_task), key, mapped, flattened))
+        # edges key every upstream_states dict: hash once (tasks hash by identity, as __eq__ compares them)
+        self._hash = hash((upstream_task, downstream_task, key, mapped, flattened))
 
     def _identity(self) -> tuple:
-        return (id(self.upstream_task), id(self.downstream_task), self.key, self.mapped, self.flattened)
+        return (self.upstream_task, self.downstream_task, self.key, self.mapped, self.flattened)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Edge):

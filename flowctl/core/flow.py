@@ -11,7 +11,7 @@ import collections
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable
 
-from flowctl.core import blocks
+from flowctl.core import blocks, build_gc
 from flowctl.core.edge import Edge
 from flowctl.core.flow_edits import FlowEdits
 from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries  # noqa: F401 - FlowCycleError is public here too
@@ -30,7 +30,8 @@ _ROOT_ONLY = (Parameter, Constant)
 
 
 def _eager_validation() -> bool:
-    return bool(config.flows.get("eager_edge_validation", False))
+    flows = config.get("flows")  # plain dict reads: asked once per bound task
+    return bool(flows and flows.get("eager_edge_validation", False))
 
 
 def _loading_flows() -> bool:
@@ -95,6 +96,8 @@ class Flow(FlowEdits, FlowQueries):
             )
         stack = ExitStack()
         stack.enter_context(context(flow=self))
+        build_gc.building_started()  # see build_gc: building allocates no garbage worth full collections
+        stack.callback(build_gc.building_ended)
         self._contexts.append(stack)
         return self
 
@@ -191,9 +194,8 @@ class Flow(FlowEdits, FlowQueries):
         edges_out.add(edge)
         if edge.key is not None:
             keys = self._edge_keys.get(downstream)
-            if keys is None:
-                keys = self._edge_keys[downstream] = set()
-            keys.add(edge.key)
+            if keys is not None:  # only kept once a duplicate check has asked for them
+                keys.add(edge.key)
         self._sorted_cache = None
 
     def bind_task(self, task: Task, arguments: dict[str, Any], upstream_tasks: Iterable[Any] | None = None,
@@ -201,34 +203,63 @@ class Flow(FlowEdits, FlowQueries):
         """Add ``task`` with the arguments of one call (what ``Task.bind`` does, already matched to ``run``).
 
         Same result as ``set_dependencies(task, upstream_tasks, keyword_tasks=arguments)``.
-        It is the path every task call of a flow takes, so a task whose arguments
-        are bound for the first time (no duplicates possible: ``arguments`` is a
-        dict of ``run``'s own names) skips the per-key checks.
+        A task new to this flow (a fresh copy, the usual case) has no bound
+        argument yet, so ``add_bound_task`` skips the duplicate checks.
         """
-        if (task in self._edge_keys or task in self.constants or upstream_tasks
-                or isinstance(task, Parameter)):
+        if task in self._order or upstream_tasks or isinstance(task, Parameter):
             self.set_dependencies(task, upstream_tasks=upstream_tasks, keyword_tasks=arguments, mapped=mapped)
-            return
-        order = self._order
-        if task not in order:
-            self.add_task(task)
-        validate = None
-        for key, value in arguments.items():
+        else:
+            self.add_bound_task(task, arguments.items(), mapped)
+
+    def add_bound_task(self, task: Task, arguments: Iterable[tuple[str, Any]], mapped: bool = False) -> None:
+        """Add ``task``, not yet in this flow, with ``(name, value)`` arguments already matched to its ``run``.
+
+        The path of every task call inside ``with Flow``, so it does the least
+        per argument: the names are distinct names ``run`` accepts (a dict's
+        keys or a signature's), so there is nothing to check, and each task
+        argument becomes an edge recorded straight into the indexes. Values
+        that need more (collections, annotations, mapped constants) take the
+        general ``_bind_keyword`` path.
+        """
+        self.add_task(task)
+        order, edges, upstream_index, downstream_index = self._order, self.edges, self._upstream, self._downstream
+        linked = wired = False
+        task_constants = None
+        for key, value in arguments:
             if isinstance(value, Task):
                 if value not in order:
                     self.add_task(value)
-                self._link_new(Edge(value, task, key, mapped))
-                if validate is None:
-                    validate = _eager_validation()
-                if validate:
-                    self.validate()
+                edge = Edge(value, task, key, mapped)
+                edges.add(edge)
+                edges_in = upstream_index[task]
+                if edges_in is NO_EDGES:
+                    edges_in = upstream_index[task] = set()
+                edges_in.add(edge)
+                edges_out = downstream_index[value]
+                if edges_out is NO_EDGES:
+                    edges_out = downstream_index[value] = set()
+                edges_out.add(edge)
+                linked = True
             elif not mapped and not isinstance(value, _WIRED):
-                self.constants[task][key] = value
+                if task_constants is None:
+                    task_constants = self.constants[task]
+                task_constants[key] = value
             else:
-                self._bind_keyword(task, key, value, mapped, None)
+                self._bind_keyword(task, key, value, mapped, False)
+                wired = True
+        if wired:  # _bind_keyword may have cached the task's keys before the loop's later edges
+            self._edge_keys.pop(task, None)
+            linked = True
+        if linked:
+            self._sorted_cache = None
+            if _eager_validation():
+                self.validate()
 
     def _check_key(self, task: Task, key: str) -> None:
-        if key in self._edge_keys.get(task, ()) or key in self.constants.get(task, ()):
+        keys = self._edge_keys.get(task)
+        if keys is None:  # built on first use: most tasks are bound once and never checked
+            keys = self._edge_keys[task] = {e.key for e in self._upstream.get(task, NO_EDGES) if e.key is not None}
+        if key in keys or key in self.constants.get(task, ()):
             raise FlowDefinitionError(
                 f'Argument "{key}" of {task!r} is already bound in flow {self.name!r}. To call the '
                 f"task again with new arguments, call it as a copy: task(...) or task.copy()."

@@ -56,10 +56,12 @@ class FlowQueries:
         ]
 
     def root_tasks(self) -> set[Task]:
-        return {t for t in self._order if not self._upstream[t]}
+        upstream = self._upstream
+        return {t for t in self._order if not upstream.get(t)}
 
     def terminal_tasks(self) -> set[Task]:
-        return {t for t in self._order if not self._downstream[t]}
+        downstream = self._downstream
+        return {t for t in self._order if not downstream.get(t)}
 
     def reference_tasks(self) -> set[Task]:
         """The tasks whose states decide the flow's state (default: the terminal tasks)."""
@@ -69,10 +71,14 @@ class FlowQueries:
 
         # As in Prefect 1: the terminal tasks, where a resource's cleanup does not
         # count as a downstream task and init/cleanup tasks never count themselves.
+        resource_tasks = (ResourceInitTask, ResourceCleanupTask)
+        downstream = self._downstream
+        if not any(isinstance(t, resource_tasks) for t in self._order):  # most flows: the terminal tasks
+            return {t for t in self._order if not downstream.get(t)}
         return {
             t for t in self._order
-            if not isinstance(t, (ResourceInitTask, ResourceCleanupTask))
-            and all(isinstance(e.downstream_task, ResourceCleanupTask) for e in self._downstream[t])
+            if not isinstance(t, resource_tasks)
+            and all(isinstance(e.downstream_task, ResourceCleanupTask) for e in downstream.get(t, ()))
         }
 
     def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
@@ -121,6 +127,9 @@ class FlowQueries:
         if root_tasks is not None:
             keep = reachable_from(root_tasks, self._downstream_of)
             order = [t for t in order if t in keep]
+        elif self._insertion_order_is_sorted(order):  # the usual case: what Kahn's algorithm would give
+            self._sorted_cache = order
+            return tuple(order)
         result, stuck = topological_order(order, self._upstream_of, self._downstream_of)
         if stuck:
             raise FlowCycleError(self.name, find_cycle(stuck, self._upstream_of))
@@ -128,15 +137,28 @@ class FlowQueries:
             self._sorted_cache = result
         return tuple(result)
 
+    def _insertion_order_is_sorted(self, order: list) -> bool:
+        """Whether every edge goes from an earlier-added task to a later one (the functional API
+        adds a task's upstreams first). Kahn's algorithm with ties broken by insertion order
+        then gives ``order`` itself, so one pass over the edges replaces it."""
+        position = {task: i for i, task in enumerate(order)}
+        try:
+            return all(position[e.upstream_task] < position[e.downstream_task] for e in self.edges)
+        except KeyError:  # an edge to a task outside the flow: validate's to report, the long way's to skip
+            return False
+
     def validate(self) -> None:
         """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
         for edge in self.edges:
             if edge.upstream_task not in self._order or edge.downstream_task not in self._order:
                 raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
-        for task in self._order:
-            keys = [e.key for e in self._upstream[task] if e.key is not None]
+        for edges in self._upstream.values():
+            if len(edges) < 2:  # one edge cannot repeat a key
+                continue
+            keys = [e.key for e in edges if e.key is not None]
             if len(keys) != len(set(keys)):
                 duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}
+                task = next(iter(edges)).downstream_task
                 raise FlowDefinitionError(f"{task!r} receives argument(s) {sorted(duplicates)} more than once.")
         if any(t not in self._order for t in self._reference_tasks):
             raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")

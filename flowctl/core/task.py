@@ -20,7 +20,7 @@ from flowctl.core.signature import RESERVED_KEYWORDS, Binder, validate_run_signa
 from flowctl.core.task_options import TaskOptionTypeError  # noqa: F401 - importable from here too
 from flowctl.core.task_operators import TaskOperators
 from flowctl.exceptions import FlowctlError, TaskArgumentError
-from flowctl.utilities.context import context
+from flowctl.utilities.context import context, thread_local as _CONTEXT_LOCAL  # its .data: this thread's context
 
 __all__ = ["Task", "validate_run_signature", "RESERVED_KEYWORDS", "TaskNotInitializedError"]
 
@@ -48,6 +48,11 @@ class TaskAttributeError(FlowctlError, AttributeError):
 _CLASS_BINDERS: dict[type, Binder] = {}
 #: Whether a Task class copies as a plain ``__dict__`` copy (no custom copy or pickle hooks).
 _PLAIN_COPY: dict[type, bool] = {}
+#: Whether calling a Task class may take ``__call__``'s fast path (plain copies, ``Task.bind``).
+_FAST_CALL: dict[type, bool] = {}
+#: The context of a thread that never entered one (never mutated).
+_NO_CONTEXT: dict = {}
+_new_object = object.__new__
 
 
 def _copies_plainly(cls: type) -> bool:
@@ -244,12 +249,46 @@ class Task(TaskOperators):
         **kwargs: Any,
     ) -> "Task":
         """Bind a copy of this task into the active (or given) flow and return it."""
-        active_flow, context_tags = context.get("flow"), context.get("tags")
+        scope = getattr(_CONTEXT_LOCAL, "data", _NO_CONTEXT)  # the context, read once for flow and tags
+        active_flow = scope.get("flow")
+        if (active_flow is not None and flow is None
+                and not (mapped or task_args or upstream_tasks or scope.get("tags"))):
+            # the call of nearly every task of a functional flow: t(x, y=z) inside `with Flow`
+            new = self._fresh_copy(active_flow)
+            if new is not None:
+                binder = new.__dict__["_run_binder"]
+                if (not kwargs and binder.needs_positional <= len(args) <= len(binder.positional)
+                        and not binder.needs_keyword):
+                    active_flow.add_bound_task(new, zip(binder.positional, args))
+                else:
+                    active_flow.add_bound_task(new, new._bind_arguments(args, kwargs).items())
+                return new
+        context_tags = scope.get("tags")
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
         if type(new).bind is not Task.bind:  # a subclass's own bind (e.g. positional collection items)
             return new.bind(*args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
         return new._bind(args, kwargs, mapped, upstream_tasks, flow if flow is not None else active_flow,
                          context_tags)
+
+    def _fresh_copy(self, active_flow: Any) -> "Task | None":
+        """``copy()`` for a call with no task_args nor tags to apply, or None when ``_copy`` must make it.
+
+        That is: a class that copies plainly and binds with ``Task.bind``, a
+        task with no slug to suffix nor cached logger to drop, and not in the
+        active flow (whose edges the copy would warn about).
+        """
+        cls = type(self)
+        fast = _FAST_CALL.get(cls)
+        if fast is None:
+            fast = _FAST_CALL[cls] = cls.bind is Task.bind and _copies_plainly(cls)
+        attributes = self.__dict__
+        if (not fast or "_run_binder" not in attributes or attributes.get("slug") or "_logger" in attributes
+                or self in active_flow.tasks):
+            return None
+        new = _new_object(cls)
+        new.__dict__ = attributes.copy()
+        new.tags = set(self.tags)  # each copy its own set, as Prefect 1's copies
+        return new
 
     def map(
         self,
@@ -292,7 +331,11 @@ class Task(TaskOperators):
 
     def _bind(self, args: tuple, kwargs: dict, mapped: bool, upstream_tasks: Any, flow: Any,
               context_tags: Any) -> "Task":
-        callargs = self._bind_arguments(args, kwargs)
+        return self._bind_matched(self._bind_arguments(args, kwargs), mapped, upstream_tasks, flow, context_tags)
+
+    def _bind_matched(self, callargs: dict, mapped: bool, upstream_tasks: Any, flow: Any,
+                      context_tags: Any) -> "Task":
+        """``bind`` given arguments already matched to ``run`` (``{name: value}``)."""
         if flow is None:
             raise FlowctlErrorNoFlow(
                 f"Could not infer an active Flow while binding {self!r}: call it inside a "

@@ -18,8 +18,37 @@ from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.mapping import child_upstream_states, expand, map_sources
-from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
+from flowctl.engine.state import Cached, Mapped, Pending, Retrying, State, Success
+from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
+
+
+def child_raw(node: "Node", index: int) -> dict | None:
+    """Child ``index``'s plain input values, or None unless every input is a plain success
+    (then the child takes the full pipeline, which decides what a failed or skipped input means)."""
+    raw = node.fixed_raw
+    if raw is None:
+        return None
+    raw = dict(raw)
+    for key, source in node.mapped_keys:
+        children = source.children
+        if children is not None:
+            state = children[index]
+            kind = type(state)
+            if kind is not Success and kind is not Cached:
+                return None
+            if key is not None:
+                raw[key] = state.result
+        else:
+            items = source.items
+            if items is None:  # every child sees an upstream that did not succeed
+                return None
+            if key is not None:
+                raw[key] = items[index]
+    return raw
+
+
+NO_CONSTANTS: dict = {}  # a task's constants, or upstream states, when it has none (shared: never written)
 
 
 def _edge_order(edge: Any) -> tuple:
@@ -33,13 +62,16 @@ class Node:
         "task", "runner", "edges", "constants", "mapped", "state", "initial", "context",
         "deps_left", "expanded", "final", "final_listeners", "expand_listeners", "child_listeners",
         "child_edges", "n", "children", "children_left", "child_waiting", "sources", "upstream_states",
+        "fixed_raw", "mapped_keys",
     )
 
     def __init__(self, task: Any, runner: TaskRunner, initial: State | None, context: dict) -> None:
+        # one per task and flow run: the lists only a mapped node (or its upstream) uses start
+        # as the shared empty tuple and become lists when first needed
         self.task = task
         self.runner = runner
-        self.edges: list = []
-        self.constants: dict = {}
+        self.edges: list | tuple = ()
+        self.constants: dict = NO_CONSTANTS
         self.mapped = False
         self.initial = initial
         self.state: State = initial if initial is not None else Pending()
@@ -48,15 +80,17 @@ class Node:
         self.expanded = False
         self.final = False
         self.final_listeners: list[Node] = []
-        self.expand_listeners: list[Node] = []
-        self.child_listeners: list[Node] = []
-        self.child_edges: list[tuple[Any, Node]] = []
+        self.expand_listeners: list[Node] | tuple = ()
+        self.child_listeners: list[Node] | tuple = ()
+        self.child_edges: list[tuple[Any, Node]] | tuple = ()
         self.n = 0
-        self.children: list = []
+        self.children: list | tuple = ()
         self.children_left = 0
-        self.child_waiting: list[int] = []
-        self.sources: list = []
-        self.upstream_states: dict = {}
+        self.child_waiting: list[int] | tuple = ()
+        self.sources: list | tuple = ()
+        self.upstream_states: dict = NO_CONSTANTS
+        self.fixed_raw: dict | None = None  # a plain mapped node's inputs every child shares
+        self.mapped_keys: list | tuple = ()  # (argument, MapSource) of each mapped edge
 
 
 class Scheduler:
@@ -79,24 +113,28 @@ class Scheduler:
     # -- graph --------------------------------------------------------------
     def _build(self, task_states: dict, task_contexts: dict, state_handlers: list | None,
                task_runner_cls: type) -> None:
-        flow = self.flow
+        flow, nodes, context = self.flow, self.nodes, self.flow_context
+        slugs, constants, upstream_edges, flow_result = flow.slugs, flow.constants, flow.upstream_edges, flow.result
         for task in flow.sorted_tasks():
-            runner = task_runner_cls(task, state_handlers=state_handlers, flow_result=flow.result)
-            runner.slug = flow.slugs.get(task)
-            context = self.flow_context
-            if task in task_contexts:
-                context = {**context, **task_contexts[task]}
-            node = Node(task, runner, task_states.get(task), context)
-            node.constants = flow.constants.get(task, {})
-            edges = flow.edges_to(task)
-            node.edges = sorted(edges, key=_edge_order) if len(edges) > 1 else list(edges)
-            node.mapped = any(e.mapped for e in node.edges)
-            self.nodes[task] = node
-        for node in self.nodes.values():
+            runner = task_runner_cls(task, state_handlers=state_handlers, flow_result=flow_result)
+            runner.slug = slugs.get(task)
+            node = Node(task, runner, task_states.get(task),
+                        {**context, **task_contexts[task]} if task in task_contexts else context)
+            node.constants = constants.get(task) or NO_CONSTANTS
+            edges = upstream_edges(task)
+            if edges:
+                node.edges = sorted(edges, key=_edge_order) if len(edges) > 1 else list(edges)
+                node.mapped = any(e.mapped for e in node.edges)
+            nodes[task] = node
+        for node in nodes.values():
             for edge in node.edges:
-                upstream = self.nodes[edge.upstream_task]
+                upstream = nodes[edge.upstream_task]
                 node.deps_left += 1
                 if node.mapped and edge.mapped and upstream.mapped and not edge.flattened:
+                    if not upstream.expand_listeners:
+                        upstream.expand_listeners, upstream.child_listeners = [], []
+                    if not node.child_edges:
+                        node.child_edges = []
                     upstream.expand_listeners.append(node)
                     upstream.child_listeners.append(node)
                     node.child_edges.append((edge, upstream))
@@ -131,6 +169,10 @@ class Scheduler:
             return
         mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
         node.sources, n = map_sources(node.upstream_states, mapped_children)
+        if node.runner.is_plain():  # children whose mapped inputs are plain successes take the short way
+            fixed = {e: s for e, s in node.upstream_states.items() if not e.mapped}
+            node.fixed_raw = plain_inputs(fixed, node.constants)
+            node.mapped_keys = [(source.edge.key, source) for source in node.sources]
         node.state, node.n, node.expanded = parent, n, True
         node.children = expand(parent, node.initial, n)
         node.children_left = n
@@ -181,8 +223,10 @@ class Scheduler:
             node.expanded = True
             for listener in node.expand_listeners:
                 self._dependency_met(listener)
-        for listener in node.final_listeners:
-            self._dependency_met(listener)
+        for listener in node.final_listeners:  # _dependency_met, inlined: once per edge
+            listener.deps_left -= 1
+            if listener.deps_left == 0:
+                self._schedule(listener)
 
     # -- units of work -------------------------------------------------------------
     def _unit_args(self, node: Node, index: int | None, state: State | None) -> tuple:
@@ -245,6 +289,7 @@ class Scheduler:
 
     def _run_inline(self) -> None:
         ready, complete, nodes = self.ready, self._complete, self.nodes
+        fail_fast = self.fail_fast
         while True:
             while ready:
                 node, index = ready.pop()
@@ -253,15 +298,20 @@ class Scheduler:
                     # node.state is still the Pending the node was made with: it starts the run
                     state = node.runner.run_unit(node.initial or node.state, upstream_states, node.context,
                                                  None, node.constants)
-                    if type(state) is Success and not self.fail_fast:  # _complete's common case
+                    if type(state) is Success and not fail_fast:  # _complete's common case
                         self._node_final(node, state)
                         continue
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
-                    upstream_states = dict(node.upstream_states)
-                    for source in node.sources:
-                        upstream_states[source.edge] = source.state_for(index)
-                    state = node.runner.run_unit(Pending(), upstream_states, node.context, index, node.constants)
-                    if type(state) is Success and not self.fail_fast:
+                    raw = child_raw(node, index)
+                    if raw is not None:
+                        state = node.runner.run_unit(None, None, node.context, index, None, False, raw)
+                    else:
+                        upstream_states = dict(node.upstream_states)
+                        for source in node.sources:
+                            upstream_states[source.edge] = source.state_for(index)
+                        state = node.runner.run_unit(Pending(), upstream_states, node.context, index,
+                                                     node.constants)
+                    if type(state) is Success and not fail_fast:
                         self._child_done(node, index, state)
                         continue
                 complete(node, index, state)
@@ -280,9 +330,12 @@ class Scheduler:
         limit = max(1, int(getattr(executor, "max_in_flight", 0) or 256))
         pending_retry: list[tuple[Node, int | None, State]] = []
         flush = getattr(executor, "flush", None)
+        feeds_children = getattr(executor, "feeds_children", None)  # executors that chain map after map
 
         def submit(node: Node, index: int | None, state: State | None) -> None:
             future = executor.submit(run_unit, *self._unit_args(node, index, state))
+            if feeds_children is not None and node.child_listeners and index is not None:
+                feeds_children(future, len({id(listener) for listener in node.child_listeners}))
             executor.on_done(future, lambda f, n=node, i=index: done.put((n, i, f)))
 
         while True:

@@ -4,6 +4,8 @@ Timeouts interrupt the task with ``TaskTimeoutSignal``: on the main thread a
 ``SIGALRM`` timer raises it inside the running code; elsewhere (thread pools,
 Dask workers) the call moves to a helper thread that is abandoned once the
 time is up, the way Prefect 1 did it, since Python cannot kill a thread.
+A Dask worker, which must not let a retry start while such a thread still
+runs, asks with ``note_abandoned`` which threads its unit left behind.
 """
 from __future__ import annotations
 
@@ -48,6 +50,17 @@ def describe_exception(exc: BaseException) -> str:
         return repr(exc)
     except Exception:  # noqa: BLE001
         return f"<{type(exc).__name__} (unprintable)>"
+
+
+_abandoned = threading.local()  # .threads: the list ``_call_in_thread`` records into, or None
+
+ABANDONED = ("the timed-out attempt could not be stopped (Python cannot interrupt a worker thread): it keeps "
+             "running on its worker until it returns")
+
+
+def note_abandoned(threads: list | None) -> None:
+    """Record in ``threads`` the helper threads this thread's timed-out calls leave running (None: stop)."""
+    _abandoned.threads = threads
 
 
 def _timeout_seconds(timeout: Any) -> float | None:
@@ -126,6 +139,12 @@ def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float) 
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
+        abandoned = getattr(_abandoned, "threads", None)
+        if abandoned is not None:
+            abandoned.append(worker)
+            retried = run_context.get("task_run_count", 1) <= (task.max_retries or 0)
+            run_context["logger"].warning("Task %r: %s%s.", run_context.get("task_full_name", task.name), ABANDONED,
+                                          ", and its retry waits until then" if retried else "")
         raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
     if "error" in outcome:
         raise outcome["error"]

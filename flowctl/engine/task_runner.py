@@ -23,13 +23,11 @@ from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
-    Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State,
-    TriggerFailed,
+    Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State, Success,
 )
-from flowctl.engine.task_execution import (  # noqa: F401 - describe_exception is used by executors
-    describe_exception, flatten_once, is_future,
-)
-from flowctl.engine.task_inputs import all_plain_successes, as_result, plain_inputs, unwrap, upstream_states_seen
+from flowctl.engine.task_checks import SKIP_MESSAGE, TaskChecks  # noqa: F401 - SKIP_MESSAGE: its old home
+from flowctl.engine.task_execution import describe_exception, is_future  # noqa: F401 - executors import it here
+from flowctl.engine.task_inputs import all_plain_successes, plain_inputs, unwrap
 from flowctl.engine.task_steps import TaskSteps
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
@@ -43,12 +41,6 @@ __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
 _RUNNER_LOG = get_logger("TaskRunner")
 _FROM_CONTEXT: Any = object()
 
-SKIP_MESSAGE = (
-    "Upstream task was skipped; if this was not the intended behavior, "
-    "consider changing `skip_on_upstream_skip=False` for this task."
-)
-
-
 class TaskRunnerInitializeResult(NamedTuple):
     state: State
     context: dict
@@ -61,7 +53,7 @@ _SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_ski
                   "check_target", "cache_result", "check_for_retry", "set_task_run_name")
 
 
-class TaskRunner(TaskSteps, Runner):
+class TaskRunner(TaskSteps, TaskChecks, Runner):
     """Runs a task as Prefect 1 does: triggers, retries, timeouts, handlers, results."""
 
     def __init__(self, task: Any, state_handlers: list[Callable] | None = None, flow_result: Any = None) -> None:
@@ -72,12 +64,19 @@ class TaskRunner(TaskSteps, Runner):
         self.logger = task.logger  # a task runner logs as its task
         self.task = task
         self.flow_result = flow_result
-        self.slug: str | None = None
-        self._result: Any = None
-        self._base: dict | None = None
-        self._merged: dict | None = None
-        self._plain = False  # set with the context template: see ``_is_plain``
-        self._debug_log = False
+
+    # Per-run attributes start as these class-level defaults (a flow run makes one runner
+    # per task, so each store saved in ``__init__`` counts); the instance sets its own.
+    slug: str | None = None
+    _result: Any = None
+    _base: dict | None = None  # the base context the template below was made for
+    _merged: dict | None = None  # the context template of a task run more than once over ``_base``
+    _plain = False  # set with the context template: see ``_is_plain``
+    _fast = False  # set with the context template: see ``run_short``
+    _debug_log = False  # set with the context template: DEBUG progress lines wanted
+    _run_id = ""  # "<flow run id>:<slug>:", set with the context template
+    #: (base context, whether DEBUG is on) for the last base seen: asked once per flow run
+    _debug_for: tuple = (None, False)
 
     def _is_plain(self) -> bool:
         """Whether a fresh run may take the short pipeline: nothing a skipped step would do
@@ -146,16 +145,23 @@ class TaskRunner(TaskSteps, Runner):
             return run_mapped_parent(self, state, upstream_states, base, constants or {})
         return self.run_unit(state, upstream_states, base, base.get("map_index"), constants or {})
 
-    def run_unit(self, state: State | None, upstream_states: dict, base_context: dict,
-                 map_index: int | None, constants: dict, is_mapped_parent: bool = False) -> State:
+    def run_unit(self, state: State | None, upstream_states: dict | None, base_context: dict,
+                 map_index: int | None, constants: dict | None, is_mapped_parent: bool = False,
+                 raw: dict | None = None) -> State:
         """Run one unit (a task, or child ``map_index``) with ``base_context`` as context.
 
         What ``initialize_run`` then ``run_pipeline`` do, with no tuple in between: this is
-        the call the scheduler makes for every task and every mapped child.
+        the call the scheduler makes for every task and every mapped child. The scheduler
+        passes ``raw`` (the plain input values) for a fresh unit of a plain runner
+        (``is_plain``) whose upstreams are all plain successes: the short pipeline then runs
+        with no upstream states to read, and ``state`` may be None (a fresh ``Pending``).
         """
-        if type(state) is not Pending:
-            state = unwrap(state)
-        run_context = self._build_context(state, base_context, map_index)
+        if raw is not None:
+            run_context = self._unit_context(base_context, map_index)
+        else:
+            if type(state) is not Pending:
+                state = unwrap(state)
+            run_context = self._build_context(state, base_context, map_index)
         local = _CONTEXT_LOCAL  # flowctl_context.swap, inlined: this runs once per task and per child
         try:
             previous = local.data
@@ -166,9 +172,12 @@ class TaskRunner(TaskSteps, Runner):
             debug_log = self._debug_log
             if debug_log:
                 _RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
-            state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
+            if raw is not None:
+                state = self.run_short(state, raw)
+            else:
+                state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
             if isinstance(state, Looped):
-                state = self.run_loop(state, upstream_states, constants, run_context)
+                state = self.run_loop(state, upstream_states, constants, run_context, raw)
             if debug_log:
                 _RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
                                   run_context["task_full_name"], type(state).__name__)
@@ -201,6 +210,13 @@ class TaskRunner(TaskSteps, Runner):
         return TaskRunnerInitializeResult(state, self._build_context(state, context, map_index))
 
     def _build_context(self, state: State, base: dict, map_index: int | None) -> dict:
+        run_context = self._unit_context(base, map_index)
+        if type(state) is not Pending:
+            self._restart_context(state, run_context)
+        return run_context
+
+    def _unit_context(self, base: dict, map_index: int | None) -> dict:
+        """The context of a fresh run of child ``map_index`` (or of the task) over ``base``."""
         task = self.task
         merged = self._merged if self._base is base else None
         if merged is not None:  # the task's fixed keys, merged once per flow run: one copy per child
@@ -208,27 +224,31 @@ class TaskRunner(TaskSteps, Runner):
         else:
             slug = self.slug or task.slug or task.name
             run_context = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
-                           "task_tags": task.tags, "logger": self.logger}
+                           "task_tags": task.tags, "logger": self.logger, "task_run_count": 1}
             if "checkpointing" not in run_context:  # the flow runner sets it; a bare TaskRunner reads config
                 run_context["checkpointing"] = config.flows.checkpointing
             # a task that runs once (a chain) keeps no template; a second run of this base does
             self._merged = dict(run_context) if self._base is base else None
             self._base = base
-            self._plain = self._is_plain()
-            self._debug_log = _RUNNER_LOG.isEnabledFor(logging.DEBUG)  # asked once per flow run, not per child
+            self._plain = plain = self._is_plain()
+            debug_base, debug_log = TaskRunner._debug_for
+            if debug_base is not base:  # once per flow run, not per task and child
+                debug_log = _RUNNER_LOG.isEnabledFor(logging.DEBUG)
+                TaskRunner._debug_for = (base, debug_log)
+            self._debug_log = debug_log
+            # a plain run that also has no timeout, captured stdout, result to write or DEBUG lines
+            # is the call alone when no subscriber listens (see ``run_short``)
+            self._fast = (plain and not debug_log and task.timeout is None and not task.log_stdout
+                          and task.result is None and self.flow_result is None
+                          and run_context["checkpointing"] is not True)
+            self._run_id = f"{base.get('flow_run_id', 'local')}:{slug}:"
         run_context["map_index"] = map_index
-        if type(state) is not Pending:
-            self._restart_context(state, run_context)
-        else:
-            run_context["task_run_count"] = 1
-        slug = run_context["task_slug"]
-        flow_run_id = base.get("flow_run_id", "local")
         if map_index is None:
             run_context["task_full_name"] = task.name
-            run_context["task_run_id"] = f"{flow_run_id}:{slug}:"
+            run_context["task_run_id"] = self._run_id
         else:
             run_context["task_full_name"] = f"{task.name}[{map_index}]"
-            run_context["task_run_id"] = f"{flow_run_id}:{slug}:{map_index}"
+            run_context["task_run_id"] = f"{self._run_id}{map_index}"
         return run_context
 
     @staticmethod
@@ -245,26 +265,27 @@ class TaskRunner(TaskSteps, Runner):
             run_context["task_loop_count"] = state._context.pop("_loop_count")
             run_context["task_loop_result"] = state.result
 
-    def run_loop(self, state: Looped, upstream_states: dict, constants: dict, run_context: dict) -> State:
-        """A ``Looped`` run goes through the pipeline again from ``Pending`` until it ends otherwise."""
+    def run_loop(self, state: Looped, upstream_states: dict | None, constants: dict | None, run_context: dict,
+                 raw: dict | None = None) -> State:
+        """A ``Looped`` run goes through the pipeline again from ``Pending`` until it ends otherwise
+        (the short pipeline again, with the same ``raw`` inputs, when it took that one)."""
         while isinstance(state, Looped):
             state = self.check_task_is_looping(state, upstream_states=upstream_states, context=run_context)
-            state = self.run_pipeline(state, upstream_states, constants)
+            if raw is None:
+                state = self.run_pipeline(state, upstream_states or {}, constants or {})
+            else:
+                state = self.run_short(state, raw)
         return state
 
     def run_pipeline(self, state: State, upstream_states: dict, constants: dict,
                      is_mapped_parent: bool = False) -> State:
         """Prefect 1's steps in order, each able to end the run early (``ENDRUN``)."""
         task = self.task
+        raw = (plain_inputs(upstream_states, constants) if self._plain and type(state) is Pending
+               and not is_mapped_parent and not state._cached_inputs else None)
+        if raw is not None:  # every check would pass and there is no handler to call
+            return self.run_short(state, raw)
         try:
-            raw = (plain_inputs(upstream_states, constants) if self._plain and type(state) is Pending
-                   and not is_mapped_parent and not state._cached_inputs else None)
-            if raw is not None:  # the short pipeline: every check would pass, no handler to call
-                running = Running(message="Starting task run.")
-                if bus.active:
-                    self.publish(state, running)
-                state = running
-                return self._run_task(state, raw)
             if type(state) is not Pending:  # a fresh Pending passes both checks
                 state = self.check_task_is_ready(state)
                 state = self.check_task_reached_start_time(state)
@@ -290,17 +311,43 @@ class TaskRunner(TaskSteps, Runner):
                 state = self.cache_result(state, inputs)
             if task.max_retries and state.is_failed():
                 state = self.check_for_retry(state, inputs)
-        except ENDRUN as end:
-            state = end.state
-        except signals.PAUSE as pause:  # raised by a state handler
-            state = pause.state
-        except KeyboardInterrupt:
-            raise
         except BaseException as exc:  # noqa: BLE001 - an error in a step still ends the task
-            if debug.raising():
-                raise
-            state = self.fail_step(state, exc)
+            state = self.ending(state, exc)
         return state
+
+    def run_short(self, state: State | None, raw: dict) -> State:
+        """The short pipeline of a plain runner's fresh unit, whose inputs are the plain values
+        ``raw``: Running, then the task. Every check would pass and no handler is there to
+        call, so only subscribers hear of the start (from ``state``, a fresh Pending)."""
+        if self._fast and not bus.active:  # nobody to see Running, nothing to write: just the call
+            try:
+                return Success("Task run succeeded.", self.task.run(**raw))
+            except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
+                raised = exc
+        else:
+            raised = None
+        running = Running("Starting task run.")
+        try:
+            if bus.active:
+                self.publish(state or Pending(), running)
+            return self._run_task(running, raw, raised)
+        except BaseException as exc:  # noqa: BLE001 - as in run_pipeline
+            return self.ending(running, exc)
+
+    def ending(self, state: State, exc: BaseException) -> State:
+        """The state a run ends in when a step raised ``exc`` while in ``state``: ``ENDRUN``'s or
+        ``PAUSE``'s own state, else ``Failed`` through the handlers. Only Ctrl-C goes on up."""
+        if isinstance(exc, ENDRUN):
+            return exc.state
+        if isinstance(exc, signals.PAUSE):  # raised by a state handler
+            return exc.state
+        if isinstance(exc, KeyboardInterrupt) or debug.raising():
+            raise exc
+        return self.fail_step(state, exc)
+
+    def is_plain(self) -> bool:
+        """Whether fresh units may take the short pipeline (see ``_is_plain``)."""
+        return self._is_plain()
 
     def fail_step(self, state: State, exc: BaseException) -> State:
         """A step raised: the run ends ``Failed`` (through the handlers), as Prefect 1's steps do."""
@@ -313,84 +360,6 @@ class TaskRunner(TaskSteps, Runner):
             return end.state
         except signals.PAUSE as pause:
             return pause.state
-
-    # -- the checks --------------------------------------------------------------
-    def end_run(self, state: State, new_state: State) -> None:
-        """End the run in ``new_state`` (handlers called when it differs from ``state``)."""
-        raise ENDRUN(self.change_state(state, new_state))
-
-    def check_task_is_ready(self, state: State) -> State:
-        """Pending (or Mapped, or Cached to be validated) goes on; anything else ends the run."""
-        if state.is_pending() or state.is_mapped() or state.is_cached():
-            return state
-        raise ENDRUN(state)
-
-    def check_task_reached_start_time(self, state: State) -> State:
-        """A scheduled state waits for its ``start_time``; without one it waits to be resumed."""
-        if isinstance(state, Scheduled):
-            if state.start_time is None or is_future(state.start_time):
-                raise ENDRUN(state)
-        return state
-
-    def check_upstream_finished(self, state: State, upstream_states: dict) -> State:
-        """Never run before every upstream (every child of a reduced map) has finished."""
-        if not all(s is not None and s.is_finished() for s in upstream_states_seen(upstream_states)):
-            raise ENDRUN(state)
-        return state
-
-    def check_upstream_skipped(self, state: State, upstream_states: dict) -> State:
-        """Skip when an upstream skipped, unless ``skip_on_upstream_skip=False``."""
-        if self.task.skip_on_upstream_skip and any(s.is_skipped() for s in upstream_states_seen(upstream_states)):
-            self.end_run(state, Skipped(message=SKIP_MESSAGE))
-        return state
-
-    def check_task_trigger(self, state: State, upstream_states: dict) -> State:
-        """The trigger decides; ``False`` or a ``TRIGGERFAIL`` ends the run ``TriggerFailed``."""
-        try:
-            if not self.task.trigger(upstream_states):
-                raise signals.TRIGGERFAIL(message="Trigger failed")
-        except signals.PrefectStateSignal as signal:
-            if debug.raising():
-                raise
-            self.end_run(state, signal.state)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - only Ctrl-C may escape a task run
-            if debug.raising():
-                raise
-            message = f"Unexpected error while checking task trigger: {describe_exception(exc)}"
-            self.end_run(state, TriggerFailed(message, result=exc))
-        return state
-
-    def get_task_inputs(self, state: State, upstream_states: dict, constants: dict | None = None) -> dict:
-        """``{argument: Result}`` from upstream results, bound constants and cached inputs."""
-        inputs: dict = {}
-        if state._cached_inputs:
-            inputs.update({k: as_result(v) for k, v in state._cached_inputs.items()})
-        if constants:
-            inputs.update({k: as_result(v) for k, v in constants.items()})
-        for edge, upstream_state in upstream_states.items():
-            key = edge.key
-            if key is not None:
-                if edge.flattened and not edge.mapped:
-                    inputs[key] = as_result(flatten_once(upstream_state.result))
-                else:
-                    inputs[key] = upstream_state._result
-        return inputs
-
-    def check_task_ready_to_map(self, state: State, upstream_states: dict) -> State:
-        """A mapped parent ends here: ``Mapped`` when it can map, ``Failed`` saying why not."""
-        from flowctl.engine.mapping import map_width
-
-        new_state = state if state.is_mapped() else map_width(self.task, upstream_states)
-        self.end_run(state, new_state)
-        return state  # pragma: no cover - end_run always raises
-
-    def set_task_to_running(self, state: State, inputs: dict) -> State:
-        """Pending -> Running; a state that is not pending ends the run as it is."""
-        if not isinstance(state, Pending):
-            raise ENDRUN(state)
-        return self.handle_state_change(state, Running(message="Starting task run."))
 
 
 def run_unit(runner: TaskRunner, state: State, upstream_states: dict, context: dict,

@@ -7,7 +7,6 @@ Each step takes and returns a ``State`` and calls the state handlers through
 from __future__ import annotations
 
 import datetime
-import sys
 from typing import Any
 
 from flowctl.engine import signals
@@ -117,10 +116,14 @@ class TaskSteps:
             raise ENDRUN(state)
         return self._run_task(state, {key: result.value for key, result in inputs.items()})
 
-    def _run_task(self, state: State, raw: dict) -> State:
-        """``get_task_run_state`` from plain input values (the short pipeline starts here)."""
+    def _run_task(self, state: State, raw: dict, raised: BaseException | None = None) -> State:
+        """``get_task_run_state`` from plain input values (the short pipeline starts here).
+
+        ``raised``: what ``task.run(**raw)`` already raised when the caller made the call
+        itself (``TaskRunner.run_short``); it then ends here as if raised in ``_call_task``.
+        """
         try:
-            new_state = self._call_task(raw)
+            new_state = self._call_task(raw) if raised is None else self.call_outcome(raised)
         except signals.PrefectStateSignal as signal:  # FAIL, SKIP, RETRY, PAUSE... end as their state
             if debug.raising() and isinstance(signal, signals.FAIL):
                 raise
@@ -155,26 +158,30 @@ class TaskSteps:
                 value = task.run(**raw)
             else:
                 value = call_with_timeout(task, raw, flowctl_context.to_dict())
-            return Success(result=value, message="Task run succeeded.")
-        except signals.LOOP as loop:
-            looped: Looped = loop.state  # type: ignore[assignment]
+        except BaseException as exc:  # noqa: BLE001 - call_outcome says which ones go on up
+            return self.call_outcome(exc)
+        return Success("Task run succeeded.", value)  # positional: a keyword call costs 3x
+
+    def call_outcome(self, exc: BaseException) -> State:
+        """The state a task run ends in when ``task.run`` raised ``exc``; signals that end the
+        run elsewhere (state signals, ``ENDRUN``, Ctrl-C) go on up."""
+        if isinstance(exc, signals.LOOP):
+            looped: Looped = exc.state  # type: ignore[assignment]
             looped.message = looped.message or f"Task is looping ({looped.loop_count})"
             return looped
-        except signals.SUCCESS as success:
-            return success.state
-        except TaskTimeoutSignal as exc:
+        if isinstance(exc, signals.SUCCESS):
+            return exc.state
+        if isinstance(exc, TaskTimeoutSignal):
             if debug.raising():
-                raise
+                raise exc
             return TimedOut("Task timed out during execution.", result=exc)
-        except (signals.PrefectStateSignal, ENDRUN, KeyboardInterrupt):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - user code may raise anything but Ctrl-C
-            if debug.raising():
-                raise
-            name = flowctl_context.get("task_full_name", task.name)
-            self.logger.error("Task %r: Exception encountered during task execution!", name,  # type: ignore[attr-defined]
-                              exc_info=sys.exc_info())
-            return Failed(f"Error during execution of task: {describe_exception(exc)}", result=exc)
+        if isinstance(exc, (signals.PrefectStateSignal, ENDRUN, KeyboardInterrupt)) or debug.raising():
+            raise exc
+        task = self.task
+        name = flowctl_context.get("task_full_name", task.name)
+        self.logger.error("Task %r: Exception encountered during task execution!", name,  # type: ignore[attr-defined]
+                          exc_info=(type(exc), exc, exc.__traceback__))
+        return Failed(f"Error during execution of task: {describe_exception(exc)}", result=exc)
 
     def store_value(self, value: Any, raw_inputs: dict) -> Any:
         """Checkpoint ``value`` when checkpointing is on and the task allows it; the state's result."""

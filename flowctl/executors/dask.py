@@ -12,6 +12,12 @@ a Dask task that Dask can recompute. A lost worker costs only the chunks it
 was running: Dask reruns them, and a chunk that keeps killing its workers is
 split so only the child at fault fails.
 
+A timed-out child cannot be stopped (a worker runs it in a thread), so its
+retry must not start before it ends: the worker holds back the ``Retrying``
+answer until the abandoned attempt has returned (see
+``serialization._run_holding_retries``), and the driver submits retries only
+on that answer. A worker that dies meanwhile takes the attempt with it.
+
 Worker events arrive through ``Worker.log_event`` on a topic of this run,
 and are published to the bus from a flowctl thread (never on distributed's
 event loop). ``dask`` and ``distributed`` are imported only inside ``start()``.
@@ -25,6 +31,7 @@ import uuid
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from flowctl.engine.task_runner import run_unit
 from flowctl.executors.base import Executor, ExecutorError
 from flowctl.executors.dask_connection import (
     CONNECT_TIMEOUT_ENV, HEARTBEAT_TIMEOUT_ENV, Heartbeat, check_connection, check_scheduler, close_quietly,
@@ -70,10 +77,11 @@ class DaskExecutor(ChunkFeeder, Executor):
         self._cluster: Any = None
         self._sender: UnitSender | None = None
         self._bundle_refs: dict[str, Any] = {}
-        self._buffers: dict[str, list] = {}
+        self._buffers: dict[Any, list] = {}  # task token (and upstream result, when chained) -> units
         self._child_seconds: dict[str, float] = {}
         self._probing: dict[str, int] = {}
         self._chunks: dict[str, _Chunk] = {}
+        self._origins: dict[int, list] = {}  # id(state) -> [state, future, position, consumers left]
         self._in_flight = 0
         self._lock = threading.Lock()
         self._completed: Any = None
@@ -189,6 +197,7 @@ class DaskExecutor(ChunkFeeder, Executor):
                 _bounded(lambda: client.unsubscribe_topic(topic), 2.0)
         finally:
             self._chunks.clear()
+            self._origins.clear()
             self._buffers.clear()
             self._bundle_refs.clear()
             self._sender = None
@@ -276,7 +285,11 @@ class DaskExecutor(ChunkFeeder, Executor):
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         if self.client is None:
             raise RuntimeError("DaskExecutor.submit() called outside `with executor.start():`")
+        inputs = None
+        if self._origins and fn is run_unit and len(args) == 6:
+            args, inputs = self._chain_inputs(args)
         unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
+        unit.inputs = inputs
         if unit.state is not None:
             return unit
         if self._lost is not None or self.client.status != "running":
@@ -318,7 +331,10 @@ class DaskExecutor(ChunkFeeder, Executor):
             if unit.generic:
                 raise result
             return self._transport_failure(unit, result)
-        return self._sender.finish(unit, result)
+        state = self._sender.finish(unit, result)
+        if unit.origin is not None:
+            self._remember_output(unit, state)
+        return state
 
     def wait(self, futures: Any) -> Any:
         """Results of ``submit`` calls (a single future, or a list of them)."""

@@ -8,6 +8,11 @@ chunk size (about ``CHUNK_SECONDS`` of work, one child per chunk for long
 children). Full chunks go at once; a partial chunk goes when the flow runner
 is about to wait (``flush``) and Dask is short of work.
 
+A child of a map after a map is chained to its input: its chunk depends on
+the Dask result holding the upstream child's state (kept while a consumer
+still needs it), so Dask runs it where that data is, and the driver never
+sends it back. The driver still receives every child's state and events.
+
 Whatever a dying worker takes with it is sent again: a chunk that keeps
 killing its workers is split so only the child at fault fails, and a result
 lost before it was read is recomputed.
@@ -19,7 +24,7 @@ import uuid
 from typing import Any
 
 from flowctl.executors.remote import RemoteUnit
-from flowctl.executors.serialization import execute_chunk, identity
+from flowctl.executors.serialization import ChunkOutput, execute_chunk, identity
 
 CHUNK_SECONDS = 0.1  # up to 100 ms of work per Dask task (at least 50 ms when children allow)
 MAX_CHUNK = 1024
@@ -58,6 +63,45 @@ class ChunkFeeder:
     _completed: Any
     _arrivals: threading.Semaphore
 
+    _origins: dict
+
+    # -- a map after a map: children read their inputs where Dask holds them ------------------
+    def feeds_children(self, unit: RemoteUnit, consumers: int) -> None:
+        """The scheduler's word that ``consumers`` mapped tasks will take this child's state as input."""
+        unit.feeds = consumers
+
+    def _remember_output(self, unit: RemoteUnit, state: Any) -> None:
+        """Note where Dask holds ``state`` (the decoded result of a child that feeds others)."""
+        future, position = unit.origin
+        unit.origin = None
+        if state.is_finished():  # a Retrying state is no child's input: the retry's final state will be
+            self._origins[id(state)] = [state, future, position, unit.feeds]
+
+    def _chain_inputs(self, args: tuple) -> tuple[tuple, dict | None]:
+        """``run_unit`` args whose upstream states Dask holds, as ``ChunkOutput`` references to them.
+
+        Returns the args and the futures the unit's chunk must depend on (None
+        when no upstream state is held): Dask then runs the chunk where those
+        results are, and recomputes them if their worker was lost. Each held
+        state is referred to once per consumer, then forgotten, so Dask can
+        free it.
+        """
+        upstream_states = args[2]
+        held = {edge: self._origins.get(id(state)) for edge, state in upstream_states.items()}
+        held = {edge: origin for edge, origin in held.items()
+                if origin is not None and origin[0] is upstream_states[edge]}
+        if not held:
+            return args, None
+        states, inputs = dict(upstream_states), {}
+        for edge, (_state, future, position, _left) in held.items():
+            states[edge] = ChunkOutput(future.key, position)
+            inputs[future.key] = future
+        for origin in {id(origin): origin for origin in held.values()}.values():
+            origin[3] -= 1
+            if origin[3] <= 0:
+                self._origins.pop(id(origin[0]), None)
+        return (args[0], args[1], states, *args[3:]), inputs
+
     def _settle(self, chunk: _Chunk, outcome: tuple[str, Any]) -> None:
         status, value = outcome
         units = chunk.units
@@ -65,6 +109,9 @@ class ChunkFeeder:
             results, seconds = value
             self._measure(chunk.bundle.token, seconds / len(units))
             outcomes = [("finished", raw) for raw in results]
+            for position, unit in enumerate(units):
+                if unit.feeds:  # its downstream children will read its state from this Dask result
+                    unit.origin = (chunk.future, position)
         elif self._resend(units, status, value):
             return
         else:
@@ -78,7 +125,7 @@ class ChunkFeeder:
             if unit.outcome is not None:
                 return
             unit.outcome = outcome
-        unit.payload = None
+        unit.payload = unit.inputs = None
         unit.callback(unit)
 
     def _resend(self, units: list, status: str, error: Any) -> bool:
@@ -118,7 +165,9 @@ class ChunkFeeder:
 
     def _buffer(self, unit: RemoteUnit) -> None:
         token = unit.bundle.token
-        buffer = self._buffers.setdefault(token, [])
+        # Chained children are grouped by the upstream result they read, so a chunk reads one.
+        key = token if unit.inputs is None else (token, next(iter(unit.inputs)))
+        buffer = self._buffers.setdefault(key, [])
         buffer.append(unit)
         size = self._chunk_size(token)
         if size == 0:
@@ -128,6 +177,8 @@ class ChunkFeeder:
         elif len(buffer) >= size:
             self._send(buffer[:size])
             del buffer[:size]
+        if not buffer:
+            self._buffers.pop(key, None)
         if self._lost is not None:  # the scheduler was lost while this unit was being buffered
             self._report(unit, ("lost", self._lost))
 
@@ -144,9 +195,11 @@ class ChunkFeeder:
         The flow runner calls this before it waits for completions, so a
         buffered child is never left waiting for siblings that will not come.
         """
-        for token, buffer in self._buffers.items():
+        for key, buffer in list(self._buffers.items()):
             if not buffer:
+                self._buffers.pop(key, None)
                 continue
+            token = buffer[0].bundle.token
             size = self._chunk_size(token)
             if size == 0:
                 if self._probing.get(token, 0) == 0 or force:
@@ -168,9 +221,13 @@ class ChunkFeeder:
             for unit in units:
                 self._report(unit, ("lost", self._lost))
             return
+        inputs: dict = {}
+        for unit in units:
+            if unit.inputs:
+                inputs.update(unit.inputs)
         try:
             future = self.client.submit(execute_chunk, bundle.token, self._bundle_ref(bundle),
-                                        [unit.payload for unit in units], pure=False,
+                                        [unit.payload for unit in units], inputs or None, pure=False,
                                         key=f"{units[0].task.name}-{uuid.uuid4().hex}")
         except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
             for unit in units:

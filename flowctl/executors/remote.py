@@ -23,7 +23,7 @@ class RemoteUnit:
     """The scheduler's handle on one submitted unit (a "future" as far as it knows)."""
 
     __slots__ = ("future", "task", "map_index", "target", "state", "outcome", "generic", "payload", "bundle",
-                 "callback", "chunkable", "cache", "resent", "killed_once")
+                 "callback", "chunkable", "cache", "resent", "killed_once", "feeds", "origin", "inputs")
 
     def __init__(self, task: Any, map_index: int | None) -> None:
         self.future: Any = None
@@ -40,6 +40,9 @@ class RemoteUnit:
         self.cache: tuple | None = None  # (driver's caches, slot) for a cache_for task
         self.resent = 0  # times an executor sent it again after its result was lost with a worker
         self.killed_once = False  # Dask gave up on it once already (KilledWorker)
+        self.feeds = 0  # how many mapped tasks will take this child's state as input (executors that chain)
+        self.origin: tuple | None = None  # (Dask future, position) of its encoded state, while it feeds others
+        self.inputs: dict | None = None  # Dask futures holding upstream states this unit reads on its worker
 
     def add_done_callback(self, callback: Callable[[Any], None]) -> None:
         if self.future is None:

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import cloudpickle
 
 from flowctl.engine.state import Failed, State
+from flowctl.engine.task_execution import note_abandoned
 from flowctl.engine.task_runner import describe_exception, run_unit
 from flowctl.exceptions import SerializationError
 
@@ -266,13 +267,39 @@ def encode_result(runner: Any, state: State, context: dict, map_index: int | Non
         return dumps((Failed(message, result=SerializationError(message)), sent))
 
 
-def execute(token: str, bundle_data: bytes, payload: bytes) -> bytes:
-    """Worker entry point: decode a unit, run it, and return its encoded final state."""
+class ChunkOutput:
+    """In a payload, an upstream state to read on the worker: item ``position`` of chunk ``key``'s results.
+
+    Lets a child of a map after a map run where its input already is (see
+    ``DaskExecutor``) instead of receiving it from the driver.
+    """
+
+    __slots__ = ("key", "position")
+
+    def __init__(self, key: str, position: int) -> None:
+        self.key, self.position = key, position
+
+    def __reduce__(self) -> tuple:
+        return ChunkOutput, (self.key, self.position)
+
+    def resolve(self, inputs: dict) -> State:
+        return loads(inputs[self.key][0][self.position])[0]
+
+
+def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None = None) -> bytes:
+    """Worker entry point: decode a unit, run it, and return its encoded final state.
+
+    ``inputs``: results of the chunks that ``ChunkOutput`` upstream states refer to.
+    """
     from flowctl.executors import forwarding
 
     runner, context, constants, edges = _load_bundle(token, bundle_data)
     state, refs, map_index, forward, cached = loads(payload)
     upstream_states = {edges[ref] if isinstance(ref, int) else ref: upstream for ref, upstream in refs}
+    if inputs:
+        for edge, upstream in upstream_states.items():
+            if type(upstream) is ChunkOutput:
+                upstream_states[edge] = upstream.resolve(inputs)
     forward = forwarding.begin(forward)
     if forward is not None:
         context = {**context, forwarding.FORWARD_KEY: forward}
@@ -281,7 +308,10 @@ def execute(token: str, bundle_data: bytes, payload: bytes) -> bytes:
         slot = cache_slot(runner.task, map_index)
         context = {**context, "caches": {slot: list(cached)}}
     try:
-        final = run_unit(runner, state, upstream_states, context, map_index, constants)
+        if runner.task.timeout is None:
+            final = run_unit(runner, state, upstream_states, context, map_index, constants)
+        else:
+            final = _run_holding_retries(runner, state, upstream_states, context, map_index, constants)
         if type(final).__name__ == "TimedOut" and threading.current_thread() is not threading.main_thread():
             final.message = f"{final.message} {UNINTERRUPTIBLE}"
         raw = encode_result(runner, final, context, map_index, forward)
@@ -291,6 +321,27 @@ def execute(token: str, bundle_data: bytes, payload: bytes) -> bytes:
     if added:
         raw = dumps((*loads(raw), added))
     return raw
+
+
+def _run_holding_retries(runner: Any, state: State, upstream_states: dict, context: dict, map_index: int | None,
+                         constants: dict) -> State:
+    """``run_unit``, but a ``Retrying`` whose timed-out attempt still runs is returned only once it has ended.
+
+    Python cannot stop the helper thread of a timed-out attempt. The driver
+    starts the retry when it receives ``Retrying``, so holding that answer
+    here until the thread has returned is what keeps the two from
+    overlapping (if the worker dies meanwhile, the thread dies with it).
+    """
+    abandoned: list = []
+    note_abandoned(abandoned)
+    try:
+        final = run_unit(runner, state, upstream_states, context, map_index, constants)
+    finally:
+        note_abandoned(None)
+    if abandoned and type(final).__name__ == "Retrying":  # the attempt's log already said the retry waits
+        for thread in abandoned:
+            thread.join()
+    return final
 
 
 def cache_slot(task: Any, map_index: int | None) -> Any:
@@ -312,14 +363,15 @@ def valid_entries(caches: dict, slot: Any) -> list:
     return list(entries)
 
 
-def execute_chunk(token: str, bundle_data: bytes, payloads: list) -> tuple[list, float]:
+def execute_chunk(token: str, bundle_data: bytes, payloads: list, inputs: dict | None = None) -> tuple[list, float]:
     """Worker entry point for a chunk of units of one task: each runs and reports on its own.
 
     Returns the encoded final states in order and the seconds the chunk
-    took, from which the driver sizes the next chunks.
+    took, from which the driver sizes the next chunks. ``inputs``: the
+    results of upstream chunks (Dask dependencies) its units read.
     """
     started = time.perf_counter()
-    results = [execute(token, bundle_data, payload) for payload in payloads]
+    results = [execute(token, bundle_data, payload, inputs) for payload in payloads]
     return results, time.perf_counter() - started
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from flowctl.core.task import Task
+from flowctl.utilities.context import context
+
+_ARGUMENT_NAME = "arg_{}".format
 
 
 class VarArgsTask(Task):
@@ -19,7 +22,13 @@ class VarArgsTask(Task):
 
     def bind(self, *args: Any, upstream_tasks: Iterable | None = None, flow: Any = None,  # type: ignore[override]
              mapped: bool = False, **kwargs: Any) -> "Task":
-        kwargs.update({f"arg_{i + 1}": value for i, value in enumerate(args)})
+        names = map(_ARGUMENT_NAME, range(1, len(args) + 1))
+        binder = self._binder()
+        if not kwargs and binder.var_keyword is not None and not binder.required:
+            # run(**task_results) takes any arg_N: bind them all at once, with no per-name matching
+            return self._bind_matched(dict(zip(names, args)), mapped, upstream_tasks,
+                                      flow if flow is not None else context.get("flow"), context.get("tags"))
+        kwargs.update(zip(names, args))
         return super().bind(upstream_tasks=upstream_tasks, flow=flow, mapped=mapped, **kwargs)
 
     @staticmethod
