@@ -137,8 +137,11 @@ def expand(parent: Mapped, previous: State | None, width: int) -> list:
     """The parent's ``map_states`` for ``width`` children, keeping what a previous run finished
     (None marks a child still to run)."""
     reused = previous.map_states if isinstance(previous, Mapped) else []
-    parent.map_states = [reused[i] if i < len(reused) and reused[i] is not None and reused[i].is_finished()
-                         else None for i in range(width)]
+    if not reused:  # the usual case: every child still to run
+        parent.map_states = [None] * width
+    else:
+        parent.map_states = [reused[i] if i < len(reused) and reused[i] is not None and reused[i].is_finished()
+                             else None for i in range(width)]
     parent.n_map_states = None  # the children themselves count now (a flattened input may add some)
     return parent.map_states
 

@@ -123,8 +123,12 @@ class Scheduler:
             node.constants = constants.get(task) or NO_CONSTANTS
             edges = upstream_edges(task)
             if edges:
-                node.edges = sorted(edges, key=_edge_order) if len(edges) > 1 else list(edges)
-                node.mapped = any(e.mapped for e in node.edges)
+                if len(edges) == 1:
+                    node.edges = list(edges)
+                    node.mapped = node.edges[0].mapped
+                else:
+                    node.edges = sorted(edges, key=_edge_order)
+                    node.mapped = any(e.mapped for e in node.edges)
             nodes[task] = node
         for node in nodes.values():
             for edge in node.edges:
@@ -190,6 +194,9 @@ class Scheduler:
             self._node_final(node, parent)
             return
         children = node.children
+        if not node.child_edges and children.count(None) == n:  # nothing reused, nothing to wait for
+            self.ready.extend(zip(itertools.repeat(node, n), range(n - 1, -1, -1)))
+            return
         for index in range(n - 1, -1, -1):
             if children[index] is not None:
                 waiting[index] = -1
@@ -335,7 +342,7 @@ class Scheduler:
         def submit(node: Node, index: int | None, state: State | None) -> None:
             future = executor.submit(run_unit, *self._unit_args(node, index, state))
             if feeds_children is not None and node.child_listeners and index is not None:
-                feeds_children(future, len({id(listener) for listener in node.child_listeners}))
+                feeds_children(future, len(node.child_listeners))  # one per mapped edge reading it
             executor.on_done(future, lambda f, n=node, i=index: done.put((n, i, f)))
 
         while True:
@@ -369,7 +376,7 @@ class Scheduler:
         states = {}
         for task, node in self.nodes.items():
             state = node.state
-            if isinstance(state, Mapped):
+            if isinstance(state, Mapped) and None in state.map_states:  # children that never ran
                 children = state.map_states
                 for index, child in enumerate(children):
                     if child is None:

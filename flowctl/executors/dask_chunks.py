@@ -24,7 +24,7 @@ import uuid
 from typing import Any
 
 from flowctl.executors.remote import RemoteUnit
-from flowctl.executors.serialization import ChunkOutput, execute_chunk, identity
+from flowctl.executors.serialization import execute_chunk, identity
 
 CHUNK_SECONDS = 0.1  # up to 100 ms of work per Dask task (at least 50 ms when children allow)
 MAX_CHUNK = 1024
@@ -67,7 +67,7 @@ class ChunkFeeder:
 
     # -- a map after a map: children read their inputs where Dask holds them ------------------
     def feeds_children(self, unit: RemoteUnit, consumers: int) -> None:
-        """The scheduler's word that ``consumers`` mapped tasks will take this child's state as input."""
+        """The scheduler's word that this child's state will be read ``consumers`` times (once per mapped edge)."""
         unit.feeds = consumers
 
     def _remember_output(self, unit: RemoteUnit, state: Any) -> None:
@@ -75,31 +75,34 @@ class ChunkFeeder:
         future, position = unit.origin
         unit.origin = None
         if state.is_finished():  # a Retrying state is no child's input: the retry's final state will be
-            self._origins[id(state)] = [state, future, position, unit.feeds]
+            self._origins[id(state)] = [state, future, future.key, position, unit.feeds]
 
     def _chain_inputs(self, args: tuple) -> tuple[tuple, dict | None]:
-        """``run_unit`` args whose upstream states Dask holds, as ``ChunkOutput`` references to them.
+        """``run_unit`` args whose upstream states Dask holds, as ``(chunk key, position)`` references.
 
         Returns the args and the futures the unit's chunk must depend on (None
         when no upstream state is held): Dask then runs the chunk where those
-        results are, and recomputes them if their worker was lost. Each held
-        state is referred to once per consumer, then forgotten, so Dask can
-        free it.
+        results are, and recomputes them if their worker was lost. A held
+        state is forgotten once read by every consumer, so Dask can free it.
         """
         upstream_states = args[2]
-        held = {edge: self._origins.get(id(state)) for edge, state in upstream_states.items()}
-        held = {edge: origin for edge, origin in held.items()
-                if origin is not None and origin[0] is upstream_states[edge]}
-        if not held:
+        origins = self._origins
+        states = inputs = None
+        for edge, state in upstream_states.items():
+            origin = origins.get(id(state))
+            if origin is None or origin[0] is not state:
+                continue
+            if states is None:
+                states, inputs = dict(upstream_states), {}
+            _state, future, key, position, left = origin
+            states[edge] = (key, position)
+            inputs[key] = future
+            if left <= 1:
+                del origins[id(state)]
+            else:
+                origin[4] = left - 1
+        if states is None:
             return args, None
-        states, inputs = dict(upstream_states), {}
-        for edge, (_state, future, position, _left) in held.items():
-            states[edge] = ChunkOutput(future.key, position)
-            inputs[future.key] = future
-        for origin in {id(origin): origin for origin in held.values()}.values():
-            origin[3] -= 1
-            if origin[3] <= 0:
-                self._origins.pop(id(origin[0]), None)
         return (args[0], args[1], states, *args[3:]), inputs
 
     def _settle(self, chunk: _Chunk, outcome: tuple[str, Any]) -> None:

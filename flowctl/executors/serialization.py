@@ -267,29 +267,12 @@ def encode_result(runner: Any, state: State, context: dict, map_index: int | Non
         return dumps((Failed(message, result=SerializationError(message)), sent))
 
 
-class ChunkOutput:
-    """In a payload, an upstream state to read on the worker: item ``position`` of chunk ``key``'s results.
-
-    Lets a child of a map after a map run where its input already is (see
-    ``DaskExecutor``) instead of receiving it from the driver.
-    """
-
-    __slots__ = ("key", "position")
-
-    def __init__(self, key: str, position: int) -> None:
-        self.key, self.position = key, position
-
-    def __reduce__(self) -> tuple:
-        return ChunkOutput, (self.key, self.position)
-
-    def resolve(self, inputs: dict) -> State:
-        return loads(inputs[self.key][0][self.position])[0]
-
-
 def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None = None) -> bytes:
     """Worker entry point: decode a unit, run it, and return its encoded final state.
 
-    ``inputs``: results of the chunks that ``ChunkOutput`` upstream states refer to.
+    An upstream state given as a ``(chunk key, position)`` tuple (a map
+    after a map on Dask) is read here from ``inputs``, the results of the
+    chunks it refers to: the encoded states the driver also received.
     """
     from flowctl.executors import forwarding
 
@@ -298,8 +281,8 @@ def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None 
     upstream_states = {edges[ref] if isinstance(ref, int) else ref: upstream for ref, upstream in refs}
     if inputs:
         for edge, upstream in upstream_states.items():
-            if type(upstream) is ChunkOutput:
-                upstream_states[edge] = upstream.resolve(inputs)
+            if type(upstream) is tuple:
+                upstream_states[edge] = loads(inputs[upstream[0]][0][upstream[1]])[0]
     forward = forwarding.begin(forward)
     if forward is not None:
         context = {**context, forwarding.FORWARD_KEY: forward}
