@@ -72,18 +72,29 @@ def visualize(
             fail(f"{fmt.upper()} is binary: write it to a file with -o flow.{fmt}.")
         flow_state = None
         if run or param or params_file:
-            parameters = collect_parameters(flow, param, params_file)
-            flow_state = _run_quietly(flow, parameters)
+            flow_state = _run_quietly(flow, collect_parameters(flow, param, params_file))
         model = graph.build_graph(flow, flow_state)
         if output is not None:
-            try:
-                graph.write(model, output, fmt)
-            except OSError as exc:
-                fail(f"Cannot write the graph to {str(output)!r}: {exc.strerror or exc}. "
-                     f"Check that its directory exists and is writable.")
-            typer.echo(f"Wrote the {fmt} graph of {flow.name!r} to {output}", err=True)
+            _write_graph_file(model, output, fmt, flow.name)
             return
         rendered = graph.render(model, fmt, width=console_width())
+    _print_graph(rendered, fmt, model)
+
+
+def _write_graph_file(model: object, output: Path, fmt: str, flow_name: str) -> None:
+    """Write ``-o FILE``; an unwritable path is a usage error (exit 2) that says what to check."""
+    from flowctl.render import graph
+
+    try:
+        graph.write(model, output, fmt)
+    except OSError as exc:
+        fail(f"Cannot write the graph to {str(output)!r}: {exc.strerror or exc}. "
+             f"Check that its directory exists and is writable.")
+    typer.echo(f"Wrote the {fmt} graph of {flow_name!r} to {output}", err=True)
+
+
+def _print_graph(rendered: str | bytes, fmt: str, model: object) -> None:
+    """Send the drawing to stdout: images as raw bytes, text coloured by state on a terminal."""
     if isinstance(rendered, bytes):
         sys.stdout.buffer.write(rendered)
         sys.stdout.flush()

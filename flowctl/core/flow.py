@@ -27,6 +27,8 @@ from flowctl.utilities import tasks as task_utilities  # as_task; a module refer
 _COLLECTIONS = (list, tuple, set, dict)
 _WIRED = (list, tuple, set, frozenset, dict, edge_annotations.EdgeAnnotation)  # values that need more than a constant
 _ROOT_ONLY = (Parameter, Constant)
+#: Classes whose values are always plain constants: a set lookup rather than an isinstance of six classes.
+_SCALARS = frozenset({int, float, str, bytes, bool, complex, type(None)})
 
 
 def _eager_validation() -> bool:
@@ -214,46 +216,52 @@ class Flow(FlowEdits, FlowQueries):
     def add_bound_task(self, task: Task, arguments: Iterable[tuple[str, Any]], mapped: bool = False) -> None:
         """Add ``task``, not yet in this flow, with ``(name, value)`` arguments already matched to its ``run``.
 
-        The path of every task call inside ``with Flow``, so it does the least
-        per argument: the names are distinct names ``run`` accepts (a dict's
-        keys or a signature's), so there is nothing to check, and each task
-        argument becomes an edge recorded straight into the indexes. Values
-        that need more (collections, annotations, mapped constants) take the
-        general ``_bind_keyword`` path.
+        The path of every task call inside ``with Flow``: ``add_task``'s commonest case inline, no checks
+        on the names (distinct names ``run`` accepts), task arguments linked straight into the indexes.
         """
-        self.add_task(task)
-        order, edges, upstream_index, downstream_index = self._order, self.edges, self._upstream, self._downstream
-        linked = wired = False
-        task_constants = None
+        if task.slug or task.tags or blocks._open[0]:
+            self.add_task(task)
+        else:  # add_task for a new untagged task outside any block: slug NAME-N
+            prefix, taken = task.name, self._slugs_taken
+            count = self._slug_counts.get(prefix, 0) + 1
+            slug = f"{prefix}-{count}"
+            while slug in taken:
+                count += 1
+                slug = f"{prefix}-{count}"
+            self._slug_counts[prefix] = count
+            taken.add(slug)
+            self.slugs[task] = slug
+            self.tasks.add(task)
+            self._order[task] = None
+            self._upstream[task] = self._downstream[task] = NO_EDGES
+        self._sorted_cache = None
+        order, edges, downstream_index = self._order, self.edges, self._downstream
+        edges_in = task_constants = None
         for key, value in arguments:
             if isinstance(value, Task):
                 if value not in order:
                     self.add_task(value)
                 edge = Edge(value, task, key, mapped)
                 edges.add(edge)
-                edges_in = upstream_index[task]
-                if edges_in is NO_EDGES:
-                    edges_in = upstream_index[task] = set()
+                if edges_in is None:
+                    edges_in = self._upstream[task]
+                    if edges_in is NO_EDGES:
+                        edges_in = self._upstream[task] = set()
                 edges_in.add(edge)
                 edges_out = downstream_index[value]
                 if edges_out is NO_EDGES:
                     edges_out = downstream_index[value] = set()
                 edges_out.add(edge)
-                linked = True
-            elif not mapped and not isinstance(value, _WIRED):
+            elif not mapped and (value.__class__ in _SCALARS or not isinstance(value, _WIRED)):
                 if task_constants is None:
                     task_constants = self.constants[task]
                 task_constants[key] = value
             else:
                 self._bind_keyword(task, key, value, mapped, False)
-                wired = True
-        if wired:  # _bind_keyword may have cached the task's keys before the loop's later edges
-            self._edge_keys.pop(task, None)
-            linked = True
-        if linked:
-            self._sorted_cache = None
-            if _eager_validation():
-                self.validate()
+                self._edge_keys.pop(task, None)  # keys it cached would miss this loop's later edges
+                edges_in = None  # it may have made the task's edge set: read it again
+        if self._upstream[task] and _eager_validation():
+            self.validate()
 
     def _check_key(self, task: Task, key: str) -> None:
         keys = self._edge_keys.get(task)

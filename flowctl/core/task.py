@@ -48,23 +48,11 @@ class TaskAttributeError(FlowctlError, AttributeError):
 _CLASS_BINDERS: dict[type, Binder] = {}
 #: Whether a Task class copies as a plain ``__dict__`` copy (no custom copy or pickle hooks).
 _PLAIN_COPY: dict[type, bool] = {}
-#: Whether calling a Task class may take ``__call__``'s fast path (plain copies, ``Task.bind``).
+#: Classes ``__call__`` may copy and bind inline (plain copies, ``Task.bind``); set by ``_copy``.
 _FAST_CALL: dict[type, bool] = {}
 #: The context of a thread that never entered one (never mutated).
 _NO_CONTEXT: dict = {}
 _new_object = object.__new__
-
-
-def _copies_plainly(cls: type) -> bool:
-    return (
-        cls.__new__ is object.__new__
-        and getattr(cls, "__copy__", None) is None
-        and cls.__reduce_ex__ is object.__reduce_ex__
-        and cls.__reduce__ is object.__reduce__
-        and cls.__getstate__ is object.__getstate__
-        and getattr(cls, "__setstate__", None) is None
-        and not any("__slots__" in vars(k) for k in cls.__mro__)
-    )
 
 
 class Task(TaskOperators):
@@ -205,7 +193,8 @@ class Task(TaskOperators):
         cls = type(self)
         plain = _PLAIN_COPY.get(cls)
         if plain is None:
-            plain = _PLAIN_COPY[cls] = _copies_plainly(cls)
+            plain = _PLAIN_COPY[cls] = options.copies_plainly(cls)
+            _FAST_CALL[cls] = plain and cls.bind is Task.bind  # __call__ may copy and bind it inline
         if plain:  # copy.copy without its generic machinery: this runs once per task of every flow
             new = object.__new__(cls)
             new.__dict__ = attributes.copy()
@@ -251,12 +240,18 @@ class Task(TaskOperators):
         """Bind a copy of this task into the active (or given) flow and return it."""
         scope = getattr(_CONTEXT_LOCAL, "data", _NO_CONTEXT)  # the context, read once for flow and tags
         active_flow = scope.get("flow")
-        if (active_flow is not None and flow is None
+        if (active_flow is not None and flow is None and _FAST_CALL.get(type(self))
                 and not (mapped or task_args or upstream_tasks or scope.get("tags"))):
-            # the call of nearly every task of a functional flow: t(x, y=z) inside `with Flow`
-            new = self._fresh_copy(active_flow)
-            if new is not None:
-                binder = new.__dict__["_run_binder"]
+            # The call of nearly every task of a functional flow, t(x, y=z) inside `with Flow`, made
+            # as _copy would make it when there is nothing to apply: no task_args, context tags,
+            # slug to suffix nor cached logger to drop, and no edges of this task to warn about.
+            attributes = self.__dict__
+            binder = attributes.get("_run_binder")
+            if (binder is not None and not attributes.get("slug") and "_logger" not in attributes
+                    and self not in active_flow.tasks):
+                new = _new_object(type(self))
+                new.__dict__ = attributes.copy()
+                new.tags = set(attributes["tags"])  # each copy its own set, as Prefect 1's copies
                 if (not kwargs and binder.needs_positional <= len(args) <= len(binder.positional)
                         and not binder.needs_keyword):
                     active_flow.add_bound_task(new, zip(binder.positional, args))
@@ -269,26 +264,6 @@ class Task(TaskOperators):
             return new.bind(*args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
         return new._bind(args, kwargs, mapped, upstream_tasks, flow if flow is not None else active_flow,
                          context_tags)
-
-    def _fresh_copy(self, active_flow: Any) -> "Task | None":
-        """``copy()`` for a call with no task_args nor tags to apply, or None when ``_copy`` must make it.
-
-        That is: a class that copies plainly and binds with ``Task.bind``, a
-        task with no slug to suffix nor cached logger to drop, and not in the
-        active flow (whose edges the copy would warn about).
-        """
-        cls = type(self)
-        fast = _FAST_CALL.get(cls)
-        if fast is None:
-            fast = _FAST_CALL[cls] = cls.bind is Task.bind and _copies_plainly(cls)
-        attributes = self.__dict__
-        if (not fast or "_run_binder" not in attributes or attributes.get("slug") or "_logger" in attributes
-                or self in active_flow.tasks):
-            return None
-        new = _new_object(cls)
-        new.__dict__ = attributes.copy()
-        new.tags = set(self.tags)  # each copy its own set, as Prefect 1's copies
-        return new
 
     def map(
         self,

@@ -100,3 +100,20 @@ def nout_option(nout: int | None, run: Callable, owner: str) -> int | None:
     if nout is not None and (not isinstance(nout, int) or nout < 0):
         raise TaskDefinitionError(f"Task {owner!r}: nout must be an int >= 0 (received {nout!r}).")
     return nout
+
+
+def copies_plainly(cls: type) -> bool:
+    """Whether ``copy.copy`` of a ``cls`` instance is a new object with a copy of its ``__dict__``.
+
+    True unless the class customises copying or pickling, or has slots: then
+    task copies can skip ``copy.copy``'s generic machinery.
+    """
+    return (
+        cls.__new__ is object.__new__
+        and getattr(cls, "__copy__", None) is None
+        and cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__reduce__ is object.__reduce__
+        and cls.__getstate__ is object.__getstate__
+        and getattr(cls, "__setstate__", None) is None
+        and not any("__slots__" in vars(k) for k in cls.__mro__)
+    )

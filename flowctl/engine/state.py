@@ -326,8 +326,7 @@ class Mapped(Success):
     def result(self) -> Any:
         # the children's results in map order, unless a value was set explicitly
         if self._value is None and self._result_object is None:
-            # State.result inlined (a reduce reads a million children here): the plain value
-            # unless a Result object holds it
+            # State.result inlined: a reduce reads a million children here
             return [None if s is None else s._value if s._result_object is None else s.result
                     for s in self.map_states]
         return State.result.fget(self)  # type: ignore[attr-defined]

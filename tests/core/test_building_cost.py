@@ -1,0 +1,226 @@
+"""Building a flow stays linear and cheap, and its fast path keeps Prefect 1's building semantics.
+
+Cost is counted, never timed: the Python function calls a build makes (a
+``sys.setprofile`` hook sees each one) must grow in proportion to the
+number of tasks, with a small constant per task. Wall-clock figures live in
+``benchmarks/build.py``.
+"""
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import warnings
+
+import pytest
+
+from flowctl import Flow, Task, task, tags
+from flowctl.core import build_gc
+from flowctl.core.edge import Edge
+from flowctl.exceptions import FlowDefinitionError
+from flowctl.tasks.core.collections import List
+from flowctl.utilities.configuration import set_temporary_config
+
+
+@task
+def add_one(x):
+    return x + 1
+
+
+@task
+def total(values):
+    return sum(values)
+
+
+@task
+def pair(x, y=0):
+    return (x, y)
+
+
+def python_calls(build, *args) -> int:
+    """How many Python-level function calls ``build(*args)`` makes."""
+    calls = 0
+
+    def count(frame, event, arg):  # noqa: ANN001 - sys.setprofile's signature
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        build(*args)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def build_fan_in(size: int) -> Flow:
+    with Flow("fan-in") as flow:
+        total([add_one(i) for i in range(size)])
+    return flow
+
+
+def build_chain(size: int) -> Flow:
+    with Flow("chain") as flow:
+        value = 0
+        for _ in range(size):
+            value = add_one(value)
+    return flow
+
+
+def build_keyed_fan_in(size: int) -> Flow:
+    """N upstream tasks bound to one task by key, one add_edge at a time (each edge checks its key)."""
+    flow = Flow("keyed")
+    sink = List()
+    for index in range(size):
+        flow.add_edge(add_one.copy(), sink, key=f"arg_{index + 1}")
+    return flow
+
+
+# -- linear, with few calls per task ------------------------------------------------
+@pytest.mark.parametrize("build", [build_fan_in, build_chain, build_keyed_fan_in])
+def test_building_makes_the_same_number_of_calls_per_task_at_any_size(build):
+    build(10)  # first-use caches (binders, per-class checks) are not part of the cost
+    small, large = python_calls(build, 1000), python_calls(build, 4000)
+    per_task = (large - small) / 3000
+    assert large < 4.2 * small  # no quadratic term: 4x the tasks, about 4x the calls
+    assert per_task == pytest.approx(round(per_task), abs=0.05)  # a constant number per task
+
+
+@pytest.mark.parametrize("build, most", [(build_fan_in, 10), (build_chain, 10)])
+def test_calling_a_task_inside_a_flow_costs_a_few_python_calls(build, most):
+    build(10)
+    per_task = (python_calls(build, 2000) - python_calls(build, 1000)) / 1000
+    assert per_task <= most
+
+
+def test_fan_in_records_one_keyed_edge_per_input():
+    flow = build_fan_in(300)
+    (sink,) = flow.get_tasks(name="List")
+    keys = sorted(int(e.key[4:]) for e in flow.edges_to(sink))
+    assert keys == list(range(1, 301))
+    assert len(flow.tasks) == 302 and len(flow.edges) == 301
+
+
+# -- the fast path keeps what copies and bindings mean -------------------------------
+def test_each_call_is_a_new_copy_with_its_own_tags_and_a_numbered_slug():
+    with Flow("f") as flow:
+        first, second = add_one(1), add_one(2)
+    assert first is not add_one and first is not second
+    first.tags.add("mine")
+    assert second.tags == set() and add_one.tags == set()
+    assert (flow.slugs[first], flow.slugs[second]) == ("add_one-1", "add_one-2")
+    assert flow.constants[first] == {"x": 1} and flow.constants[second] == {"x": 2}
+
+
+def test_calls_inside_a_tags_block_get_its_tags_and_tagged_slugs():
+    with Flow("f") as flow:
+        with tags("etl"):
+            tagged = add_one(1)
+        plain = add_one(tagged)
+    assert tagged.tags == {"etl"} and plain.tags == set()
+    assert flow.slugs[tagged] == "add_one-etl-1" and flow.slugs[plain] == "add_one-1"
+
+
+def test_a_task_slug_is_suffixed_on_each_copy():
+    slugged = Task(name="t", slug="given")
+    with Flow("f") as flow:
+        copy = slugged()
+    assert copy.slug == "given-copy" and flow.slugs[copy] == "given-copy"
+
+
+def test_binding_an_argument_again_is_still_an_error_after_a_call():
+    with Flow("f"):
+        bound = pair(1, y=2)
+        with pytest.raises(FlowDefinitionError, match="already bound"):
+            bound.bind(x=3)
+        other = add_one(0)
+        with pytest.raises(FlowDefinitionError, match="already bound"):
+            bound.set_upstream(other, key="y")
+
+
+def test_calling_a_task_that_has_edges_in_the_active_flow_warns():
+    with Flow("f"):
+        upstream = add_one(1)
+        add_one(upstream)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            upstream(2)
+    assert any("has dependencies in the active flow" in str(w.message) for w in caught)
+
+
+def test_keyword_arguments_to_a_var_keyword_run_are_checked_as_edge_keys():
+    class Collect(Task):
+        def run(self, **values):
+            return values
+
+    with Flow("f"):
+        source = add_one(1)
+        with pytest.raises(FlowDefinitionError, match="valid Python identifier"):
+            Collect()(**{"not valid": source})
+
+
+def test_eager_validation_checks_each_call_when_configured():
+    with set_temporary_config({"flows.eager_edge_validation": True}):
+        with Flow("f") as flow:
+            first = add_one(1)
+            second = add_one(first)
+            with pytest.raises(FlowDefinitionError):
+                flow.add_edge(second, first)
+
+
+def test_edges_built_by_calls_equal_edges_built_by_hand():
+    with Flow("f") as flow:
+        first = add_one(1)
+        second = pair(first, y=first)
+    assert flow.edges == {Edge(first, second, key="x"), Edge(first, second, key="y")}
+    assert flow.edges_to(second) == flow.edges_from(first)
+
+
+# -- full collections are deferred while a flow is built -------------------------------
+def test_full_collections_are_deferred_inside_the_block_and_restored_after():
+    before = gc.get_threshold()
+    with Flow("f"):
+        inside = gc.get_threshold()
+        assert build_gc.deferring()
+    assert inside[:2] == before[:2] and inside[2] == before[2] * build_gc.DEFERRAL
+    assert gc.get_threshold() == before and not build_gc.deferring()
+
+
+def test_thresholds_are_restored_when_the_block_raises():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        with Flow("f"):
+            raise RuntimeError("boom")
+    assert gc.get_threshold() == before
+
+
+def test_a_threshold_the_user_sets_inside_the_block_is_kept():
+    before = gc.get_threshold()
+    try:
+        with Flow("f"):
+            gc.set_threshold(before[0], before[1], 3)
+        assert gc.get_threshold()[2] == 3
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_blocks_open_in_two_threads_restore_once_the_last_exits():
+    before = gc.get_threshold()
+    entered, release = threading.Event(), threading.Event()
+
+    def build_in_thread():
+        with Flow("other"):
+            entered.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=build_in_thread)
+    worker.start()
+    entered.wait(10)
+    with Flow("mine"):
+        pass
+    still_open = gc.get_threshold()
+    release.set()
+    worker.join(10)
+    assert still_open[2] == before[2] * build_gc.DEFERRAL
+    assert gc.get_threshold() == before
