@@ -301,7 +301,12 @@ class Scheduler:
             while ready:
                 node, index = ready.pop()
                 if index is None:  # the common case, inlined: a plain task
-                    upstream_states = {e: nodes[e.upstream_task].state for e in node.edges}
+                    edges = node.edges
+                    if len(edges) == 1:  # a chain's link: no comprehension frame for one entry
+                        edge = edges[0]
+                        upstream_states = {edge: nodes[edge.upstream_task].state}
+                    else:
+                        upstream_states = {e: nodes[e.upstream_task].state for e in edges}
                     # node.state is still the Pending the node was made with: it starts the run
                     state = node.runner.run_unit(node.initial or node.state, upstream_states, node.context,
                                                  None, node.constants)
