@@ -1,6 +1,7 @@
 """Edges: the dependency (and data) links between two tasks of a flow."""
 from __future__ import annotations
 
+from collections import namedtuple
 from keyword import iskeyword
 from typing import Any
 
@@ -9,23 +10,32 @@ from flowctl.exceptions import FlowDefinitionError
 
 __all__ = ["Edge", "Task", "is_valid_identifier"]
 
+_new_tuple = tuple.__new__
+
 
 def is_valid_identifier(string: Any) -> bool:
     """Whether ``string`` can be a keyword argument name (an identifier, not a keyword)."""
     return isinstance(string, str) and string.isidentifier() and not iskeyword(string)
 
 
-class Edge:
+class Edge(namedtuple("EdgeFields", "upstream_task downstream_task key mapped flattened")):
     """``upstream_task`` feeds ``downstream_task``, as keyword ``key`` when given.
 
     ``mapped`` edges map the downstream task over the upstream result;
     ``flattened`` edges flatten a list of lists before it is passed on.
+
+    Edges compare and hash by those five fields, as Prefect 1's do. An edge is
+    an immutable record of them, a named tuple underneath, so that hashing
+    one (each edge joins three sets as it is built, and keys the upstream
+    states of every run) and building one (once per task argument of every
+    flow) stay in C. It is no sequence otherwise: edges do not order, add or
+    multiply.
     """
 
-    __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened", "_hash")
+    __slots__ = ()
 
-    def __init__(self, upstream_task: Any, downstream_task: Any, key: str | None = None,
-                 mapped: bool = False, flattened: bool = False) -> None:
+    def __new__(cls, upstream_task: Any, downstream_task: Any, key: str | None = None,
+                mapped: bool = False, flattened: bool = False) -> "Edge":
         # is_valid_identifier inline for plain strings: one edge per task argument of every flow built
         if key is not None and not (key.__class__ is str and key.isidentifier() and not iskeyword(key)) \
                 and not is_valid_identifier(key):
@@ -33,30 +43,7 @@ class Edge:
                 f"Edge key must be a valid Python identifier (received {key!r}): it is passed "
                 f"to {downstream_task!r}.run() as a keyword argument."
             )
-        self.upstream_task = upstream_task
-        self.downstream_task = downstream_task
-        self.key = key
-        self.mapped = mapped
-        self.flattened = flattened
-        # edges key every upstream_states dict: hash once (tasks hash by identity, as __eq__ compares them)
-        self._hash = hash((upstream_task, downstream_task, key, mapped, flattened))
-
-    def _identity(self) -> tuple:
-        return (self.upstream_task, self.downstream_task, self.key, self.mapped, self.flattened)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Edge):
-            return NotImplemented
-        return (
-            self.upstream_task is other.upstream_task
-            and self.downstream_task is other.downstream_task
-            and self.key == other.key
-            and self.mapped == other.mapped
-            and self.flattened == other.flattened
-        )
-
-    def __hash__(self) -> int:
-        return self._hash
+        return _new_tuple(cls, (upstream_task, downstream_task, key, mapped, flattened))
 
     def __repr__(self) -> str:
         key = f" (key={self.key})" if self.key else ""
@@ -67,11 +54,7 @@ class Edge:
     def tasks(self) -> set:
         return {self.upstream_task, self.downstream_task}
 
-    def __getstate__(self) -> dict:
-        return {name: getattr(self, name) for name in self.__slots__ if name != "_hash"}
+    def _not_a_sequence(self, *other: Any) -> Any:
+        return NotImplemented
 
-    def __setstate__(self, data: dict) -> None:
-        for name, value in data.items():
-            object.__setattr__(self, name, value)
-        # ids differ in another process: rehash there
-        object.__setattr__(self, "_hash", hash(self._identity()))
+    __lt__ = __le__ = __gt__ = __ge__ = __add__ = __mul__ = __rmul__ = _not_a_sequence

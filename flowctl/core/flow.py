@@ -27,6 +27,7 @@ from flowctl.utilities import tasks as task_utilities  # as_task; a module refer
 _COLLECTIONS = (list, tuple, set, dict)
 _WIRED = (list, tuple, set, frozenset, dict, edge_annotations.EdgeAnnotation)  # values that need more than a constant
 _ROOT_ONLY = (Parameter, Constant)
+_new_edge = tuple.__new__  # an Edge whose key needs no check: Edge is a named tuple
 #: Classes whose values are always plain constants: a set lookup rather than an isinstance of six classes.
 _SCALARS = frozenset({int, float, str, bytes, bool, complex, type(None)})
 
@@ -201,23 +202,27 @@ class Flow(FlowEdits, FlowQueries):
         self._sorted_cache = None
 
     def bind_task(self, task: Task, arguments: dict[str, Any], upstream_tasks: Iterable[Any] | None = None,
-                  mapped: bool = False) -> None:
+                  mapped: bool = False, identifiers: bool | None = None) -> None:
         """Add ``task`` with the arguments of one call (what ``Task.bind`` does, already matched to ``run``).
 
         Same result as ``set_dependencies(task, upstream_tasks, keyword_tasks=arguments)``.
         A task new to this flow (a fresh copy, the usual case) has no bound
         argument yet, so ``add_bound_task`` skips the duplicate checks.
+        ``identifiers`` as in ``add_bound_task`` (by default: unless ``run`` takes ``**kwargs``).
         """
         if task in self._order or upstream_tasks or isinstance(task, Parameter):
             self.set_dependencies(task, upstream_tasks=upstream_tasks, keyword_tasks=arguments, mapped=mapped)
         else:
-            self.add_bound_task(task, arguments.items(), mapped)
+            if identifiers is None:
+                identifiers = not task.accepts_any_key()
+            self.add_bound_task(task, arguments.items(), mapped, identifiers)
 
-    def add_bound_task(self, task: Task, arguments: Iterable[tuple[str, Any]], mapped: bool = False) -> None:
+    def add_bound_task(self, task: Task, arguments: Iterable[tuple[str, Any]], mapped: bool = False,
+                       identifiers: bool = False) -> None:
         """Add ``task``, not yet in this flow, with ``(name, value)`` arguments already matched to its ``run``.
 
-        The path of every task call inside ``with Flow``: ``add_task``'s commonest case inline, no checks
-        on the names (distinct names ``run`` accepts), task arguments linked straight into the indexes.
+        The path of every task call in ``with Flow``: ``add_task``'s commonest case inline, no checks on the
+        names (distinct names ``run`` accepts; with ``identifiers``, valid edge keys too), edges made inline.
         """
         if task.slug or task.tags or blocks._open[0]:
             self.add_task(task)
@@ -241,7 +246,7 @@ class Flow(FlowEdits, FlowQueries):
             if isinstance(value, Task):
                 if value not in order:
                     self.add_task(value)
-                edge = Edge(value, task, key, mapped)
+                edge = _new_edge(Edge, (value, task, key, mapped, False)) if identifiers else Edge(value, task, key, mapped)
                 edges.add(edge)
                 if edges_in is None:
                     edges_in = self._upstream[task]

@@ -86,7 +86,7 @@ class Binder:
     """Binds call arguments to ``run``'s parameters by name, as ``Signature.bind`` would."""
 
     __slots__ = ("signature", "positional", "order", "var_keyword", "required", "needs_positional",
-                 "needs_keyword")
+                 "needs_keyword", "zip_arities")
 
     def __init__(self, signature: inspect.Signature) -> None:
         self.signature = signature
@@ -101,6 +101,9 @@ class Binder:
         # so a call with positional arguments only is complete when it covers that prefix.
         self.needs_positional = sum(1 for p in parameters if p.kind is _POSITIONAL_OR_KEYWORD and p.default is _EMPTY)
         self.needs_keyword = any(p.kind is _KEYWORD_ONLY and p.default is _EMPTY for p in parameters)
+        #: how many positional arguments (and no keywords) bind as ``zip(positional, args)``: one test per call
+        self.zip_arities = frozenset(() if self.needs_keyword else range(self.needs_positional,
+                                                                          len(self.positional) + 1))
 
     def accepts(self, key: str) -> bool:
         """Whether ``run`` can receive keyword ``key``."""
@@ -112,7 +115,7 @@ class Binder:
         Raises ``TypeError`` (from ``Signature.bind``) for a call ``run`` cannot take.
         """
         if not kwargs:  # the commonest call: positional arguments only
-            if self.needs_positional <= len(args) <= len(self.positional) and not self.needs_keyword:
+            if len(args) in self.zip_arities:
                 return dict(zip(self.positional, args))
             return self._bind_slowly(args, kwargs)
         bound = self._bind_keywords(args, kwargs)

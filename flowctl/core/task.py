@@ -148,6 +148,10 @@ class Task(TaskOperators):
         """Whether ``run`` can receive keyword ``key``."""
         return self._binder().accepts(key)
 
+    def accepts_any_key(self) -> bool:
+        """Whether ``run`` takes ``**kwargs`` (so a bound name may be any string, not only its own)."""
+        return self._binder().var_keyword is not None
+
     def inputs(self) -> dict[str, dict]:
         """``{name: {"type", "default", "required"}}`` for every argument of ``run`` (as Prefect 1)."""
         result = {}
@@ -252,11 +256,11 @@ class Task(TaskOperators):
                 new = _new_object(type(self))
                 new.__dict__ = attributes.copy()
                 new.tags = set(attributes["tags"])  # each copy its own set, as Prefect 1's copies
-                if (not kwargs and binder.needs_positional <= len(args) <= len(binder.positional)
-                        and not binder.needs_keyword):
-                    active_flow.add_bound_task(new, zip(binder.positional, args))
-                else:
-                    active_flow.add_bound_task(new, new._bind_arguments(args, kwargs).items())
+                if not kwargs and len(args) in binder.zip_arities:
+                    active_flow.add_bound_task(new, zip(binder.positional, args), identifiers=True)
+                else:  # keywords: names of run's, or any name when run takes **kwargs
+                    active_flow.add_bound_task(new, new._bind_arguments(args, kwargs).items(),
+                                               identifiers=binder.var_keyword is None)
                 return new
         context_tags = scope.get("tags")
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
@@ -284,7 +288,7 @@ class Task(TaskOperators):
     def _bind_arguments(self, args: tuple, kwargs: dict) -> dict:
         """Match call arguments to ``run``'s signature, by name."""
         binder = self.__dict__.get("_run_binder") or self._binder()
-        if not kwargs and binder.needs_positional <= len(args) <= len(binder.positional) and not binder.needs_keyword:
+        if not kwargs and len(args) in binder.zip_arities:
             return dict(zip(binder.positional, args))  # the commonest call, without two more calls
         try:
             return binder.bind(args, kwargs)
@@ -309,15 +313,15 @@ class Task(TaskOperators):
         return self._bind_matched(self._bind_arguments(args, kwargs), mapped, upstream_tasks, flow, context_tags)
 
     def _bind_matched(self, callargs: dict, mapped: bool, upstream_tasks: Any, flow: Any,
-                      context_tags: Any) -> "Task":
-        """``bind`` given arguments already matched to ``run`` (``{name: value}``)."""
+                      context_tags: Any, identifiers: bool | None = None) -> "Task":
+        """``bind`` given arguments already matched to ``run`` (``{name: value}``; see ``Flow.bind_task``)."""
         if flow is None:
             raise FlowctlErrorNoFlow(
                 f"Could not infer an active Flow while binding {self!r}: call it inside a "
                 f"`with Flow(...)` block or pass flow=. To run the task on its own, call "
                 f"{self.name}.run(...) or use a TaskRunner."
             )
-        flow.bind_task(self, callargs, upstream_tasks, mapped)
+        flow.bind_task(self, callargs, upstream_tasks, mapped, identifiers)
         if context_tags:
             self.tags.update(context_tags)
         return self

@@ -142,10 +142,16 @@ def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float) 
         abandoned = getattr(_abandoned, "threads", None)
         if abandoned is not None:
             abandoned.append(worker)
-            retried = run_context.get("task_run_count", 1) <= (task.max_retries or 0)
-            run_context["logger"].warning("Task %r: %s%s.", run_context.get("task_full_name", task.name), ABANDONED,
-                                          ", and its retry waits until then" if retried else "")
+            _say_abandoned(task, run_context)
         raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def _say_abandoned(task: Any, run_context: dict) -> None:
+    """Log, as the task, that its timed-out attempt still runs (and that its retry, if any, waits)."""
+    retried = run_context.get("task_run_count", 1) <= (task.max_retries or 0) and (
+        not task.retry_on or issubclass(TaskTimeoutSignal, tuple(task.retry_on)))
+    run_context["logger"].warning("Task %r: %s%s.", run_context.get("task_full_name", task.name), ABANDONED,
+                                  ", and its retry waits until then" if retried else "")

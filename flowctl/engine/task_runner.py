@@ -123,9 +123,10 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         return new_state
 
     def publish(self, old_state: State, new_state: State) -> None:
-        if bus.active:
-            ctx = flowctl_context.get
-            bus.emit(TaskStateChanged(ctx("flow_name"), self.task, self.task.name, ctx("map_index"),
+        if bus.active:  # twice per mapped child under `flowctl run`: the run's dict read directly
+            data = getattr(_CONTEXT_LOCAL, "data", None) or {}
+            task = self.task
+            bus.emit(TaskStateChanged(data.get("flow_name"), task, task.name, data.get("map_index"),
                                       old_state, new_state, time.time()))
 
     # -- running ---------------------------------------------------------------

@@ -136,3 +136,29 @@ def test_a_chained_map_survives_the_kill_9_of_a_worker_holding_its_inputs():
     assert state.is_successful(), [c.message for c in state.result[second].map_states if c.is_failed()]
     assert state.result[second].result == [2 * (x + 1) for x in range(60)]
     assert state.result[summed].result == sum(2 * (x + 1) for x in range(60))
+
+
+class _HeldResult:
+    """Stands for a Dask future: all the chaining needs of one is its key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def test_a_held_child_state_is_referred_to_once_per_consumer_then_forgotten():
+    from flowctl.engine.state import Success
+    from flowctl.executors.remote import RemoteUnit
+
+    executor = DaskExecutor()
+    held, other = Success(result=1), Success(result=2)
+    unit = RemoteUnit(None, 0)
+    executor.feeds_children(unit, 2)
+    unit.origin = (_HeldResult("make_blob-1"), 3)
+    executor._remember_output(unit, held)
+
+    for _consumer in range(2):
+        args, inputs = executor._chain_inputs(("runner", "state", {"x": held, "y": other}, {}, 0, {}))
+        assert args[2] == {"x": ("make_blob-1", 3), "y": other}
+        assert list(inputs) == ["make_blob-1"]
+    assert executor._chain_inputs(("runner", "state", {"x": held}, {}, 0, {})) == (
+        ("runner", "state", {"x": held}, {}, 0, {}), None)

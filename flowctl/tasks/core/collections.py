@@ -27,7 +27,8 @@ class VarArgsTask(Task):
         if not kwargs and binder.var_keyword is not None and not binder.required:
             # run(**task_results) takes any arg_N: bind them all at once, with no per-name matching
             return self._bind_matched(dict(zip(names, args)), mapped, upstream_tasks,
-                                      flow if flow is not None else context.get("flow"), context.get("tags"))
+                                      flow if flow is not None else context.get("flow"), context.get("tags"),
+                                      identifiers=True)
         kwargs.update(zip(names, args))
         return super().bind(upstream_tasks=upstream_tasks, flow=flow, mapped=mapped, **kwargs)
 
