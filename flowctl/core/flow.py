@@ -30,11 +30,11 @@ _ROOT_ONLY = (Parameter, Constant)
 _new_edge = tuple.__new__  # an Edge whose key needs no check: Edge is a named tuple
 #: Classes whose values are always plain constants: a set lookup rather than an isinstance of six classes.
 _SCALARS = frozenset({int, float, str, bytes, bool, complex, type(None)})
+_NO_SETTINGS: dict = {}  # flows settings when the configuration has none (never mutated)
 
 
 def _eager_validation() -> bool:
-    flows = config.get("flows")  # plain dict reads: asked once per bound task
-    return bool(flows and flows.get("eager_edge_validation", False))
+    return bool((config.get("flows") or _NO_SETTINGS).get("eager_edge_validation", False))
 
 
 def _loading_flows() -> bool:
@@ -265,8 +265,8 @@ class Flow(FlowEdits, FlowQueries):
                 self._bind_keyword(task, key, value, mapped, False)
                 self._edge_keys.pop(task, None)  # keys it cached would miss this loop's later edges
                 edges_in = None  # it may have made the task's edge set: read it again
-        if self._upstream[task] and _eager_validation():
-            self.validate()
+        if self._upstream[task] and (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
+            self.validate()  # (_eager_validation, inline)
 
     def _check_key(self, task: Task, key: str) -> None:
         keys = self._edge_keys.get(task)

@@ -255,7 +255,7 @@ class Task(TaskOperators):
                     and self not in active_flow.tasks):
                 new = _new_object(type(self))
                 new.__dict__ = attributes.copy()
-                new.tags = set(attributes["tags"])  # each copy its own set, as Prefect 1's copies
+                new.tags = set(self.tags)  # each copy its own set, as Prefect 1's copies
                 if not kwargs and len(args) in binder.zip_arities:
                     active_flow.add_bound_task(new, zip(binder.positional, args), identifiers=True)
                 else:  # keywords: names of run's, or any name when run takes **kwargs

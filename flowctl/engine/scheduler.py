@@ -74,7 +74,7 @@ class Node:
         self.constants: dict = NO_CONSTANTS
         self.mapped = False
         self.initial = initial
-        self.state: State = initial if initial is not None else Pending()
+        self.state: State | None = initial  # None until it runs (final_states reports Pending)
         self.context = context
         self.deps_left = 0
         self.expanded = False
@@ -307,9 +307,12 @@ class Scheduler:
                         upstream_states = {edge: nodes[edge.upstream_task].state}
                     else:
                         upstream_states = {e: nodes[e.upstream_task].state for e in edges}
-                    # node.state is still the Pending the node was made with: it starts the run
-                    state = node.runner.run_unit(node.initial or node.state, upstream_states, node.context,
-                                                 None, node.constants)
+                    initial = node.initial
+                    if initial is None:  # a fresh run: its plain inputs, if every upstream is a plain success
+                        state = node.runner.run_unit(None, upstream_states, node.context, None, node.constants,
+                                                     False, plain_inputs(upstream_states, node.constants))
+                    else:
+                        state = node.runner.run_unit(initial, upstream_states, node.context, None, node.constants)
                     if type(state) is Success and not fail_fast:  # _complete's common case
                         self._node_final(node, state)
                         continue
@@ -381,6 +384,8 @@ class Scheduler:
         states = {}
         for task, node in self.nodes.items():
             state = node.state
+            if state is None:  # never ran (fail-fast, or an interrupted run)
+                state = node.state = Pending()
             if isinstance(state, Mapped) and None in state.map_states:  # children that never ran
                 children = state.map_states
                 for index, child in enumerate(children):

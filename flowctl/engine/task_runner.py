@@ -153,12 +153,14 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
 
         What ``initialize_run`` then ``run_pipeline`` do, with no tuple in between: this is
         the call the scheduler makes for every task and every mapped child. The scheduler
-        passes ``raw`` (the plain input values) for a fresh unit of a plain runner
-        (``is_plain``) whose upstreams are all plain successes: the short pipeline then runs
-        with no upstream states to read, and ``state`` may be None (a fresh ``Pending``).
+        passes ``raw`` (the plain input values) for a fresh unit whose upstreams are all plain
+        successes, and ``state`` None (a fresh ``Pending``): when this runner is plain
+        (``_is_plain``) the short pipeline runs with no upstream states to read.
         """
         if raw is not None:
             run_context = self._unit_context(base_context, map_index)
+            if not self._plain:  # not a plain runner after all: the full pipeline, from a fresh Pending
+                raw, state = None, state or Pending()
         else:
             if type(state) is not Pending:
                 state = unwrap(state)
