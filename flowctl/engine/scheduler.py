@@ -56,18 +56,30 @@ def _edge_order(edge: Any) -> tuple:
 
 
 class Node:
-    """Scheduling bookkeeping for one task of the flow."""
+    """Scheduling bookkeeping for one task of the flow.
 
-    __slots__ = (
-        "task", "runner", "edges", "constants", "mapped", "state", "initial", "context",
-        "deps_left", "expanded", "final", "final_listeners", "expand_listeners", "child_listeners",
-        "child_edges", "n", "children", "children_left", "child_waiting", "sources", "upstream_states",
-        "fixed_raw", "mapped_keys",
-    )
+    One is made per task and flow run, so ``__init__`` stores only what every
+    node uses; what only a mapped node (or a mapped node's upstream) needs
+    starts as a class-level default (a shared empty tuple, never mutated) and
+    becomes the node's own when first set.
+    """
+
+    __slots__ = ("task", "runner", "edges", "constants", "mapped", "state", "initial", "context",
+                 "deps_left", "expanded", "final", "final_listeners", "__dict__")
+
+    expand_listeners: list[Node] | tuple = ()
+    child_listeners: list[Node] | tuple = ()
+    child_edges: list[tuple[Any, Node]] | tuple = ()
+    n = 0  # children, once expanded
+    children: list | tuple = ()
+    children_left = 0
+    child_waiting: list[int] | tuple = ()
+    sources: list | tuple = ()
+    upstream_states: dict = NO_CONSTANTS
+    fixed_raw: dict | None = None  # a plain mapped node's inputs every child shares
+    mapped_keys: list | tuple = ()  # (argument, MapSource) of each mapped edge
 
     def __init__(self, task: Any, runner: TaskRunner, initial: State | None, context: dict) -> None:
-        # one per task and flow run: the lists only a mapped node (or its upstream) uses start
-        # as the shared empty tuple and become lists when first needed
         self.task = task
         self.runner = runner
         self.edges: list | tuple = ()
@@ -80,17 +92,6 @@ class Node:
         self.expanded = False
         self.final = False
         self.final_listeners: list[Node] = []
-        self.expand_listeners: list[Node] | tuple = ()
-        self.child_listeners: list[Node] | tuple = ()
-        self.child_edges: list[tuple[Any, Node]] | tuple = ()
-        self.n = 0
-        self.children: list | tuple = ()
-        self.children_left = 0
-        self.child_waiting: list[int] | tuple = ()
-        self.sources: list | tuple = ()
-        self.upstream_states: dict = NO_CONSTANTS
-        self.fixed_raw: dict | None = None  # a plain mapped node's inputs every child shares
-        self.mapped_keys: list | tuple = ()  # (argument, MapSource) of each mapped edge
 
 
 class Scheduler:
