@@ -122,14 +122,8 @@ class Flow(FlowEdits, FlowQueries):
         if slug:
             if slug in taken:
                 raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in flow {self.name!r}.')
-        elif not task.tags:  # the usual case, inline: NAME-N
-            prefix = task.name
-            count = self._slug_counts.get(prefix, 0) + 1
-            slug = f"{prefix}-{count}"
-            while slug in taken:
-                count += 1
-                slug = f"{prefix}-{count}"
-            self._slug_counts[prefix] = count
+        elif not task.tags:  # the usual case: NAME-N
+            slug = self._numbered_slug(task.name)
         else:
             slug = self._new_slug(task)
         taken.add(slug)
@@ -146,17 +140,21 @@ class Flow(FlowEdits, FlowQueries):
                     hook.add_task(task, self)
         return task
 
-    def _new_slug(self, task: Task) -> str:
-        """``NAME-TAG1-TAG2-N`` (tags sorted), numbered per prefix from 1, as Prefect 1 does."""
-        tags = task.tags
-        prefix = "-".join([task.name, *sorted(tags)]) if tags else task.name
+    def _numbered_slug(self, prefix: str) -> str:
+        """The next free ``PREFIX-N`` slug (N counts up per prefix, skipping slugs already taken)."""
+        taken = self._slugs_taken
         count = self._slug_counts.get(prefix, 0) + 1
         slug = f"{prefix}-{count}"
-        while slug in self._slugs_taken:
+        while slug in taken:
             count += 1
             slug = f"{prefix}-{count}"
         self._slug_counts[prefix] = count
         return slug
+
+    def _new_slug(self, task: Task) -> str:
+        """``NAME-TAG1-TAG2-N`` (tags sorted), numbered per prefix from 1, as Prefect 1 does."""
+        tags = task.tags
+        return self._numbered_slug("-".join([task.name, *sorted(tags)]) if tags else task.name)
 
     def add_edge(self, upstream_task: Task, downstream_task: Task, key: str | None = None,
                  mapped: bool = False, validate: bool | None = None, flattened: bool = False) -> Edge:
@@ -227,14 +225,8 @@ class Flow(FlowEdits, FlowQueries):
         if task.slug or task.tags or blocks._open[0]:
             self.add_task(task)
         else:  # add_task for a new untagged task outside any block: slug NAME-N
-            prefix, taken = task.name, self._slugs_taken
-            count = self._slug_counts.get(prefix, 0) + 1
-            slug = f"{prefix}-{count}"
-            while slug in taken:
-                count += 1
-                slug = f"{prefix}-{count}"
-            self._slug_counts[prefix] = count
-            taken.add(slug)
+            slug = self._numbered_slug(task.name)
+            self._slugs_taken.add(slug)
             self.slugs[task] = slug
             self.tasks.add(task)
             self._order[task] = None
