@@ -312,7 +312,7 @@ def _parse_shell(value: str) -> Shell:
 
 
 def completion(
-    shell: Annotated[Shell, typer.Argument(metavar="SHELL", parser=_parse_shell, help="bash, zsh or fish.",
+    shell: Annotated[str, typer.Argument(metavar="SHELL", parser=_parse_shell,  # a Shell help="bash, zsh or fish.",
                                            show_default=False)],
 ) -> None:
     """Print the shell completion script for SHELL; install it as the examples show."""

@@ -31,7 +31,12 @@ RUN_EXAMPLES = examples(
 
 
 def choice_parser(choices: type[Enum], what: str) -> Callable[[str], Enum]:
-    """A Typer ``parser=`` for an Enum option: case-insensitive, suggesting the closest choice."""
+    """A Typer ``parser=`` for an Enum option: case-insensitive, suggesting the closest choice.
+
+    The option is annotated ``str`` and receives the Enum member this returns: typer 0.28
+    drops a parser's value for an Enum-annotated option (it passes None), and typer 0.29
+    passes it on either way.
+    """
 
     def parse(value: Any) -> Enum:
         if isinstance(value, choices):

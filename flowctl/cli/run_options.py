@@ -52,7 +52,7 @@ ParamsFileArg = Annotated[Optional[List[Path]], typer.Option(
 CheckArg = Annotated[bool, typer.Option(
         "--check", metavar="", rich_help_panel=PARAMETERS,
         help="Load the flow, validate the parameters and print the plan; run nothing.")]
-ExecutorArg = Annotated[Optional[ExecutorName], typer.Option(
+ExecutorArg = Annotated[Optional[str], typer.Option(  # an ExecutorName (see choice_parser)
         "--executor", "-e", metavar="NAME", rich_help_panel=EXECUTION,
         parser=choice_parser(ExecutorName, "executor"), autocompletion=choice_completer(ExecutorName),
         help="Where tasks run: local (default), threads, processes or dask.")]
@@ -68,12 +68,12 @@ FailFastArg = Annotated[bool, typer.Option(
 ContextArg = Annotated[Optional[List[str]], typer.Option(
         "--context", metavar="KEY=VALUE", rich_help_panel=EXECUTION,
         help="A value put into flowctl.context. Repeatable.")]
-OutputArg = Annotated[OutputMode, typer.Option(
+OutputArg = Annotated[str, typer.Option(  # an OutputMode (see choice_parser)
         "--output", "-o", metavar="MODE", rich_help_panel=OUTPUT,
         parser=choice_parser(OutputMode, "output mode"), autocompletion=choice_completer(OutputMode),
         help="auto (rich on a terminal, plain otherwise), rich, plain, or json (NDJSON events).")
     ]
-LogLevelArg = Annotated[Optional[LogLevel], typer.Option(
+LogLevelArg = Annotated[Optional[str], typer.Option(  # a LogLevel (see choice_parser)
         "--log-level", metavar="LEVEL", rich_help_panel=OUTPUT, parser=choice_parser(LogLevel, "log level"),
         autocompletion=choice_completer(LogLevel), help="Lowest level of log records shown.")]
 VerboseArg = Annotated[bool, typer.Option(

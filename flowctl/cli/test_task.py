@@ -182,7 +182,7 @@ def test_task(
     context: Annotated[List[str], typer.Option(
         "--context", "-c", metavar="KEY=VALUE", rich_help_panel="Execution",
         help="A value put into flowctl.context. Repeatable.")] = [],  # noqa: B006
-    output: Annotated[OutputMode, typer.Option(
+    output: Annotated[str, typer.Option(  # an OutputMode (see choice_parser)
         "--output", "-o", metavar="MODE", rich_help_panel="Output", parser=choice_parser(OutputMode, "output mode"),
         help="auto (rich on a terminal, plain otherwise), rich, plain or json.")] = OutputMode.auto,
 ) -> None:

@@ -41,7 +41,7 @@ def visualize(
     target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
                                           help="path/to/file.py[:NAME] or package.module[:NAME]",
                                           autocompletion=complete_flow_target)],
-    format: Annotated[Optional[GraphFormat], typer.Option(
+    format: Annotated[Optional[str], typer.Option(  # a GraphFormat (see choice_parser)
         "--format", "-f", metavar="FORMAT", parser=choice_parser(GraphFormat, "graph format"),
         rich_help_panel="Output",
         help="text (default), dot, mermaid, svg or png; inferred from -o's suffix.")] = None,
