@@ -25,7 +25,7 @@ from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
     Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State, Success,
 )
-from flowctl.engine.task_checks import SKIP_MESSAGE, TaskChecks  # noqa: F401 - SKIP_MESSAGE: its old home
+from flowctl.engine.task_checks import TaskChecks
 from flowctl.engine.task_execution import describe_exception, is_future  # noqa: F401 - executors import it here
 from flowctl.engine.task_inputs import all_plain_successes, plain_inputs, unwrap
 from flowctl.engine.task_steps import TaskSteps
