@@ -1,9 +1,16 @@
 """``Flow``: a graph of tasks joined by edges, built functionally or imperatively.
 
-The flow keeps its tasks in insertion order next to the public ``tasks`` set,
-so ``sorted_tasks()`` is a stable topological order, and indexes edges by
-task so graph queries never scan every edge. Plain values passed to tasks
-live in ``constants`` rather than becoming tasks.
+The flow keeps its tasks in insertion order (``slugs``, a dict, is that
+order) next to the public ``tasks`` set, so ``sorted_tasks()`` is a stable
+topological order, and indexes edges by task so graph queries never scan
+every edge. Plain values passed to tasks live in ``constants`` rather than
+becoming tasks.
+
+Building is kept linear and lean, since a flow may hold a million tasks:
+the edge indexes hold a list per task that has edges (no entry for one
+without, no set per edge end), and the set of slugs in use, needed only to
+check a slug the user chose, is made the first time one is (generated
+``PREFIX-N`` slugs cannot collide with each other: N follows the last dash).
 """
 from __future__ import annotations
 
@@ -70,13 +77,13 @@ class Flow(FlowEdits, FlowQueries):
         self.result = result
         self.executor = executor
         self.terminal_state_handler = terminal_state_handler
-        self._order: dict[Task, None] = {}
-        self._upstream: dict[Task, set[Edge]] = {}
-        self._downstream: dict[Task, set[Edge]] = {}
+        # edges into / out of each task that has some (lists: an edge is recorded once, in ``edges``)
+        self._upstream: dict[Task, list[Edge]] = {}
+        self._downstream: dict[Task, list[Edge]] = {}
         self._reference_tasks: set[Task] = set()
         self._slug_counts: dict[str, int] = {}
         self._edge_keys: dict[Task, set[str]] = {}  # keys of the edges into each task: O(1) duplicate checks
-        self._slugs_taken: set[str] = set()
+        self._slugs_taken: set[str] | None = None  # made by _taken_slugs() when first needed
         self._sorted_cache: list[Task] | None = None
         self._contexts: list[ExitStack] = []
         for task in tasks or ():
@@ -115,23 +122,20 @@ class Flow(FlowEdits, FlowQueries):
         """Add ``task`` (once) and return it."""
         if not isinstance(task, Task):
             raise TypeError(f"Flows hold Task objects; {task!r} ({type(task).__name__}) is not a Task.")
-        if task in self._order:
+        if task in self.slugs:
             return task
         slug = task.slug
-        taken = self._slugs_taken
         if slug:
+            taken = self._taken_slugs()
             if slug in taken:
                 raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in flow {self.name!r}.')
+            taken.add(slug)
         elif not task.tags:  # the usual case: NAME-N
             slug = self._numbered_slug(task.name)
         else:
             slug = self._new_slug(task)
-        taken.add(slug)
         self.slugs[task] = slug
         self.tasks.add(task)
-        self._order[task] = None
-        self._upstream[task] = NO_EDGES
-        self._downstream[task] = NO_EDGES
         self._sorted_cache = None
         if blocks._open[0] and not isinstance(task, _ROOT_ONLY):  # parameters and constants join no block
             for hook_key in ("case", "resource"):
@@ -145,11 +149,20 @@ class Flow(FlowEdits, FlowQueries):
         taken = self._slugs_taken
         count = self._slug_counts.get(prefix, 0) + 1
         slug = f"{prefix}-{count}"
-        while slug in taken:
-            count += 1
-            slug = f"{prefix}-{count}"
+        if taken is not None:  # some slug was chosen by a user: it may be this one
+            while slug in taken:
+                count += 1
+                slug = f"{prefix}-{count}"
+            taken.add(slug)
         self._slug_counts[prefix] = count
         return slug
+
+    def _taken_slugs(self) -> set[str]:
+        """The slugs in use, kept from the first time a task brings its own slug (see the module doc)."""
+        taken = self._slugs_taken
+        if taken is None:
+            taken = self._slugs_taken = set(self.slugs.values())
+        return taken
 
     def _new_slug(self, task: Task) -> str:
         """``NAME-TAG1-TAG2-N`` (tags sorted), numbered per prefix from 1, as Prefect 1 does."""
@@ -164,7 +177,7 @@ class Flow(FlowEdits, FlowQueries):
                 f"{downstream_task!r} cannot have upstream tasks: parameters are the roots of a flow."
             )
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
-        order = self._order
+        order = self.slugs
         if upstream_task not in order:
             self.add_task(upstream_task)
         if downstream_task not in order:
@@ -185,14 +198,16 @@ class Flow(FlowEdits, FlowQueries):
         """``_link`` for an edge known not to be in the flow yet (a new key of its downstream task)."""
         self.edges.add(edge)
         downstream, upstream = edge.downstream_task, edge.upstream_task
-        edges_in = self._upstream[downstream]
-        if edges_in is NO_EDGES:  # tasks start with a shared empty set: most have few edges
-            edges_in = self._upstream[downstream] = set()
-        edges_in.add(edge)
-        edges_out = self._downstream[upstream]
-        if edges_out is NO_EDGES:
-            edges_out = self._downstream[upstream] = set()
-        edges_out.add(edge)
+        edges_in = self._upstream.get(downstream)
+        if edges_in is None:
+            self._upstream[downstream] = [edge]
+        else:
+            edges_in.append(edge)
+        edges_out = self._downstream.get(upstream)
+        if edges_out is None:
+            self._downstream[upstream] = [edge]
+        else:
+            edges_out.append(edge)
         if edge.key is not None:
             keys = self._edge_keys.get(downstream)
             if keys is not None:  # only kept once a duplicate check has asked for them
@@ -208,7 +223,7 @@ class Flow(FlowEdits, FlowQueries):
         argument yet, so ``add_bound_task`` skips the duplicate checks.
         ``identifiers`` as in ``add_bound_task`` (by default: unless ``run`` takes ``**kwargs``).
         """
-        if task in self._order or upstream_tasks or isinstance(task, Parameter):
+        if task in self.slugs or upstream_tasks or isinstance(task, Parameter):
             self.set_dependencies(task, upstream_tasks=upstream_tasks, keyword_tasks=arguments, mapped=mapped)
         else:
             if identifiers is None:
@@ -225,14 +240,15 @@ class Flow(FlowEdits, FlowQueries):
         if task.slug or task.tags or blocks._open[0]:
             self.add_task(task)
         else:  # add_task for a new untagged task outside any block: slug NAME-N
-            slug = self._numbered_slug(task.name)
-            self._slugs_taken.add(slug)
-            self.slugs[task] = slug
+            name = task.name
+            if self._slugs_taken is None:  # no slug chosen by a user: NAME-N is free (_numbered_slug, inline)
+                self._slug_counts[name] = count = self._slug_counts.get(name, 0) + 1
+                self.slugs[task] = f"{name}-{count}"
+            else:
+                self.slugs[task] = self._numbered_slug(name)
             self.tasks.add(task)
-            self._order[task] = None
-            self._upstream[task] = self._downstream[task] = NO_EDGES
         self._sorted_cache = None
-        order, edges, downstream_index = self._order, self.edges, self._downstream
+        order, edges, upstream_index, downstream_index = self.slugs, self.edges, self._upstream, self._downstream
         edges_in = task_constants = None
         for key, value in arguments:
             if isinstance(value, Task):
@@ -241,14 +257,14 @@ class Flow(FlowEdits, FlowQueries):
                 edge = _new_edge(Edge, (value, task, key, mapped, False)) if identifiers else Edge(value, task, key, mapped)
                 edges.add(edge)
                 if edges_in is None:
-                    edges_in = self._upstream[task]
-                    if edges_in is NO_EDGES:
-                        edges_in = self._upstream[task] = set()
-                edges_in.add(edge)
-                edges_out = downstream_index[value]
-                if edges_out is NO_EDGES:
-                    edges_out = downstream_index[value] = set()
-                edges_out.add(edge)
+                    edges_in = upstream_index[task] = [edge]
+                else:
+                    edges_in.append(edge)
+                edges_out = downstream_index.get(value)
+                if edges_out is None:
+                    downstream_index[value] = [edge]
+                else:
+                    edges_out.append(edge)
             elif not mapped and (value.__class__ in _SCALARS or not isinstance(value, _WIRED)):
                 if task_constants is None:
                     task_constants = self.constants[task]
@@ -256,8 +272,8 @@ class Flow(FlowEdits, FlowQueries):
             else:
                 self._bind_keyword(task, key, value, mapped, False)
                 self._edge_keys.pop(task, None)  # keys it cached would miss this loop's later edges
-                edges_in = None  # it may have made the task's edge set: read it again
-        if self._upstream[task] and (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
+                edges_in = upstream_index.get(task)  # it may have made the task's edge list
+        if edges_in is not None and (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
             self.validate()  # (_eager_validation, inline)
 
     def _check_key(self, task: Task, key: str) -> None:

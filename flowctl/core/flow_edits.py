@@ -18,13 +18,12 @@ from flowctl.utilities import tasks as task_utilities  # as_task; a module refer
 class FlowEdits:
     """``update``, ``copy``, ``replace``: edits of a whole flow, as Prefect 1 makes them."""
 
-    _order: dict
     _upstream: dict
     _downstream: dict
     _edge_keys: dict
     _reference_tasks: set
     _slug_counts: dict
-    _slugs_taken: set
+    _slugs_taken: set | None
     name: str
 
     def update(self, flow: "Flow", validate: bool | None = None, merge_parameters: bool = False,
@@ -41,7 +40,7 @@ class FlowEdits:
             for parameter in self.parameters():
                 if parameter.name in incoming and incoming[parameter.name] is not parameter:
                     self.replace(parameter, incoming[parameter.name])
-        for task in flow._order:
+        for task in flow.slugs:
             self.add_task(task)
         for edge in flow.edges:
             if edge not in self.edges:
@@ -59,12 +58,12 @@ class FlowEdits:
         new.tasks, new.edges, new.slugs = set(self.tasks), set(self.edges), dict(self.slugs)
         new.constants = collections.defaultdict(dict, {t: dict(v) for t, v in self.constants.items()})
         new.state_handlers = list(self.state_handlers)
-        new._order = dict(self._order)
-        new._upstream = {t: set(edges) for t, edges in self._upstream.items()}
-        new._downstream = {t: set(edges) for t, edges in self._downstream.items()}
+        new._upstream = {t: list(edges) for t, edges in self._upstream.items()}
+        new._downstream = {t: list(edges) for t, edges in self._downstream.items()}
         new._edge_keys = {t: set(keys) for t, keys in self._edge_keys.items()}
         new._reference_tasks = set(self._reference_tasks)
-        new._slug_counts, new._slugs_taken = dict(self._slug_counts), set(self._slugs_taken)
+        new._slug_counts = dict(self._slug_counts)
+        new._slugs_taken = None if self._slugs_taken is None else set(self._slugs_taken)
         new._sorted_cache, new._contexts = None, []
         return new
 
@@ -74,10 +73,10 @@ class FlowEdits:
         ``old``'s constants are not carried over: they were arguments of
         ``old.run``, which ``new`` need not take.
         """
-        if old not in self._order:
+        if old not in self.slugs:
             raise FlowDefinitionError(f"{old!r} is not a task of flow {self.name!r}.")
         new = task_utilities.as_task(new, flow=self)
-        affected = self._upstream[old] | self._downstream[old]
+        affected = {*self._upstream.get(old, ()), *self._downstream.get(old, ())}
         self._remove_task(old)
         self.add_task(new)
         for edge in affected:
@@ -91,14 +90,24 @@ class FlowEdits:
             self.validate()
 
     def _remove_task(self, task: Task) -> None:
-        for edge in self._upstream.pop(task) | self._downstream.pop(task):
+        for edge in {*self._upstream.pop(task, ()), *self._downstream.pop(task, ())}:
             self.edges.discard(edge)
-            self._upstream.get(edge.downstream_task, set()).discard(edge)  # a real set: it had this edge
-            self._downstream.get(edge.upstream_task, set()).discard(edge)
+            _unlist(self._upstream, edge.downstream_task, edge)
+            _unlist(self._downstream, edge.upstream_task, edge)
             if edge.key is not None:
                 self._edge_keys.get(edge.downstream_task, set()).discard(edge.key)
         self._edge_keys.pop(task, None)
         self.tasks.discard(task)
-        self._order.pop(task, None)
-        self._slugs_taken.discard(self.slugs.pop(task, None))
+        slug = self.slugs.pop(task, None)
+        if self._slugs_taken is not None:
+            self._slugs_taken.discard(slug)
         self._changed()
+
+
+def _unlist(index: dict, task: Task, edge: Any) -> None:
+    """Drop ``edge`` from ``task``'s list in an edge index (and the entry, once empty)."""
+    edges = index.get(task)
+    if edges is not None and edge in edges:
+        edges.remove(edge)
+        if not edges:
+            del index[task]

@@ -2,8 +2,8 @@
 
 A mixin of ``Flow`` (kept apart from building and running, as ``Task``'s
 operators are): every query reads the flow's per-task edge indexes
-(``_upstream``/``_downstream``) and insertion order (``_order``), so none of
-them scans all edges. ``sorted_tasks`` is Kahn's algorithm with ties broken
+(``_upstream``/``_downstream``: a list for each task that has edges) and
+insertion order (``slugs``), so none of them scans all edges. ``sorted_tasks`` is Kahn's algorithm with ties broken
 by insertion order; on a cycle it names only the tasks on one cycle, as
 ``graphlib.CycleError`` does.
 """
@@ -18,7 +18,7 @@ from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
 from flowctl.exceptions import FlowDefinitionError
 
-NO_EDGES: frozenset = frozenset()  # the edges of a task that has none (shared, never mutated)
+NO_EDGES: tuple = ()  # the edges of a task that has none
 
 
 class FlowCycleError(FlowDefinitionError):
@@ -34,7 +34,6 @@ class FlowCycleError(FlowDefinitionError):
 class FlowQueries:
     """The read side of ``Flow``: tasks, edges, reference tasks, order and validation."""
 
-    _order: dict
     _upstream: dict
     _downstream: dict
     _reference_tasks: set
@@ -48,7 +47,7 @@ class FlowQueries:
         """Tasks matching every given filter, in insertion order."""
         wanted_tags = set(tags or ())
         return [
-            t for t in self._order
+            t for t in self.slugs
             if (name is None or t.name == name)
             and (slug is None or self.slugs.get(t) == slug or t.slug == slug)
             and wanted_tags <= t.tags
@@ -57,11 +56,11 @@ class FlowQueries:
 
     def root_tasks(self) -> set[Task]:
         upstream = self._upstream
-        return {t for t in self._order if not upstream.get(t)}
+        return {t for t in self.slugs if not upstream.get(t)}
 
     def terminal_tasks(self) -> set[Task]:
         downstream = self._downstream
-        return {t for t in self._order if not downstream.get(t)}
+        return {t for t in self.slugs if not downstream.get(t)}
 
     def reference_tasks(self) -> set[Task]:
         """The tasks whose states decide the flow's state (default: the terminal tasks)."""
@@ -73,23 +72,23 @@ class FlowQueries:
         # count as a downstream task and init/cleanup tasks never count themselves.
         resource_tasks = (ResourceInitTask, ResourceCleanupTask)
         downstream = self._downstream
-        if not any(isinstance(t, resource_tasks) for t in self._order):  # most flows: the terminal tasks
-            return {t for t in self._order if not downstream.get(t)}
+        if not any(isinstance(t, resource_tasks) for t in self.slugs):  # most flows: the terminal tasks
+            return {t for t in self.slugs if not downstream.get(t)}
         return {
-            t for t in self._order
+            t for t in self.slugs
             if not isinstance(t, resource_tasks)
             and all(isinstance(e.downstream_task, ResourceCleanupTask) for e in downstream.get(t, ()))
         }
 
     def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
         tasks = set(tasks)
-        missing = [t for t in tasks if t not in self._order]
+        missing = [t for t in tasks if t not in self.slugs]
         if missing:
             raise FlowDefinitionError(f"Reference tasks {missing} are not tasks of flow {self.name!r}.")
         self._reference_tasks = tasks
 
     def parameters(self) -> set[Parameter]:
-        return {t for t in self._order if isinstance(t, Parameter)}
+        return {t for t in self.slugs if isinstance(t, Parameter)}
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         return {e.upstream_task for e in self.edges_to(task)}
@@ -98,20 +97,22 @@ class FlowQueries:
         return {e.downstream_task for e in self.edges_from(task)}
 
     def edges_to(self, task: Task) -> set[Edge]:
-        if task not in self._order:
+        if task not in self.slugs:
             raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
-        return set(self._upstream[task])
+        return set(self._upstream.get(task, NO_EDGES))
 
     def edges_from(self, task: Task) -> set[Edge]:
-        if task not in self._order:
+        if task not in self.slugs:
             raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
-        return set(self._downstream[task])
+        return set(self._downstream.get(task, NO_EDGES))
 
     def all_upstream_edges(self) -> dict[Task, set[Edge]]:
-        return {t: set(edges) for t, edges in self._upstream.items()}
+        upstream = self._upstream
+        return {t: set(upstream.get(t, NO_EDGES)) for t in self.slugs}
 
     def all_downstream_edges(self) -> dict[Task, set[Edge]]:
-        return {t: set(edges) for t, edges in self._downstream.items()}
+        downstream = self._downstream
+        return {t: set(downstream.get(t, NO_EDGES)) for t in self.slugs}
 
     def _downstream_of(self, task: Task) -> Iterable[Task]:
         return (e.downstream_task for e in self._downstream.get(task, ()))
@@ -123,7 +124,7 @@ class FlowQueries:
         """Tasks in a stable topological order (Kahn's algorithm over insertion order)."""
         if root_tasks is None and self._sorted_cache is not None:
             return tuple(self._sorted_cache)
-        order = list(self._order)
+        order = list(self.slugs)
         if root_tasks is not None:
             keep = reachable_from(root_tasks, self._downstream_of)
             order = [t for t in order if t in keep]
@@ -153,7 +154,7 @@ class FlowQueries:
     def validate(self) -> None:
         """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
         for edge in self.edges:
-            if edge.upstream_task not in self._order or edge.downstream_task not in self._order:
+            if edge.upstream_task not in self.slugs or edge.downstream_task not in self.slugs:
                 raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
         for edges in self._upstream.values():
             if len(edges) < 2:  # one edge cannot repeat a key
@@ -163,7 +164,7 @@ class FlowQueries:
                 duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}
                 task = next(iter(edges)).downstream_task
                 raise FlowDefinitionError(f"{task!r} receives argument(s) {sorted(duplicates)} more than once.")
-        if any(t not in self._order for t in self._reference_tasks):
+        if any(t not in self.slugs for t in self._reference_tasks):
             raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
         self.sorted_tasks()
 
@@ -171,6 +172,6 @@ class FlowQueries:
         """Whether ``task`` is in this flow with at least one edge (a cheap check, no copies)."""
         return bool(self._upstream.get(task) or self._downstream.get(task))
 
-    def upstream_edges(self, task: Task) -> frozenset[Edge] | set[Edge]:
+    def upstream_edges(self, task: Task) -> tuple[Edge, ...] | list[Edge]:
         """The edges into ``task``, read-only and uncopied (for the engine; users: ``edges_to``)."""
         return self._upstream.get(task, NO_EDGES)

@@ -26,8 +26,14 @@ class VarArgsTask(Task):
         binder = self._binder()
         if not kwargs and binder.var_keyword is not None and not binder.required:
             # run(**task_results) takes any arg_N: bind them all at once, with no per-name matching
-            return self._bind_matched(dict(zip(names, args)), mapped, upstream_tasks,
-                                      flow if flow is not None else context.get("flow"), context.get("tags"),
+            flow = flow if flow is not None else context.get("flow")
+            if flow is not None and not upstream_tasks and self not in flow.slugs:  # a fresh copy: one pass
+                flow.add_bound_task(self, zip(names, args), mapped, True)
+                tags = context.get("tags")
+                if tags:
+                    self.tags.update(tags)
+                return self
+            return self._bind_matched(dict(zip(names, args)), mapped, upstream_tasks, flow, context.get("tags"),
                                       identifiers=True)
         kwargs.update(zip(names, args))
         return super().bind(upstream_tasks=upstream_tasks, flow=flow, mapped=mapped, **kwargs)
