@@ -8,8 +8,10 @@ becoming tasks.
 
 Building is kept linear and lean, since a flow may hold a million tasks:
 the edge indexes hold a list per task that has edges (no entry for one
-without, no set per edge end), and the set of slugs in use, needed only to
-check a slug the user chose, is made the first time one is (generated
+without, no set per edge end). Two indexes are made only when first asked
+for, then kept up to date: the edges out of each task (a run never needs
+them: its terminal tasks are the tasks no edge starts from), and the set of
+slugs in use, needed only to check a slug the user chose (generated
 ``PREFIX-N`` slugs cannot collide with each other: N follows the last dash).
 """
 from __future__ import annotations
@@ -79,7 +81,7 @@ class Flow(FlowEdits, FlowQueries):
         self.terminal_state_handler = terminal_state_handler
         # edges into / out of each task that has some (lists: an edge is recorded once, in ``edges``)
         self._upstream: dict[Task, list[Edge]] = {}
-        self._downstream: dict[Task, list[Edge]] = {}
+        self._downstream: dict[Task, list[Edge]] | None = None  # made by _downstream_index() when first needed
         self._reference_tasks: set[Task] = set()
         self._slug_counts: dict[str, int] = {}
         self._edge_keys: dict[Task, set[str]] = {}  # keys of the edges into each task: O(1) duplicate checks
@@ -203,11 +205,13 @@ class Flow(FlowEdits, FlowQueries):
             self._upstream[downstream] = [edge]
         else:
             edges_in.append(edge)
-        edges_out = self._downstream.get(upstream)
-        if edges_out is None:
-            self._downstream[upstream] = [edge]
-        else:
-            edges_out.append(edge)
+        downstream_index = self._downstream
+        if downstream_index is not None:
+            edges_out = downstream_index.get(upstream)
+            if edges_out is None:
+                downstream_index[upstream] = [edge]
+            else:
+                edges_out.append(edge)
         if edge.key is not None:
             keys = self._edge_keys.get(downstream)
             if keys is not None:  # only kept once a duplicate check has asked for them
@@ -260,11 +264,12 @@ class Flow(FlowEdits, FlowQueries):
                     edges_in = upstream_index[task] = [edge]
                 else:
                     edges_in.append(edge)
-                edges_out = downstream_index.get(value)
-                if edges_out is None:
-                    downstream_index[value] = [edge]
-                else:
-                    edges_out.append(edge)
+                if downstream_index is not None:
+                    edges_out = downstream_index.get(value)
+                    if edges_out is None:
+                        downstream_index[value] = [edge]
+                    else:
+                        edges_out.append(edge)
             elif not mapped and (value.__class__ in _SCALARS or not isinstance(value, _WIRED)):
                 if task_constants is None:
                     task_constants = self.constants[task]

@@ -19,7 +19,7 @@ class FlowEdits:
     """``update``, ``copy``, ``replace``: edits of a whole flow, as Prefect 1 makes them."""
 
     _upstream: dict
-    _downstream: dict
+    _downstream: dict | None
     _edge_keys: dict
     _reference_tasks: set
     _slug_counts: dict
@@ -59,7 +59,8 @@ class FlowEdits:
         new.constants = collections.defaultdict(dict, {t: dict(v) for t, v in self.constants.items()})
         new.state_handlers = list(self.state_handlers)
         new._upstream = {t: list(edges) for t, edges in self._upstream.items()}
-        new._downstream = {t: list(edges) for t, edges in self._downstream.items()}
+        new._downstream = None if self._downstream is None else {
+            t: list(edges) for t, edges in self._downstream.items()}
         new._edge_keys = {t: set(keys) for t, keys in self._edge_keys.items()}
         new._reference_tasks = set(self._reference_tasks)
         new._slug_counts = dict(self._slug_counts)
@@ -76,7 +77,7 @@ class FlowEdits:
         if old not in self.slugs:
             raise FlowDefinitionError(f"{old!r} is not a task of flow {self.name!r}.")
         new = task_utilities.as_task(new, flow=self)
-        affected = {*self._upstream.get(old, ()), *self._downstream.get(old, ())}
+        affected = {*self._upstream.get(old, ()), *self._downstream_index().get(old, ())}
         self._remove_task(old)
         self.add_task(new)
         for edge in affected:
@@ -90,10 +91,11 @@ class FlowEdits:
             self.validate()
 
     def _remove_task(self, task: Task) -> None:
-        for edge in {*self._upstream.pop(task, ()), *self._downstream.pop(task, ())}:
+        downstream_index = self._downstream_index()
+        for edge in {*self._upstream.pop(task, ()), *downstream_index.pop(task, ())}:
             self.edges.discard(edge)
             _unlist(self._upstream, edge.downstream_task, edge)
-            _unlist(self._downstream, edge.upstream_task, edge)
+            _unlist(downstream_index, edge.upstream_task, edge)
             if edge.key is not None:
                 self._edge_keys.get(edge.downstream_task, set()).discard(edge.key)
         self._edge_keys.pop(task, None)

@@ -3,7 +3,10 @@
 A mixin of ``Flow`` (kept apart from building and running, as ``Task``'s
 operators are): every query reads the flow's per-task edge indexes
 (``_upstream``/``_downstream``: a list for each task that has edges) and
-insertion order (``slugs``), so none of them scans all edges. ``sorted_tasks`` is Kahn's algorithm with ties broken
+insertion order (``slugs``), so none of them scans all edges more than once:
+the downstream index is made from the edges by the first query that needs
+it (``_downstream_index``), and the terminal tasks of a flow that never
+asked are the tasks no edge starts from. ``sorted_tasks`` is Kahn's algorithm with ties broken
 by insertion order; on a cycle it names only the tasks on one cycle, as
 ``graphlib.CycleError`` does.
 """
@@ -35,7 +38,7 @@ class FlowQueries:
     """The read side of ``Flow``: tasks, edges, reference tasks, order and validation."""
 
     _upstream: dict
-    _downstream: dict
+    _downstream: dict | None
     _reference_tasks: set
     _sorted_cache: Any
     name: str
@@ -59,8 +62,25 @@ class FlowQueries:
         return {t for t in self.slugs if not upstream.get(t)}
 
     def terminal_tasks(self) -> set[Task]:
+        if self._downstream is None:  # no index made (a run never needs one): one pass over the edges
+            starts = {e.upstream_task for e in self.edges}
+            return {t for t in self.slugs if t not in starts}
         downstream = self._downstream
         return {t for t in self.slugs if not downstream.get(t)}
+
+    def _downstream_index(self) -> dict:
+        """The edges out of each task that has some, made from ``edges`` on first use, kept up to date after."""
+        index = self._downstream
+        if index is None:
+            index = {}
+            for edge in self.edges:
+                edges_out = index.get(edge.upstream_task)
+                if edges_out is None:
+                    index[edge.upstream_task] = [edge]
+                else:
+                    edges_out.append(edge)
+            self._downstream = index
+        return index
 
     def reference_tasks(self) -> set[Task]:
         """The tasks whose states decide the flow's state (default: the terminal tasks)."""
@@ -71,9 +91,9 @@ class FlowQueries:
         # As in Prefect 1: the terminal tasks, where a resource's cleanup does not
         # count as a downstream task and init/cleanup tasks never count themselves.
         resource_tasks = (ResourceInitTask, ResourceCleanupTask)
-        downstream = self._downstream
         if not any(isinstance(t, resource_tasks) for t in self.slugs):  # most flows: the terminal tasks
-            return {t for t in self.slugs if not downstream.get(t)}
+            return self.terminal_tasks()
+        downstream = self._downstream_index()
         return {
             t for t in self.slugs
             if not isinstance(t, resource_tasks)
@@ -104,18 +124,18 @@ class FlowQueries:
     def edges_from(self, task: Task) -> set[Edge]:
         if task not in self.slugs:
             raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
-        return set(self._downstream.get(task, NO_EDGES))
+        return set(self._downstream_index().get(task, NO_EDGES))
 
     def all_upstream_edges(self) -> dict[Task, set[Edge]]:
         upstream = self._upstream
         return {t: set(upstream.get(t, NO_EDGES)) for t in self.slugs}
 
     def all_downstream_edges(self) -> dict[Task, set[Edge]]:
-        downstream = self._downstream
+        downstream = self._downstream_index()
         return {t: set(downstream.get(t, NO_EDGES)) for t in self.slugs}
 
     def _downstream_of(self, task: Task) -> Iterable[Task]:
-        return (e.downstream_task for e in self._downstream.get(task, ()))
+        return (e.downstream_task for e in self._downstream_index().get(task, ()))
 
     def _upstream_of(self, task: Task) -> Iterable[Task]:
         return (e.upstream_task for e in self._upstream.get(task, ()))
@@ -170,7 +190,7 @@ class FlowQueries:
 
     def has_edges(self, task: Task) -> bool:
         """Whether ``task`` is in this flow with at least one edge (a cheap check, no copies)."""
-        return bool(self._upstream.get(task) or self._downstream.get(task))
+        return bool(self._upstream.get(task) or self._downstream_index().get(task))
 
     def upstream_edges(self, task: Task) -> tuple[Edge, ...] | list[Edge]:
         """The edges into ``task``, read-only and uncopied (for the engine; users: ``edges_to``)."""
