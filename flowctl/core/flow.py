@@ -132,7 +132,7 @@ class Flow(FlowEdits, FlowQueries):
             if slug in taken:
                 raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in flow {self.name!r}.')
             taken.add(slug)
-        elif not task.tags:  # the usual case: NAME-N
+        elif not task.__dict__.get("tags"):  # the usual case: NAME-N (tags read without making an empty set)
             slug = self._numbered_slug(task.name)
         else:
             slug = self._new_slug(task)
@@ -241,7 +241,7 @@ class Flow(FlowEdits, FlowQueries):
         The path of every task call in ``with Flow``: ``add_task``'s commonest case inline, no checks on the
         names (distinct names ``run`` accepts; with ``identifiers``, valid edge keys too), edges made inline.
         """
-        if task.slug or task.tags or blocks._open[0]:
+        if task.slug or task.__dict__.get("tags") or blocks._open[0]:  # (tags read without making an empty set)
             self.add_task(task)
         else:  # add_task for a new untagged task outside any block: slug NAME-N
             name = task.name

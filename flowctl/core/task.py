@@ -89,7 +89,11 @@ class Task(TaskOperators):
     ) -> None:
         self.name = name if name is not None else type(self).__name__
         self.slug = slug
-        self.tags = options.task_tags(tags, context.get("tags"), self.name)
+        tags = options.task_tags(tags, context.get("tags"), self.name)
+        if tags:
+            self.tags = tags
+        else:  # none: the first read makes the task's own empty set (_SetByInit), so copies need no set each
+            self.__dict__.pop("tags", None)
         self.max_retries, self.retry_delay, self.retry_on = options.retry_options(
             max_retries, retry_delay, retry_on, self.name)
         self.timeout = options.timeout_option(timeout, self.name)
@@ -154,14 +158,11 @@ class Task(TaskOperators):
 
     def inputs(self) -> dict[str, dict]:
         """``{name: {"type", "default", "required"}}`` for every argument of ``run`` (as Prefect 1)."""
-        result = {}
+        empty, result = inspect.Parameter.empty, {}
         for name, parameter in self.run_signature.parameters.items():
             annotation, default = parameter.annotation, parameter.default
-            result[name] = {
-                "type": Any if annotation is inspect.Parameter.empty else annotation,
-                "default": None if default is inspect.Parameter.empty else default,
-                "required": default is inspect.Parameter.empty,
-            }
+            result[name] = {"type": Any if annotation is empty else annotation,
+                            "default": None if default is empty else default, "required": default is empty}
         return result
 
     def outputs(self) -> Any:
@@ -206,12 +207,9 @@ class Task(TaskOperators):
             new = _copy.copy(self)
         if task_args or new.slug:
             new._apply_task_args(task_args)
-        new_tags = set(self.tags)
-        if new.tags is not self.tags:
-            new_tags.update(new.tags)
-        if context_tags:
-            new_tags.update(context_tags)
-        new.tags = new_tags  # state_handlers stay shared with the original, as copy.copy leaves them in Prefect 1
+        tags, new_tags = attributes.get("tags"), new.__dict__.get("tags")  # (read so as not to make empty sets)
+        if tags is not None or new_tags is not None or context_tags:  # each copy its own set, as in Prefect 1
+            new.tags = {*(tags or ()), *(new_tags or ()), *(context_tags or ())}  # (state_handlers: shared)
         attributes = new.__dict__
         if "_logger" in attributes:
             del attributes["_logger"], attributes["_logger_for"]
@@ -255,7 +253,9 @@ class Task(TaskOperators):
                     and self not in active_flow.tasks):
                 new = _new_object(type(self))
                 new.__dict__ = attributes.copy()
-                new.tags = set(self.tags)  # each copy its own set, as Prefect 1's copies
+                tags = attributes.get("tags")
+                if tags is not None:  # each copy its own set, as Prefect 1's copies (none: see _SetByInit)
+                    new.tags = set(tags)
                 if not kwargs and len(args) in binder.zip_arities:
                     active_flow.add_bound_task(new, zip(binder.positional, args), identifiers=True)
                 else:  # keywords: names of run's, or any name when run takes **kwargs
@@ -361,7 +361,9 @@ class _SetByInit:
     A non-data descriptor: the instance's own value hides it, so reads of an
     initialized task cost nothing extra. On a task whose subclass forgot
     ``super().__init__`` it explains the fix. (A ``__getattr__`` on Task would
-    do the same but slow down every attribute read of every task.)
+    do the same but slow down every attribute read of every task.) A task
+    initialized without tags holds none until ``tags`` is first read, which
+    makes its own empty set: a million copies in a flow need no million sets.
     """
 
     __slots__ = ("attribute",)
@@ -372,6 +374,9 @@ class _SetByInit:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
+        if self.attribute == "tags" and "trigger" in instance.__dict__:  # initialized, with no tags
+            tags = instance.__dict__["tags"] = set()
+            return tags
         raise TaskNotInitializedError(
             f"{type(instance).__name__} has no attribute {self.attribute!r}: its __init__ did not call "
             f"super().__init__(**kwargs). Add that call so flowctl can set up the task."

@@ -113,6 +113,64 @@ def test_each_call_is_a_new_copy_with_its_own_tags_and_a_numbered_slug():
     assert flow.constants[first] == {"x": 1} and flow.constants[second] == {"x": 2}
 
 
+def test_copies_of_a_task_without_tags_hold_no_set_until_one_is_read():
+    @task
+    def untagged(x):
+        return x
+
+    with Flow("f"):
+        copies = [untagged(i) for i in range(3)]
+    assert all("tags" not in vars(c) for c in copies) and "tags" not in vars(untagged)
+    copies[0].tags.add("mine")  # the first read makes the copy's own set
+    assert copies[0].tags == {"mine"} and copies[1].tags == set() and untagged.tags == set()
+    assert copies[1].tags is not copies[2].tags is not untagged.tags
+    with Flow("g"):
+        later = untagged(1)  # the original's set, now made, is copied, never shared
+    assert later.tags == set() and later.tags is not untagged.tags
+
+
+def test_tags_a_subclass_set_before_init_are_replaced_as_in_prefect_1():
+    class Early(Task):
+        def __init__(self, **kwargs):
+            self.tags = {"early"}
+            super().__init__(**kwargs)
+
+    assert Early().tags == set() and Early(tags=["given"]).tags == {"given"}
+
+
+def test_a_subclass_that_skips_init_still_gets_a_clear_error():
+    class Forgetful(Task):
+        def __init__(self):
+            pass
+
+    with pytest.raises(AttributeError, match="super"):
+        Forgetful().tags
+
+
+def test_a_chosen_slug_never_collides_with_a_numbered_one():
+    with Flow("f") as flow:
+        first = add_one(1)  # add_one-1
+        with pytest.raises(FlowDefinitionError, match="already exists"):
+            flow.add_task(Task(name="other", slug="add_one-1"))
+        flow.add_task(Task(name="other", slug="add_one-2"))
+        third = add_one(2)  # add_one-2 is taken by the chosen slug: the next free number
+    assert flow.slugs[first] == "add_one-1" and flow.slugs[third] == "add_one-3"
+
+
+def test_queries_after_a_functional_build_see_every_edge_both_ways():
+    with Flow("f") as flow:
+        a = add_one(1)
+        b, c = add_one(a), add_one(a)
+        d = total([b, c])
+    assert flow.terminal_tasks() == {d} and flow.root_tasks() == {a}
+    assert flow.downstream_tasks(a) == {b, c} and flow.upstream_tasks(b) == {a}
+    with flow:
+        e = add_one(d)  # edges added after the first query keep the queries right
+    assert flow.terminal_tasks() == {e} and flow.downstream_tasks(d) == {e}
+    flow.replace(b, add_one.copy())
+    assert len(flow.downstream_tasks(a)) == 2 and b not in flow.tasks and b not in flow.slugs
+
+
 def test_calls_inside_a_tags_block_get_its_tags_and_tagged_slugs():
     with Flow("f") as flow:
         with tags("etl"):
