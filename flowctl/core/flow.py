@@ -87,6 +87,7 @@ class Flow(FlowEdits, FlowQueries):
         self._edge_keys: dict[Task, set[str]] = {}  # keys of the edges into each task: O(1) duplicate checks
         self._slugs_taken: set[str] | None = None  # made by _taken_slugs() when first needed
         self._sorted_cache: list[Task] | None = None
+        self._derived_cache: tuple | None = None  # (the sorted order it was derived with, {what: value})
         self._contexts: list[ExitStack] = []
         for task in tasks or ():
             self.add_task(task)

@@ -65,7 +65,7 @@ class FlowEdits:
         new._reference_tasks = set(self._reference_tasks)
         new._slug_counts = dict(self._slug_counts)
         new._slugs_taken = None if self._slugs_taken is None else set(self._slugs_taken)
-        new._sorted_cache, new._contexts = None, []
+        new._sorted_cache, new._derived_cache, new._contexts = None, None, []
         return new
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:

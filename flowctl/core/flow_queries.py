@@ -41,6 +41,7 @@ class FlowQueries:
     _downstream: dict | None
     _reference_tasks: set
     _sorted_cache: Any
+    _derived_cache: Any
     name: str
     slugs: dict
     edges: set
@@ -61,7 +62,28 @@ class FlowQueries:
         upstream = self._upstream
         return {t for t in self.slugs if not upstream.get(t)}
 
+    def _derived(self, key: str, compute: Any) -> Any:
+        """``compute()``, kept until the flow next changes: every change drops ``_sorted_cache``,
+        so the sorted order's list object stamps what was derived from the same graph. A flow
+        run many times (tests, loops, ``make bench``) so validates and queries it once."""
+        stamp = self._sorted_cache
+        if stamp is None:  # changed since it was last sorted: keep it if computing it sorted the flow
+            value = compute()
+            if self._sorted_cache is not None:
+                self._derived_cache = (self._sorted_cache, {key: value})
+            return value
+        cache = self._derived_cache
+        if cache is None or cache[0] is not stamp:
+            cache = self._derived_cache = (stamp, {})
+        found = cache[1].get(key)
+        if found is None:
+            found = cache[1][key] = compute()
+        return found
+
     def terminal_tasks(self) -> set[Task]:
+        return set(self._derived("terminal", self._terminal_tasks))
+
+    def _terminal_tasks(self) -> set[Task]:
         if self._downstream is None:  # no index made (a run never needs one): one pass over the edges
             starts = {e.upstream_task for e in self.edges}
             return {t for t in self.slugs if t not in starts}
@@ -108,7 +130,7 @@ class FlowQueries:
         self._reference_tasks = tasks
 
     def parameters(self) -> set[Parameter]:
-        return {t for t in self.slugs if isinstance(t, Parameter)}
+        return set(self._derived("parameters", lambda: {t for t in self.slugs if isinstance(t, Parameter)}))
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         return {e.upstream_task for e in self.edges_to(task)}
@@ -173,6 +195,11 @@ class FlowQueries:
 
     def validate(self) -> None:
         """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
+        if any(t not in self.slugs for t in self._reference_tasks):
+            raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
+        self._derived("valid", self._validate_graph)
+
+    def _validate_graph(self) -> bool:
         for edge in self.edges:
             if edge.upstream_task not in self.slugs or edge.downstream_task not in self.slugs:
                 raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
@@ -184,9 +211,8 @@ class FlowQueries:
                 duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}
                 task = next(iter(edges)).downstream_task
                 raise FlowDefinitionError(f"{task!r} receives argument(s) {sorted(duplicates)} more than once.")
-        if any(t not in self.slugs for t in self._reference_tasks):
-            raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
         self.sorted_tasks()
+        return True
 
     def has_edges(self, task: Task) -> bool:
         """Whether ``task`` is in this flow with at least one edge (a cheap check, no copies)."""

@@ -119,16 +119,13 @@ class Task(TaskOperators):
 
     @property
     def logger(self):  # noqa: ANN201 - a logging.Logger
-        """This task's logger (a child of the ``flowctl`` logger)."""
-        cached = self.__dict__.get("_logger")
-        if cached is None or self.__dict__.get("_logger_for") != self.name:
-            cached = _LOGGERS.get(self.name)
-            if cached is None:
-                from flowctl.utilities.logging import get_logger
+        """This task's logger (a child of the ``flowctl`` logger), shared by every task of its name and
+        never stored on the task, so a run adds no attribute to the tasks it runs."""
+        cached = _LOGGERS.get(self.name)
+        if cached is None:
+            from flowctl.utilities.logging import get_logger
 
-                cached = _LOGGERS[self.name] = get_logger(self.name)
-            self.__dict__["_logger"] = cached
-            self.__dict__["_logger_for"] = self.name
+            cached = _LOGGERS[self.name] = get_logger(self.name)
         return cached
 
     @property
@@ -210,9 +207,6 @@ class Task(TaskOperators):
         tags, new_tags = attributes.get("tags"), new.__dict__.get("tags")  # (read so as not to make empty sets)
         if tags is not None or new_tags is not None or context_tags:  # each copy its own set, as in Prefect 1
             new.tags = {*(tags or ()), *(new_tags or ()), *(context_tags or ())}  # (state_handlers: shared)
-        attributes = new.__dict__
-        if "_logger" in attributes:
-            del attributes["_logger"], attributes["_logger_for"]
         return new
 
     def _apply_task_args(self, task_args: dict) -> None:
@@ -245,12 +239,11 @@ class Task(TaskOperators):
         if (active_flow is not None and flow is None and _FAST_CALL.get(type(self))
                 and not (mapped or task_args or upstream_tasks or scope.get("tags"))):
             # The call of nearly every task of a functional flow, t(x, y=z) inside `with Flow`, made
-            # as _copy would make it when there is nothing to apply: no task_args, context tags,
-            # slug to suffix nor cached logger to drop, and no edges of this task to warn about.
+            # as _copy would make it when there is nothing to apply: no task_args, context tags
+            # nor slug to suffix, and no edges of this task to warn about.
             attributes = self.__dict__
             binder = attributes.get("_run_binder")
-            if (binder is not None and not attributes.get("slug") and "_logger" not in attributes
-                    and self not in active_flow.tasks):
+            if binder is not None and not attributes.get("slug") and self not in active_flow.tasks:
                 new = _new_object(type(self))
                 new.__dict__ = attributes.copy()
                 tags = attributes.get("tags")

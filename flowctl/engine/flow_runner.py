@@ -216,9 +216,10 @@ class FlowRunner(Runner):
             self.logger.info("Flow is not in a Running state.")
             raise ENDRUN(state)
         flow = self.flow
-        return_tasks = set(flow.tasks) if return_tasks is None else set(return_tasks)
-        if return_tasks.difference(flow.tasks):
-            raise ValueError("Some tasks in return_tasks were not found in the flow.")
+        if return_tasks is not None:  # None: every task (the scheduler's final states hold them all)
+            return_tasks = set(return_tasks)
+            if return_tasks.difference(flow.tasks):
+                raise ValueError("Some tasks in return_tasks were not found in the flow.")
         try:
             flow.validate()
             scheduler = Scheduler(flow, flowctl_context.to_dict(), task_states, task_contexts, executor,
@@ -237,12 +238,15 @@ class FlowRunner(Runner):
             return self._unexpected(state, exc, "Unexpected error")
         return self.change_state(state, new_state)
 
-    def _outcome(self, final_states: dict, return_tasks: set) -> tuple:
+    def _outcome(self, final_states: dict, return_tasks: set | None) -> tuple:
         """(reference states, returned states, terminal states), mapped parents counted as their children."""
         flow = self.flow
         reference = {t: final_states[t] for t in flow.reference_tasks() if t in final_states}
         terminal = [final_states[t] for t in flow.terminal_tasks() if t in final_states]
-        returned = {t: s for t, s in final_states.items() if t in return_tasks}
+        if return_tasks is None:
+            returned = dict(final_states)
+        else:
+            returned = {t: s for t, s in final_states.items() if t in return_tasks}
         return ReferenceStates(reference), returned, set(_expanded(terminal))
 
     def determine_final_state(self, state: State, key_states: Any, return_states: dict,

@@ -18,80 +18,11 @@ from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.mapping import child_upstream_states, expand, map_sources
-from flowctl.engine.state import Cached, Mapped, Pending, Retrying, State, Success
+from flowctl.engine.nodes import NO_CONSTANTS, Node, child_raw, edge_order
+from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
 from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
-
-
-def child_raw(node: "Node", index: int) -> dict | None:
-    """Child ``index``'s plain input values, or None unless every input is a plain success
-    (then the child takes the full pipeline, which decides what a failed or skipped input means)."""
-    raw = node.fixed_raw
-    if raw is None:
-        return None
-    raw = dict(raw)
-    for key, source in node.mapped_keys:
-        children = source.children
-        if children is not None:
-            state = children[index]
-            kind = type(state)
-            if kind is not Success and kind is not Cached:
-                return None
-            if key is not None:
-                raw[key] = state.result
-        else:
-            items = source.items
-            if items is None:  # every child sees an upstream that did not succeed
-                return None
-            if key is not None:
-                raw[key] = items[index]
-    return raw
-
-
-NO_CONSTANTS: dict = {}  # a task's constants, or upstream states, when it has none (shared: never written)
-
-
-def _edge_order(edge: Any) -> tuple:
-    return (edge.key or "", id(edge.upstream_task))
-
-
-class Node:
-    """Scheduling bookkeeping for one task of the flow.
-
-    One is made per task and flow run, so ``__init__`` stores only what every
-    node uses; what only a mapped node (or a mapped node's upstream) needs
-    starts as a class-level default (a shared empty tuple, never mutated) and
-    becomes the node's own when first set.
-    """
-
-    __slots__ = ("task", "runner", "edges", "constants", "mapped", "state", "initial", "context",
-                 "deps_left", "expanded", "final", "final_listeners", "__dict__")
-
-    expand_listeners: list[Node] | tuple = ()
-    child_listeners: list[Node] | tuple = ()
-    child_edges: list[tuple[Any, Node]] | tuple = ()
-    n = 0  # children, once expanded
-    children: list | tuple = ()
-    children_left = 0
-    child_waiting: list[int] | tuple = ()
-    sources: list | tuple = ()
-    upstream_states: dict = NO_CONSTANTS
-    fixed_raw: dict | None = None  # a plain mapped node's inputs every child shares
-    mapped_keys: list | tuple = ()  # (argument, MapSource) of each mapped edge
-
-    def __init__(self, task: Any, runner: TaskRunner, initial: State | None, context: dict) -> None:
-        self.task = task
-        self.runner = runner
-        self.edges: list | tuple = ()
-        self.constants: dict = NO_CONSTANTS
-        self.mapped = False
-        self.initial = initial
-        self.state: State | None = initial  # None until it runs (final_states reports Pending)
-        self.context = context
-        self.deps_left = 0
-        self.expanded = False
-        self.final = False
-        self.final_listeners: list[Node] = []
+from flowctl.engine.task_units import call_alone, run_facts
 
 
 class Scheduler:
@@ -109,42 +40,75 @@ class Scheduler:
         # fail-fast (``flowctl run -x``): after the first failure nothing new starts
         self.fail_fast = bool(flow_context.get("fail_fast"))
         self.first_failure: tuple[Any, int | None, State] | None = None
-        self._build(task_states, task_contexts, state_handlers, task_runner_cls)
+        self.task_runner_cls, self.state_handlers = task_runner_cls, state_handlers
+        self.slugs, self.flow_result = flow.slugs, flow.result
+        self.has_mapped = bool(task_states)  # a mapped node, or given states (maybe Mapped): see final_states
+        self.roots: list[Node] = []  # the nodes with no upstream, in the flow's order
+        # a call-alone task (``task_units``) runs with no runner when a runner would add nothing:
+        # the plain TaskRunner class, no runner handlers, no flow result, nothing in the base context
+        self.facts = facts = run_facts(flow_context)
+        self.call_alone = (facts.call_alone and task_runner_cls is TaskRunner and not state_handlers
+                           and flow.result is None)
+        self._build(task_states, task_contexts)
+
+    def runner(self, node: Node) -> TaskRunner:
+        """The node's task runner, made on first use: a task whose runs are the call alone
+        (``task_units``) never needs one."""
+        runner = node.runner
+        if runner is None:
+            task = node.task
+            runner = node.runner = self.task_runner_cls(task, state_handlers=self.state_handlers,
+                                                        flow_result=self.flow_result)
+            runner.slug = self.slugs.get(task)
+        return runner
 
     # -- graph --------------------------------------------------------------
-    def _build(self, task_states: dict, task_contexts: dict, state_handlers: list | None,
-               task_runner_cls: type) -> None:
+    def _build(self, task_states: dict, task_contexts: dict) -> None:
+        """One node per task, in topological order, so each edge's upstream node already exists."""
         flow, nodes, context = self.flow, self.nodes, self.flow_context
-        slugs, constants, upstream_edges, flow_result = flow.slugs, flow.constants, flow.upstream_edges, flow.result
+        constants, upstream_edges = flow.constants, flow.upstream_edges
+        roots = self.roots
         for task in flow.sorted_tasks():
-            runner = task_runner_cls(task, state_handlers=state_handlers, flow_result=flow_result)
-            runner.slug = slugs.get(task)
-            node = Node(task, runner, task_states.get(task),
-                        {**context, **task_contexts[task]} if task in task_contexts else context)
+            node = nodes[task] = Node(task, task_states.get(task) if task_states else None,
+                                      {**context, **task_contexts[task]} if task_contexts and task in task_contexts
+                                      else context)
             node.constants = constants.get(task) or NO_CONSTANTS
             edges = upstream_edges(task)
-            if edges:
-                if len(edges) == 1:
-                    node.edges = list(edges)
-                    node.mapped = node.edges[0].mapped
-                else:
-                    node.edges = sorted(edges, key=_edge_order)
-                    node.mapped = any(e.mapped for e in node.edges)
-            nodes[task] = node
-        for node in nodes.values():
-            for edge in node.edges:
-                upstream = nodes[edge.upstream_task]
-                node.deps_left += 1
-                if node.mapped and edge.mapped and upstream.mapped and not edge.flattened:
-                    if not upstream.expand_listeners:
-                        upstream.expand_listeners, upstream.child_listeners = [], []
-                    if not node.child_edges:
-                        node.child_edges = []
-                    upstream.expand_listeners.append(node)
-                    upstream.child_listeners.append(node)
-                    node.child_edges.append((edge, upstream))
-                else:
-                    upstream.final_listeners.append(node)
+            if not edges:
+                roots.append(node)
+                continue
+            if len(edges) == 1:  # a chain's link: no sort, no generator
+                (edge,) = edges
+                node.edges, node.deps_left = (edge,), 1
+                if not edge.mapped:
+                    nodes[edge.upstream_task].final_listeners.append(node)
+                    continue
+                node.mapped, edges = True, node.edges
+            else:
+                node.edges = edges = sorted(edges, key=edge_order)
+                node.deps_left = len(edges)
+                if not any(e.mapped for e in edges):
+                    for edge in edges:
+                        nodes[edge.upstream_task].final_listeners.append(node)
+                    continue
+                node.mapped = True
+            self.has_mapped = True
+            for edge in edges:
+                self._listen(node, edge, nodes[edge.upstream_task])
+
+    @staticmethod
+    def _listen(node: Node, edge: Any, upstream: Node) -> None:
+        """A mapped node waits for each upstream: per child when both are mapped over, else whole."""
+        if edge.mapped and upstream.mapped and not edge.flattened:
+            if not upstream.expand_listeners:
+                upstream.expand_listeners, upstream.child_listeners = [], []
+            if not node.child_edges:
+                node.child_edges = []
+            upstream.expand_listeners.append(node)
+            upstream.child_listeners.append(node)
+            node.child_edges.append((edge, upstream))
+        else:
+            upstream.final_listeners.append(node)
 
     # -- events of the graph ---------------------------------------------------
     def _dependency_met(self, node: Node) -> None:
@@ -167,14 +131,14 @@ class Scheduler:
     def _expand(self, node: Node) -> None:
         """Run the parent's pipeline; a ``Mapped`` parent then makes its children ready."""
         node.upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
-        parent = node.runner.run_unit(node.initial or Pending(), node.upstream_states, node.context, None,
+        parent = self.runner(node).run_unit(node.initial or Pending(), node.upstream_states, node.context, None,
                                       node.constants, is_mapped_parent=True)
         if not isinstance(parent, Mapped):
             self._node_final(node, parent)
             return
         mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
         node.sources, n = map_sources(node.upstream_states, mapped_children)
-        if node.runner.is_plain():  # children whose mapped inputs are plain successes take the short way
+        if self.runner(node).is_plain():  # children whose mapped inputs are plain successes take the short way
             fixed = {e: s for e, s in node.upstream_states.items() if not e.mapped}
             node.fixed_raw = plain_inputs(fixed, node.constants)
             node.mapped_keys = [(source.edge.key, source) for source in node.sources]
@@ -226,15 +190,17 @@ class Scheduler:
 
     def _node_final(self, node: Node, state: State) -> None:
         node.state = state
-        node.final = True
-        if not node.expanded:
+        if node.mapped and not node.expanded:  # only a mapped node has expand listeners
             node.expanded = True
             for listener in node.expand_listeners:
                 self._dependency_met(listener)
         for listener in node.final_listeners:  # _dependency_met, inlined: once per edge
             listener.deps_left -= 1
             if listener.deps_left == 0:
-                self._schedule(listener)
+                if listener.initial is None and not listener.mapped:  # _schedule's common case
+                    self.ready.append((listener, None))
+                else:
+                    self._schedule(listener)
 
     # -- units of work -------------------------------------------------------------
     def _unit_args(self, node: Node, index: int | None, state: State | None) -> tuple:
@@ -244,7 +210,7 @@ class Scheduler:
         else:
             upstream_states = child_upstream_states(node.upstream_states, node.sources, index)
             initial = state if state is not None else Pending()
-        return (node.runner, initial, upstream_states, node.context, index, node.constants)
+        return (self.runner(node), initial, upstream_states, node.context, index, node.constants)
 
     def _complete(self, node: Node, index: int | None, state: State) -> None:
         if isinstance(state, Retrying):
@@ -283,10 +249,9 @@ class Scheduler:
 
     # -- the loop ------------------------------------------------------------------
     def run(self) -> dict[Any, State]:
-        # Roots are chosen before any is scheduled: a reused root finishes at once
+        # Roots were chosen while building, before any is scheduled: a reused root finishes at once
         # and brings its dependants to zero, which must not schedule them twice.
-        roots = [node for node in self.nodes.values() if node.deps_left == 0]
-        for node in roots:
+        for node in self.roots:
             self._schedule(node)
         self.ready.reverse()
         if getattr(self.executor, "runs_inline", False):
@@ -296,37 +261,26 @@ class Scheduler:
         return self.final_states()
 
     def _run_inline(self) -> None:
-        ready, complete, nodes = self.ready, self._complete, self.nodes
+        ready, complete = self.ready, self._complete
         fail_fast = self.fail_fast
         while True:
             while ready:
                 node, index = ready.pop()
-                if index is None:  # the common case, inlined: a plain task
-                    edges = node.edges
-                    if len(edges) == 1:  # a chain's link: no comprehension frame for one entry
-                        edge = edges[0]
-                        upstream_states = {edge: nodes[edge.upstream_task].state}
-                    else:
-                        upstream_states = {e: nodes[e.upstream_task].state for e in edges}
-                    initial = node.initial
-                    if initial is None:  # a fresh run: its plain inputs, if every upstream is a plain success
-                        state = node.runner.run_unit(None, upstream_states, node.context, None, node.constants,
-                                                     False, plain_inputs(upstream_states, node.constants))
-                    else:
-                        state = node.runner.run_unit(initial, upstream_states, node.context, None, node.constants)
+                if index is None:
+                    state = self._run_task(node)
                     if type(state) is Success and not fail_fast:  # _complete's common case
                         self._node_final(node, state)
                         continue
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
                     raw = child_raw(node, index)
+                    runner = node.runner or self.runner(node)  # made when the parent expanded
                     if raw is not None:
-                        state = node.runner.run_unit(None, None, node.context, index, None, False, raw)
+                        state = runner.run_unit(None, None, node.context, index, None, False, raw)
                     else:
                         upstream_states = dict(node.upstream_states)
                         for source in node.sources:
                             upstream_states[source.edge] = source.state_for(index)
-                        state = node.runner.run_unit(Pending(), upstream_states, node.context, index,
-                                                     node.constants)
+                        state = runner.run_unit(Pending(), upstream_states, node.context, index, node.constants)
                     if type(state) is Success and not fail_fast:
                         self._child_done(node, index, state)
                         continue
@@ -338,6 +292,27 @@ class Scheduler:
                 time.sleep(delay)
             for node, index, state in self._due_retries(time.time()):
                 complete(node, index, run_unit(*self._unit_args(node, index, state)))
+
+    def _run_task(self, node: Node) -> State:
+        """Run a plain (not mapped) node in this thread: a fresh run whose upstreams all succeeded
+        plainly gets its plain inputs, and is the call alone when nothing would add to it."""
+        nodes, edges = self.nodes, node.edges
+        if len(edges) == 1:  # a chain's link: no comprehension frame for one entry
+            edge = edges[0]
+            upstream_states = {edge: nodes[edge.upstream_task].state}
+        else:
+            upstream_states = {e: nodes[e.upstream_task].state for e in edges}
+        if node.initial is not None:
+            return self.runner(node).run_unit(node.initial, upstream_states, node.context, None, node.constants)
+        raw = plain_inputs(upstream_states, node.constants)
+        if raw is not None and self.call_alone and node.context is self.flow_context and not bus.active:
+            outcome = call_alone(node.task, self.slugs, self.facts, raw)
+            if type(outcome) is Success:
+                return outcome
+            if outcome is not None:  # the call raised: the runner ends the run from there
+                return self.runner(node).run_unit(None, upstream_states, node.context, None, node.constants,
+                                                  False, raw, outcome)
+        return self.runner(node).run_unit(None, upstream_states, node.context, None, node.constants, False, raw)
 
     def _run_async(self) -> None:
         executor = self.executor
@@ -382,11 +357,14 @@ class Scheduler:
 
     # -- results -------------------------------------------------------------------
     def final_states(self) -> dict[Any, State]:
+        if not self.has_mapped:  # only a node that never ran needs filling in
+            return {task: node.state if node.state is not None else self._never_ran(node)
+                    for task, node in self.nodes.items()}
         states = {}
         for task, node in self.nodes.items():
             state = node.state
-            if state is None:  # never ran (fail-fast, or an interrupted run)
-                state = node.state = Pending()
+            if state is None:
+                state = self._never_ran(node)
             if isinstance(state, Mapped) and None in state.map_states:  # children that never ran
                 children = state.map_states
                 for index, child in enumerate(children):
@@ -394,3 +372,9 @@ class Scheduler:
                         children[index] = Pending()
             states[task] = state
         return states
+
+    @staticmethod
+    def _never_ran(node: Node) -> State:
+        """A node that never ran (fail-fast, or an interrupted run) ends ``Pending``."""
+        node.state = Pending()
+        return node.state

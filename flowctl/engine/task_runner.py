@@ -15,7 +15,6 @@ becomes the task's ``Failed`` (or ``TriggerFailed``) state.
 """
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any, Callable, NamedTuple
 
@@ -29,16 +28,16 @@ from flowctl.engine.task_checks import TaskChecks
 from flowctl.engine.task_execution import describe_exception, is_future  # noqa: F401 - executors import it here
 from flowctl.engine.task_inputs import all_plain_successes, plain_inputs, unwrap
 from flowctl.engine.task_steps import TaskSteps
+from flowctl.engine.task_units import (
+    PLAIN_DEFAULTS, PLAIN_FIELDS, RUN_DEFAULTS, RUN_FIELDS, RUNNER_LOG, SUCCEEDED, RunFacts, run_facts, task_context,
+)
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
-from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context as flowctl_context, thread_local as _CONTEXT_LOCAL
-from flowctl.utilities.logging import get_logger  # configures the flowctl logger tree on workers too
+from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
 
-#: Prefect 1's per-task progress lines, at DEBUG so a run of many tasks pays nothing for them.
-_RUNNER_LOG = get_logger("TaskRunner")
 _FROM_CONTEXT: Any = object()
 
 class TaskRunnerInitializeResult(NamedTuple):
@@ -75,16 +74,18 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     _fast = False  # set with the context template: see ``run_short``
     _debug_log = False  # set with the context template: DEBUG progress lines wanted
     _run_id = ""  # "<flow run id>:<slug>:", set with the context template
-    #: (base context, whether DEBUG is on) for the last base seen: asked once per flow run
-    _debug_for: tuple = (None, False)
+    #: ``run_facts`` of the last base context seen: worked out once per flow run
+    _facts = RunFacts(None, None, False, "")
 
     def _is_plain(self) -> bool:
         """Whether a fresh run may take the short pipeline: nothing a skipped step would do
         (default trigger; no handlers, run name, target, cache, retries, overridden step)."""
         task = self.task
-        return (task.trigger is all_successful and task.task_run_name is None and not task.target
+        return self._plain_steps and not self.state_handlers and (
+            PLAIN_FIELDS(task) == PLAIN_DEFAULTS  # the usual task: one C call, not eight reads
+            or (task.trigger is all_successful and task.task_run_name is None and not task.target
                 and task.cache_for is None and not task.max_retries and not task.state_handlers
-                and task.on_failure is None and not self.state_handlers and self._plain_steps)
+                and task.on_failure is None))
 
     _plain_steps = True  # this class runs every step the short pipeline skips as TaskRunner does
 
@@ -148,18 +149,19 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
 
     def run_unit(self, state: State | None, upstream_states: dict | None, base_context: dict,
                  map_index: int | None, constants: dict | None, is_mapped_parent: bool = False,
-                 raw: dict | None = None) -> State:
+                 raw: dict | None = None, raised: BaseException | None = None) -> State:
         """Run one unit (a task, or child ``map_index``) with ``base_context`` as context.
 
         What ``initialize_run`` then ``run_pipeline`` do, with no tuple in between: this is
         the call the scheduler makes for every task and every mapped child. The scheduler
         passes ``raw`` (the plain input values) for a fresh unit whose upstreams are all plain
         successes, and ``state`` None (a fresh ``Pending``): when this runner is plain
-        (``_is_plain``) the short pipeline runs with no upstream states to read.
+        (``_is_plain``) the short pipeline runs with no upstream states to read. ``raised``:
+        what the call already raised when the scheduler made it (``task_units.call_alone``).
         """
         if raw is not None:
             run_context = self._unit_context(base_context, map_index)
-            if not self._plain:  # not a plain runner after all: the full pipeline, from a fresh Pending
+            if not self._plain and raised is None:  # not plain after all: the full pipeline, from Pending
                 raw, state = None, state or Pending()
         else:
             if type(state) is not Pending:
@@ -174,15 +176,15 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         try:
             debug_log = self._debug_log
             if debug_log:
-                _RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
+                RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
             if raw is not None:
-                state = self.run_short(state, raw)
+                state = self.run_short(state, raw, raised)
             else:
                 state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
             if isinstance(state, Looped):
                 state = self.run_loop(state, upstream_states, constants, run_context, raw)
             if debug_log:
-                _RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
+                RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
                                   run_context["task_full_name"], type(state).__name__)
             return state
         finally:
@@ -220,39 +222,44 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
 
     def _unit_context(self, base: dict, map_index: int | None) -> dict:
         """The context of a fresh run of child ``map_index`` (or of the task) over ``base``."""
-        task = self.task
-        merged = self._merged if self._base is base else None
-        if merged is not None:  # the task's fixed keys, merged once per flow run: one copy per child
+        if self._base is not base:  # this runner's first unit over ``base``: a chain's only one
+            run_context = self._start(base)
+        else:  # the task's fixed keys, merged once per flow run: one copy per child
+            merged = self._merged
+            if merged is None:
+                merged = self._merged = self._task_context(base)
             run_context = dict(merged)  # each run gets its own: tasks and loops may write to it
-        else:
-            slug = self.slug or task.slug or task.name
-            run_context = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
-                           "task_tags": task.tags, "logger": self.logger, "task_run_count": 1}
-            if "checkpointing" not in run_context:  # the flow runner sets it; a bare TaskRunner reads config
-                run_context["checkpointing"] = config.flows.checkpointing
-            # a task that runs once (a chain) keeps no template; a second run of this base does
-            self._merged = dict(run_context) if self._base is base else None
-            self._base = base
-            self._plain = plain = self._is_plain()
-            debug_base, debug_log = TaskRunner._debug_for
-            if debug_base is not base:  # once per flow run, not per task and child
-                debug_log = _RUNNER_LOG.isEnabledFor(logging.DEBUG)
-                TaskRunner._debug_for = (base, debug_log)
-            self._debug_log = debug_log
-            # a plain run that also has no timeout, captured stdout, result to write or DEBUG lines
-            # is the call alone when no subscriber listens (see ``run_short``)
-            self._fast = (plain and not debug_log and task.timeout is None and not task.log_stdout
-                          and task.result is None and self.flow_result is None
-                          and run_context["checkpointing"] is not True)
-            self._run_id = f"{base.get('flow_run_id', 'local')}:{slug}:"
-        run_context["map_index"] = map_index
         if map_index is None:
-            run_context["task_full_name"] = task.name
+            run_context["map_index"] = None
+            run_context["task_full_name"] = self.task.name
             run_context["task_run_id"] = self._run_id
         else:
-            run_context["task_full_name"] = f"{task.name}[{map_index}]"
+            run_context["map_index"] = map_index
+            run_context["task_full_name"] = f"{self.task.name}[{map_index}]"
             run_context["task_run_id"] = f"{self._run_id}{map_index}"
         return run_context
+
+    def _start(self, base: dict) -> dict:
+        """Before this runner's first unit over ``base``: its modes (``_plain``, ``_fast``,
+        ``_debug_log``) and run id, and that unit's context with the task's fixed keys."""
+        facts = TaskRunner._facts
+        if facts.base is not base:  # once per flow run, not per task and child
+            facts = TaskRunner._facts = run_facts(base)
+        task = self.task
+        self._base, self._merged, self._debug_log = base, None, facts.debug_log
+        self._plain = plain = self._is_plain()
+        # a plain run that also has no timeout, captured stdout, result to write or DEBUG lines
+        # is the call alone when no subscriber listens (see ``run_short``)
+        self._fast = (plain and facts.call_alone and self.flow_result is None
+                      and RUN_FIELDS(task) == RUN_DEFAULTS)
+        run_context = self._task_context(base)
+        self._run_id = f"{facts.run_id_prefix}{run_context['task_slug']}:"
+        return run_context
+
+    def _task_context(self, base: dict) -> dict:
+        """``base`` with this runner's task's fixed keys (``task_units.task_context``)."""
+        task = self.task
+        return task_context(base, task, self.slug or task.slug or task.name, self.logger)
 
     @staticmethod
     def _restart_context(state: State, run_context: dict) -> None:
@@ -318,17 +325,16 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             state = self.ending(state, exc)
         return state
 
-    def run_short(self, state: State | None, raw: dict) -> State:
+    def run_short(self, state: State | None, raw: dict, raised: BaseException | None = None) -> State:
         """The short pipeline of a plain runner's fresh unit, whose inputs are the plain values
         ``raw``: Running, then the task. Every check would pass and no handler is there to
-        call, so only subscribers hear of the start (from ``state``, a fresh Pending)."""
-        if self._fast and not bus.active:  # nobody to see Running, nothing to write: just the call
+        call, so only subscribers hear of the start (from ``state``, a fresh Pending).
+        ``raised``: what the call already raised (the call was made, it is not made again)."""
+        if raised is None and self._fast and not bus.active:  # nobody to see Running, nothing to write
             try:
-                return Success("Task run succeeded.", self.task.run(**raw))
+                return Success(SUCCEEDED, self.task.run(**raw))
             except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
                 raised = exc
-        else:
-            raised = None
         running = Running("Starting task run.")
         try:
             if bus.active:

@@ -1,0 +1,95 @@
+"""What every run of a task starts from: its context, and whether the run is the call alone.
+
+A *unit* is one run of a task or of one mapped child. ``TaskRunner`` builds a
+unit's context with ``task_context``; a plain task (see ``TaskRunner._is_plain``)
+whose run also has nothing to time out, capture or write, and nobody to tell
+about ``Running``, is *the call alone*: ``Success(task.run(**inputs))`` in
+that context. ``TaskRunner.run_short`` makes that call for its runner; the
+scheduler makes it with ``call_alone`` for a task whose runner would add
+nothing (``RunFacts.call_alone``), so that a long
+chain of such tasks needs no runner at all until one of them raises.
+"""
+from __future__ import annotations
+
+import logging
+import operator
+from typing import Any, NamedTuple
+
+from flowctl.engine.state import Success
+from flowctl.triggers import all_successful
+from flowctl.utilities.configuration import config
+from flowctl.utilities.context import thread_local as _CONTEXT_LOCAL
+from flowctl.utilities.logging import get_logger
+
+#: Prefect 1's per-task progress lines, at DEBUG so a run of many tasks pays nothing for them.
+RUNNER_LOG = get_logger("TaskRunner")
+SUCCEEDED = "Task run succeeded."
+
+#: The task fields a plain run (see ``TaskRunner._is_plain``) leaves alone, read in one call,
+#: and their values on a task that sets none of them.
+_PLAIN_NAMES = ("trigger", "task_run_name", "target", "cache_for", "max_retries", "state_handlers", "on_failure")
+PLAIN_FIELDS = operator.attrgetter(*_PLAIN_NAMES)
+PLAIN_DEFAULTS = (all_successful, None, None, None, 0, [], None)
+#: What else a plain run must not have to be the call alone: a timeout, captured stdout, a result.
+_RUN_NAMES = ("timeout", "log_stdout", "result")
+RUN_FIELDS = operator.attrgetter(*_RUN_NAMES)
+RUN_DEFAULTS = (None, False, None)
+_CALL_ALONE_FIELDS = operator.attrgetter(*_PLAIN_NAMES, *_RUN_NAMES)
+_CALL_ALONE_DEFAULTS = PLAIN_DEFAULTS + RUN_DEFAULTS
+
+
+class RunFacts(NamedTuple):
+    """What the runs of a flow read from its base context, worked out once per base."""
+
+    base: dict | None
+    checkpointing: Any
+    debug_log: bool  # DEBUG progress lines wanted
+    run_id_prefix: str  # "<flow run id>:"
+
+    @property
+    def call_alone(self) -> bool:
+        """Whether a plain task's fresh run may be the call alone as far as the base goes."""
+        return not self.debug_log and self.checkpointing is not True
+
+
+def run_facts(base: dict) -> RunFacts:
+    checkpointing = base["checkpointing"] if "checkpointing" in base else config.flows.checkpointing
+    return RunFacts(base, checkpointing, RUNNER_LOG.isEnabledFor(logging.DEBUG),
+                    f"{base.get('flow_run_id', 'local')}:")
+
+
+def task_context(base: dict, task: Any, slug: str, logger: Any) -> dict:
+    """``base`` with the task's fixed keys (name, slug, tags, logger, run count, checkpointing)."""
+    tags = task.__dict__.get("tags")  # a task without tags gets a set of its own on first read: not made here
+    run_context = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
+                   "task_tags": tags if tags is not None else set(), "logger": logger, "task_run_count": 1}
+    if "checkpointing" not in run_context:  # the flow runner sets it; a bare TaskRunner reads config
+        run_context["checkpointing"] = config.flows.checkpointing
+    return run_context
+
+
+def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
+    """Run ``task`` (not mapped) on the plain inputs ``raw`` in its unit's context, as
+    ``TaskRunner.run_short`` does when its runner is fast, if ``task`` sets nothing a plain run
+    skips and nothing a call alone leaves out (else None: its runner runs it). The outcome is
+    its ``Success``, or what it raised (the runner then ends the run from there: see
+    ``TaskRunner.run_unit``'s ``raised``)."""
+    if _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:  # every field read in one C call
+        return None
+    slug = slugs.get(task) or task.slug or task.name
+    run_context = task_context(facts.base, task, slug, task.logger)  # type: ignore[arg-type]
+    run_context["map_index"] = None
+    run_context["task_full_name"] = task.name
+    run_context["task_run_id"] = f"{facts.run_id_prefix}{slug}:"
+    local = _CONTEXT_LOCAL  # flowctl_context.swap, inlined as in TaskRunner.run_unit
+    try:
+        previous = local.data
+    except AttributeError:
+        previous = {}
+    local.data = run_context
+    try:
+        return Success(SUCCEEDED, task.run(**raw))
+    except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here
+        return exc
+    finally:
+        local.data = previous
