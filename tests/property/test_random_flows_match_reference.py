@@ -21,8 +21,11 @@ from flowctl.executors import DaskExecutor, LocalDaskExecutor, LocalExecutor
 
 EXAMPLES = int(os.environ.get("FLOWCTL_FUZZ_EXAMPLES", "200"))
 DASK_EXAMPLES = max(20, EXAMPLES // 10)
-# pytest-timeout's default (two minutes) is per test; a large fuzz run needs longer.
+# pytest-timeout's default (two minutes) is per test; a large fuzz run needs longer, and so
+# does a run on worker processes when the machine is busy (200 flows on processes took over
+# two minutes on this 2-core VM with three other busy processes): a time-out is for a hang.
 TIMEOUT = max(120, EXAMPLES // 2)
+POOL_TIMEOUT = max(480, EXAMPLES * 2)
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -120,7 +123,7 @@ def test_random_flows_match_reference_on_threads(description, threads_executor):
     assert_run_matches_reference(description, threads_executor)
 
 
-@pytest.mark.timeout(TIMEOUT)
+@pytest.mark.timeout(POOL_TIMEOUT)
 @fuzz_settings(EXAMPLES)
 @with_regressions
 @given(description=flow_descriptions(max_nodes=6))
@@ -128,7 +131,7 @@ def test_random_flows_match_reference_on_processes(description, processes_execut
     assert_run_matches_reference(description, processes_executor)
 
 
-@pytest.mark.timeout(TIMEOUT)
+@pytest.mark.timeout(POOL_TIMEOUT)
 @fuzz_settings(DASK_EXAMPLES)
 @with_regressions
 @given(description=flow_descriptions(max_nodes=6))
