@@ -4,8 +4,10 @@ Timeouts interrupt the task with ``TaskTimeoutSignal``: on the main thread a
 ``SIGALRM`` timer raises it inside the running code; elsewhere (thread pools,
 Dask workers) the call moves to a helper thread that is abandoned once the
 time is up, the way Prefect 1 did it, since Python cannot kill a thread.
-A Dask worker, which must not let a retry start while such a thread still
-runs, asks with ``note_abandoned`` which threads its unit left behind.
+A retry must not start while such a thread still runs, so a unit that runs
+away from the scheduler's thread (on a Dask worker or a thread pool) runs
+through ``run_holding_retries``, which holds back its ``Retrying`` until the
+threads it left behind (recorded through ``note_abandoned``) have returned.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import io
 import signal
 import threading
 from contextlib import redirect_stdout
-from typing import Any
+from typing import Any, Callable
 
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities.context import context as flowctl_context
@@ -61,6 +63,27 @@ ABANDONED = ("the timed-out attempt could not be stopped (Python cannot interrup
 def note_abandoned(threads: list | None) -> None:
     """Record in ``threads`` the helper threads this thread's timed-out calls leave running (None: stop)."""
     _abandoned.threads = threads
+
+
+def run_holding_retries(run: Callable[[], Any]) -> Any:
+    """``run()`` (one unit's run), but a ``Retrying`` whose timed-out attempt still runs is returned
+    only once that attempt has ended.
+
+    Python cannot stop the helper thread of a timed-out attempt, and the
+    scheduler starts the retry as soon as it receives ``Retrying``: holding
+    that answer here until the thread has returned keeps the two attempts from
+    overlapping (the attempt's warning already said that its retry waits).
+    """
+    abandoned: list = []
+    note_abandoned(abandoned)
+    try:
+        final = run()
+    finally:
+        note_abandoned(None)
+    if abandoned and type(final).__name__ == "Retrying":
+        for thread in abandoned:
+            thread.join()
+    return final
 
 
 def _timeout_seconds(timeout: Any) -> float | None:

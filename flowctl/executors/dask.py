@@ -15,7 +15,7 @@ split so only the child at fault fails.
 A timed-out child cannot be stopped (a worker runs it in a thread), so its
 retry must not start before it ends: the worker holds back the ``Retrying``
 answer until the abandoned attempt has returned (see
-``serialization._run_holding_retries``), and the driver submits retries only
+``task_execution.run_holding_retries``), and the driver submits retries only
 on that answer. A worker that dies meanwhile takes the attempt with it.
 
 Worker events arrive through ``Worker.log_event`` on a topic of this run,

@@ -10,12 +10,15 @@ fails only the unit it was running, and is replaced.
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from flowctl.engine.task_execution import run_holding_retries
+from flowctl.engine.task_runner import run_unit
 from flowctl.executors.base import Executor
 from flowctl.executors.forwarding import EventRelay, _stderr_logging_enabled
 from flowctl.executors.process_pool import ProcessPool
@@ -109,7 +112,11 @@ class LocalDaskExecutor(Executor):
             return unit
         if self._pool is None:
             raise RuntimeError("LocalDaskExecutor.submit() called outside `with executor.start():`")
-        future = self._pool.submit(fn, *args, **kwargs)
+        if fn is run_unit and not kwargs and args[0].task.timeout is not None:
+            # a timed-out attempt's thread runs on: its retry must wait for it (task_execution)
+            future = self._pool.submit(run_holding_retries, functools.partial(fn, *args))
+        else:
+            future = self._pool.submit(fn, *args, **kwargs)
         with self._lock:
             self._outstanding.add(future)
         future.add_done_callback(self._forget)

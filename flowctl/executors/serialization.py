@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import cloudpickle
 
 from flowctl.engine.state import Failed, State
-from flowctl.engine.task_execution import note_abandoned
+from flowctl.engine.task_execution import run_holding_retries
 from flowctl.engine.task_runner import describe_exception, run_unit
 from flowctl.exceptions import SerializationError
 
@@ -294,7 +294,7 @@ def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None 
         if runner.task.timeout is None:
             final = run_unit(runner, state, upstream_states, context, map_index, constants)
         else:
-            final = _run_holding_retries(runner, state, upstream_states, context, map_index, constants)
+            final = run_holding_retries(lambda: run_unit(runner, state, upstream_states, context, map_index, constants))
         if type(final).__name__ == "TimedOut" and threading.current_thread() is not threading.main_thread():
             final.message = f"{final.message} {UNINTERRUPTIBLE}"
         raw = encode_result(runner, final, context, map_index, forward)
@@ -304,27 +304,6 @@ def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None 
     if added:
         raw = dumps((*loads(raw), added))
     return raw
-
-
-def _run_holding_retries(runner: Any, state: State, upstream_states: dict, context: dict, map_index: int | None,
-                         constants: dict) -> State:
-    """``run_unit``, but a ``Retrying`` whose timed-out attempt still runs is returned only once it has ended.
-
-    Python cannot stop the helper thread of a timed-out attempt. The driver
-    starts the retry when it receives ``Retrying``, so holding that answer
-    here until the thread has returned is what keeps the two from
-    overlapping (if the worker dies meanwhile, the thread dies with it).
-    """
-    abandoned: list = []
-    note_abandoned(abandoned)
-    try:
-        final = run_unit(runner, state, upstream_states, context, map_index, constants)
-    finally:
-        note_abandoned(None)
-    if abandoned and type(final).__name__ == "Retrying":  # the attempt's log already said the retry waits
-        for thread in abandoned:
-            thread.join()
-    return final
 
 
 def cache_slot(task: Any, map_index: int | None) -> Any:

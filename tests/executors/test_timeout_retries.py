@@ -1,10 +1,11 @@
-"""A timed-out attempt and its retry never overlap, on Dask and on the processes executor.
+"""A timed-out attempt and its retry never overlap, on Dask, threads and the processes executor.
 
 Attempt 1 overstays its 1 s timeout by sleeping 3 s; each attempt writes
 its start and end times (``time.time()``, one host) to files. The retry must
-start only after attempt 1 really ended: on Dask the worker thread running
-it cannot be interrupted, so the retry waits for it; on the processes
-executor the attempt is interrupted (or its worker process killed).
+start only after attempt 1 really ended: on Dask and on the threads
+executor the thread running it cannot be interrupted, so the retry waits for
+it; on the processes executor the attempt is interrupted (or its worker
+process killed).
 """
 from __future__ import annotations
 
@@ -53,8 +54,12 @@ def _processes(dask_cluster) -> LocalDaskExecutor:
     return LocalDaskExecutor("processes", num_workers=2)
 
 
+def _threads(dask_cluster) -> LocalDaskExecutor:
+    return LocalDaskExecutor("threads", num_workers=2)
+
+
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("make_executor", [_dask, _processes], ids=["dask", "processes"])
+@pytest.mark.parametrize("make_executor", [_dask, _processes, _threads], ids=["dask", "processes", "threads"])
 def test_the_retry_of_a_timed_out_task_starts_after_its_first_attempt_ended(make_executor, dask_cluster,
                                                                              tmp_path):
     with Flow("overstaying once") as flow:
@@ -67,7 +72,7 @@ def test_the_retry_of_a_timed_out_task_starts_after_its_first_attempt_ended(make
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("make_executor", [_dask, _processes], ids=["dask", "processes"])
+@pytest.mark.parametrize("make_executor", [_dask, _processes, _threads], ids=["dask", "processes", "threads"])
 def test_the_retry_of_a_timed_out_mapped_child_starts_after_its_first_attempt_ended(make_executor, dask_cluster,
                                                                                      tmp_path):
     with Flow("overstaying child") as flow:
@@ -79,11 +84,12 @@ def test_the_retry_of_a_timed_out_mapped_child_starts_after_its_first_attempt_en
     _assert_retry_started_after_attempt_1_ended(tmp_path)
 
 
-def test_a_waiting_retry_on_dask_says_the_timed_out_attempt_could_not_be_stopped(dask_cluster, tmp_path,
-                                                                                   events):
+@pytest.mark.parametrize("make_executor", [_dask, _threads], ids=["dask", "threads"])
+def test_a_waiting_retry_says_the_timed_out_attempt_could_not_be_stopped(make_executor, dask_cluster, tmp_path,
+                                                                         events):
     with Flow("overstaying once") as flow:
         overstays_once(str(tmp_path))
 
-    assert flow.run(executor=_dask(dask_cluster)).is_successful()
+    assert flow.run(executor=make_executor(dask_cluster)).is_successful()
     warnings = [e.message for e in events if isinstance(e, LogEmitted) and e.level == "WARNING"]
     assert any("could not be stopped" in text and "its retry waits until then" in text for text in warnings), warnings
