@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable
 from flowctl.core import blocks, build_gc
 from flowctl.core.edge import Edge
 from flowctl.core.flow_edits import FlowEdits
-from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries  # noqa: F401 - FlowCycleError is public here too
+from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries, index_edge  # noqa: F401 - FlowCycleError is public here too
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
 from flowctl.tasks.core.constants import Constant
@@ -200,19 +200,10 @@ class Flow(FlowEdits, FlowQueries):
     def _link_new(self, edge: Edge) -> None:
         """``_link`` for an edge known not to be in the flow yet (a new key of its downstream task)."""
         self.edges.add(edge)
-        downstream, upstream = edge.downstream_task, edge.upstream_task
-        edges_in = self._upstream.get(downstream)
-        if edges_in is None:
-            self._upstream[downstream] = [edge]
-        else:
-            edges_in.append(edge)
-        downstream_index = self._downstream
-        if downstream_index is not None:
-            edges_out = downstream_index.get(upstream)
-            if edges_out is None:
-                downstream_index[upstream] = [edge]
-            else:
-                edges_out.append(edge)
+        downstream = edge.downstream_task
+        index_edge(self._upstream, downstream, edge)
+        if self._downstream is not None:
+            index_edge(self._downstream, edge.upstream_task, edge)
         if edge.key is not None:
             keys = self._edge_keys.get(downstream)
             if keys is not None:  # only kept once a duplicate check has asked for them

@@ -24,6 +24,17 @@ from flowctl.exceptions import FlowDefinitionError
 NO_EDGES: tuple = ()  # the edges of a task that has none
 
 
+def index_edge(index: dict, task: Task, edge: Edge) -> None:
+    """Add ``edge`` to ``task``'s list in an edge index (an entry only for a task that has edges).
+
+    ``Flow.add_bound_task`` does the same inline: it runs once per argument of every task call."""
+    edges = index.get(task)
+    if edges is None:
+        index[task] = [edge]
+    else:
+        edges.append(edge)
+
+
 class FlowCycleError(FlowDefinitionError):
     """The flow's edges form a cycle; ``cycle`` lists it as ``[a, b, ..., a]`` (like graphlib)."""
 
@@ -96,11 +107,7 @@ class FlowQueries:
         if index is None:
             index = {}
             for edge in self.edges:
-                edges_out = index.get(edge.upstream_task)
-                if edges_out is None:
-                    index[edge.upstream_task] = [edge]
-                else:
-                    edges_out.append(edge)
+                index_edge(index, edge.upstream_task, edge)
             self._downstream = index
         return index
 
