@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import time
 from pathlib import Path
 
 from flowctl.store.children import SCHEMA as CHILDREN_SCHEMA
@@ -85,12 +86,30 @@ def connect(root: Path, create: bool = True) -> sqlite3.Connection:
                                  check_same_thread=False)
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     if create:
-        mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":  # e.g. a filesystem without shared memory: still usable
-            connection.execute("PRAGMA journal_mode=DELETE")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.executescript(SCHEMA + CHILDREN_SCHEMA)
+        _set_up(connection)
     return connection
+
+
+def _set_up(connection: sqlite3.Connection) -> None:
+    """WAL mode and the schema, retried while another process sets up the same new store.
+
+    Switching a new database to WAL can answer "database is locked" at once,
+    without waiting out the busy timeout, when a second ``flowctl run`` opens
+    the same fresh store at that moment; unretried, that run lost its record.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # e.g. a filesystem without shared memory: still usable
+                connection.execute("PRAGMA journal_mode=DELETE")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(SCHEMA + CHILDREN_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def store_salt(connection: sqlite3.Connection) -> bytes:
