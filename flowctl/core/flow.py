@@ -22,28 +22,16 @@ from typing import Any, Callable, Iterable
 
 from flowctl.core import blocks, build_gc
 from flowctl.core.edge import Edge
+from flowctl.core.flow_binding import FlowBinding, _eager_validation
 from flowctl.core.flow_edits import FlowEdits
-from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries, index_edge  # noqa: F401 - FlowCycleError is public here too
+from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries, index_edge  # noqa: F401 - NO_EDGES and FlowCycleError are public here too
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
 from flowctl.tasks.core.constants import Constant
 from flowctl.exceptions import FlowDefinitionError
-from flowctl.utilities import edges as edge_annotations
-from flowctl.utilities.configuration import config
 from flowctl.utilities.context import context
-from flowctl.utilities import tasks as task_utilities  # as_task; a module reference: tasks imports core
 
-_COLLECTIONS = (list, tuple, set, dict)
-_WIRED = (list, tuple, set, frozenset, dict, edge_annotations.EdgeAnnotation)  # values that need more than a constant
 _ROOT_ONLY = (Parameter, Constant)
-_new_edge = tuple.__new__  # an Edge whose key needs no check: Edge is a named tuple
-#: Classes whose values are always plain constants: a set lookup rather than an isinstance of six classes.
-_SCALARS = frozenset({int, float, str, bytes, bool, complex, type(None)})
-_NO_SETTINGS: dict = {}  # flows settings when the configuration has none (never mutated)
-
-
-def _eager_validation() -> bool:
-    return bool((config.get("flows") or _NO_SETTINGS).get("eager_edge_validation", False))
 
 
 def _loading_flows() -> bool:
@@ -51,7 +39,7 @@ def _loading_flows() -> bool:
     return bool(context.get("loading_flow"))
 
 
-class Flow(FlowEdits, FlowQueries):
+class Flow(FlowBinding, FlowEdits, FlowQueries):
     """A named graph of tasks. ``with Flow("name") as flow:`` builds it functionally."""
 
     def __init__(
@@ -209,129 +197,6 @@ class Flow(FlowEdits, FlowQueries):
             if keys is not None:  # only kept once a duplicate check has asked for them
                 keys.add(edge.key)
         self._sorted_cache = None
-
-    def bind_task(self, task: Task, arguments: dict[str, Any], upstream_tasks: Iterable[Any] | None = None,
-                  mapped: bool = False, identifiers: bool | None = None) -> None:
-        """Add ``task`` with the arguments of one call (what ``Task.bind`` does, already matched to ``run``).
-
-        Same result as ``set_dependencies(task, upstream_tasks, keyword_tasks=arguments)``.
-        A task new to this flow (a fresh copy, the usual case) has no bound
-        argument yet, so ``add_bound_task`` skips the duplicate checks.
-        ``identifiers`` as in ``add_bound_task`` (by default: unless ``run`` takes ``**kwargs``).
-        """
-        if task in self.slugs or upstream_tasks or isinstance(task, Parameter):
-            self.set_dependencies(task, upstream_tasks=upstream_tasks, keyword_tasks=arguments, mapped=mapped)
-        else:
-            if identifiers is None:
-                identifiers = not task.accepts_any_key()
-            self.add_bound_task(task, arguments.items(), mapped, identifiers)
-
-    def add_bound_task(self, task: Task, arguments: Iterable[tuple[str, Any]], mapped: bool = False,
-                       identifiers: bool = False) -> None:
-        """Add ``task``, not yet in this flow, with ``(name, value)`` arguments already matched to its ``run``.
-
-        The path of every task call in ``with Flow``: ``add_task``'s commonest case inline, no checks on the
-        names (distinct names ``run`` accepts; with ``identifiers``, valid edge keys too), edges made inline.
-        """
-        if task.slug or task.__dict__.get("tags") or blocks._open[0]:  # (tags read without making an empty set)
-            self.add_task(task)
-        else:  # add_task for a new untagged task outside any block: slug NAME-N
-            name = task.name
-            if self._slugs_taken is None:  # no slug chosen by a user: NAME-N is free (_numbered_slug, inline)
-                self._slug_counts[name] = count = self._slug_counts.get(name, 0) + 1
-                self.slugs[task] = f"{name}-{count}"
-            else:
-                self.slugs[task] = self._numbered_slug(name)
-            self.tasks.add(task)
-        self._sorted_cache = None
-        order, edges, upstream_index, downstream_index = self.slugs, self.edges, self._upstream, self._downstream
-        edges_in = task_constants = None
-        for key, value in arguments:
-            if isinstance(value, Task):
-                if value not in order:
-                    self.add_task(value)
-                edge = _new_edge(Edge, (value, task, key, mapped, False)) if identifiers else Edge(value, task, key, mapped)
-                edges.add(edge)
-                if edges_in is None:
-                    edges_in = upstream_index[task] = [edge]
-                else:
-                    edges_in.append(edge)
-                if downstream_index is not None:
-                    edges_out = downstream_index.get(value)
-                    if edges_out is None:
-                        downstream_index[value] = [edge]
-                    else:
-                        edges_out.append(edge)
-            elif not mapped and (value.__class__ in _SCALARS or not isinstance(value, _WIRED)):
-                if task_constants is None:
-                    task_constants = self.constants[task]
-                task_constants[key] = value
-            else:
-                self._bind_keyword(task, key, value, mapped, False)
-                self._edge_keys.pop(task, None)  # keys it cached would miss this loop's later edges
-                edges_in = upstream_index.get(task)  # it may have made the task's edge list
-        if edges_in is not None and (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
-            self.validate()  # (_eager_validation, inline)
-
-    def _check_key(self, task: Task, key: str) -> None:
-        keys = self._edge_keys.get(task)
-        if keys is None:  # built on first use: most tasks are bound once and never checked
-            keys = self._edge_keys[task] = {e.key for e in self._upstream.get(task, NO_EDGES) if e.key is not None}
-        if key in keys or key in self.constants.get(task, ()):
-            raise FlowDefinitionError(
-                f'Argument "{key}" of {task!r} is already bound in flow {self.name!r}. To call the '
-                f"task again with new arguments, call it as a copy: task(...) or task.copy()."
-            )
-        if not task.accepts_key(key):
-            raise FlowDefinitionError(
-                f"{task!r} has no argument {key!r}: its run() takes "
-                f"({', '.join(task.run_signature.parameters)})."
-            )
-
-    def set_dependencies(self, task: Task, upstream_tasks: Iterable[Any] | None = None,
-                         downstream_tasks: Iterable[Any] | None = None,
-                         keyword_tasks: dict[str, Any] | None = None, mapped: bool = False,
-                         validate: bool | None = None) -> None:
-        """Wire ``task`` to its upstream, downstream and keyword tasks (or constants)."""
-        self.add_task(task)
-        if validate is None:  # read once here rather than once per edge
-            validate = _eager_validation()
-        for upstream in upstream_tasks or ():
-            is_mapped = (mapped and not isinstance(upstream, edge_annotations.unmapped)) or isinstance(
-                upstream, edge_annotations.mapped)
-            self.add_edge(task_utilities.as_task(upstream, flow=self), task, mapped=is_mapped, validate=validate)
-        for downstream in downstream_tasks or ():
-            self.add_edge(task, task_utilities.as_task(downstream, flow=self), validate=validate)
-        if keyword_tasks:
-            for key, value in keyword_tasks.items():
-                if isinstance(value, Task):  # the common case first: one edge, nothing to unwrap
-                    self.add_edge(value, task, key=key, mapped=mapped, validate=validate)
-                elif not mapped and not isinstance(value, _WIRED):  # a plain constant
-                    self._check_key(task, key)
-                    self.constants[task][key] = value
-                else:
-                    self._bind_keyword(task, key, value, mapped, validate)
-
-    def _bind_keyword(self, task: Task, key: str, value: Any, mapped: bool, validate: bool | None) -> None:
-        """Bind an annotated (``unmapped``/``mapped``/``flatten``), collection or mapped argument."""
-        is_mapped = (mapped and not isinstance(value, edge_annotations.unmapped)) or isinstance(
-            value, edge_annotations.mapped)
-        flattened = isinstance(value, edge_annotations.flatten)
-        raw = value
-        while isinstance(raw, edge_annotations.EdgeAnnotation):
-            raw = raw.task
-        if is_mapped and isinstance(raw, (dict, set, frozenset)):
-            raise FlowDefinitionError(
-                f"{task!r} cannot map over a {type(raw).__name__} (argument {key!r}): mapping "
-                f"gives each child its position (map_index), so the input must be ordered. "
-                f"Pass a list, e.g. sorted(...) or list(d.items())."
-            )
-        if isinstance(raw, Task) or isinstance(raw, _COLLECTIONS) or is_mapped or flattened:
-            upstream = task_utilities.as_task(raw, flow=self)
-            self.add_edge(upstream, task, key=key, mapped=is_mapped, validate=validate, flattened=flattened)
-        else:
-            self._check_key(task, key)
-            self.constants[task][key] = raw
 
     def chain(self, *tasks: Task, validate: bool | None = None) -> list[Edge]:
         """Add edges so that each task runs after the one before it."""

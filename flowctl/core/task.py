@@ -88,28 +88,23 @@ class Task(TaskOperators):
         nout: int | None = None,
     ) -> None:
         self.name = name if name is not None else type(self).__name__
-        self.slug = slug
         tags = options.task_tags(tags, context.get("tags"), self.name)
         if tags:
             self.tags = tags
         else:  # none: the first read makes the task's own empty set (_SetByInit), so copies need no set each
             self.__dict__.pop("tags", None)
-        self.max_retries, self.retry_delay, self.retry_on = options.retry_options(
-            max_retries, retry_delay, retry_on, self.name)
-        self.timeout = options.timeout_option(timeout, self.name)
-        self.trigger = trigger if trigger is not None else _triggers.all_successful
-        self.skip_on_upstream_skip = skip_on_upstream_skip
-        self.cache_for, self.cache_validator = options.cache_options(cache_for, cache_validator, self.name)
-        self.cache_key = cache_key
-        self.checkpoint = checkpoint
+        max_retries, retry_delay, retry_on = options.retry_options(max_retries, retry_delay, retry_on, self.name)
+        cache_for, cache_validator = options.cache_options(cache_for, cache_validator, self.name)
         self.state_handlers = list(state_handlers or [])
-        self.on_failure = on_failure
-        self.log_stdout = log_stdout
-        self.result = result
-        self.target = target
-        self.task_run_name = task_run_name
-        self.nout = options.nout_option(nout, self.run, self.name)
-        self.auto_generated = False
+        options.store_options(self, {  # each option at its default is left to the class (_CLASS_DEFAULTS)
+            "slug": slug, "max_retries": max_retries, "retry_delay": retry_delay, "retry_on": retry_on,
+            "timeout": options.timeout_option(timeout, self.name),
+            "trigger": trigger if trigger is not None else _triggers.all_successful,
+            "skip_on_upstream_skip": skip_on_upstream_skip, "cache_for": cache_for, "cache_validator": cache_validator,
+            "cache_key": cache_key, "checkpoint": checkpoint, "on_failure": on_failure, "log_stdout": log_stdout,
+            "result": result, "target": target, "task_run_name": task_run_name,
+            "nout": options.nout_option(nout, self.run, self.name), "auto_generated": False,
+        }, Task, _CLASS_DEFAULTS)
 
     # -- identity and introspection --------------------------------------
     def __repr__(self) -> str:
@@ -250,10 +245,11 @@ class Task(TaskOperators):
                 if tags is not None:  # each copy its own set, as Prefect 1's copies (none: see _SetByInit)
                     new.tags = set(tags)
                 if not kwargs and len(args) in binder.zip_arities:
-                    active_flow.add_bound_task(new, zip(binder.positional, args), identifiers=True)
+                    active_flow.add_bound_task(new, binder.positional, args, False, True, not tags)
                 else:  # keywords: names of run's, or any name when run takes **kwargs
-                    active_flow.add_bound_task(new, new._bind_arguments(args, kwargs).items(),
-                                               identifiers=binder.var_keyword is None)
+                    arguments = new._bind_arguments(args, kwargs)
+                    active_flow.add_bound_task(new, arguments, arguments.values(), False, binder.var_keyword is None,
+                                               not tags)
                 return new
         context_tags = scope.get("tags")
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
@@ -367,7 +363,7 @@ class _SetByInit:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        if self.attribute == "tags" and "trigger" in instance.__dict__:  # initialized, with no tags
+        if self.attribute == "tags" and "name" in instance.__dict__:  # initialized, with no tags
             tags = instance.__dict__["tags"] = set()
             return tags
         raise TaskNotInitializedError(
@@ -378,6 +374,10 @@ class _SetByInit:
 
 for _attribute in _INIT_ATTRIBUTES:
     setattr(Task, _attribute, _SetByInit(_attribute))
+#: Options whose default is a class attribute (``options.class_defaults``): shown by any task not setting them.
+_CLASS_DEFAULTS = options.class_defaults()
+for _attribute, _default in _CLASS_DEFAULTS.items():
+    setattr(Task, _attribute, staticmethod(_default) if callable(_default) else _default)
 
 
 class FlowctlErrorNoFlow(FlowctlError, ValueError):

@@ -117,3 +117,50 @@ def copies_plainly(cls: type) -> bool:
         and getattr(cls, "__setstate__", None) is None
         and not any("__slots__" in vars(k) for k in cls.__mro__)
     )
+
+
+def class_defaults() -> dict[str, Any]:
+    """The options ``Task.__init__`` sets whose default lives on the ``Task`` class.
+
+    A task holds such an option in its own ``__dict__`` only when it differs
+    from the default, so each copy of a task (one per call in a flow) copies,
+    and the garbage collector scans, a handful of entries rather than two dozen.
+    """
+    from flowctl import triggers
+    from flowctl.engine import cache_validators
+
+    return {"slug": None, "max_retries": 0, "retry_delay": None, "retry_on": None, "timeout": None,
+            "trigger": triggers.all_successful, "skip_on_upstream_skip": True, "cache_for": None,
+            "cache_validator": cache_validators.never_use, "cache_key": None, "checkpoint": None,
+            "on_failure": None, "log_stdout": False, "result": None, "target": None, "task_run_name": None,
+            "nout": None, "auto_generated": False}
+
+
+#: Per Task class: the class defaults it inherits unchanged from ``Task`` (see ``store_options``).
+_INHERITED_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def store_options(task: Any, values: dict[str, Any], base: type, defaults: dict[str, Any]) -> None:
+    """Set each of ``values`` on ``task``, as ``Task.__init__`` does, except an option left at the
+    default its class reads from ``base`` (``Task``): the class attribute answers for that one, and an
+    instance value a subclass set before ``super().__init__`` is removed so the default shows, as
+    Prefect 1's ``__init__`` would overwrite it. A subclass that redefines an option keeps Prefect 1's
+    behaviour: the value ``__init__`` received is set on the task."""
+    cls = type(task)
+    inherited = _INHERITED_DEFAULTS.get(cls)
+    if inherited is None:
+        inherited = _INHERITED_DEFAULTS[cls] = {
+            name: default for name, default in defaults.items()
+            if next(klass for klass in cls.__mro__ if name in vars(klass)) is base}
+    attributes = task.__dict__
+    for name, value in values.items():
+        if name in inherited and _is_default(value, inherited[name]):
+            if name in attributes:
+                del attributes[name]
+        else:
+            setattr(task, name, value)
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """``value`` is the default (defaults are None, bools, 0 and functions: compared by type, then value)."""
+    return value is default or (type(value) is type(default) and value == default)
