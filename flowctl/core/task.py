@@ -229,7 +229,10 @@ class Task(TaskOperators):
         **kwargs: Any,
     ) -> "Task":
         """Bind a copy of this task into the active (or given) flow and return it."""
-        scope = getattr(_CONTEXT_LOCAL, "data", _NO_CONTEXT)  # the context, read once for flow and tags
+        try:  # the context, read once for flow and tags
+            scope = _CONTEXT_LOCAL.data
+        except AttributeError:  # a thread that never entered one
+            scope = _NO_CONTEXT
         active_flow = scope.get("flow")
         if (active_flow is not None and flow is None and _FAST_CALL.get(type(self))
                 and not (mapped or task_args or upstream_tasks or scope.get("tags"))):
