@@ -8,7 +8,8 @@ constants) goes through ``add_edge`` and its checks.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from itertools import repeat
+from typing import Any, Iterable, Sequence
 
 from flowctl.core import blocks
 from flowctl.core.edge import Edge
@@ -100,6 +101,29 @@ class FlowBinding:
                 task_constants = self.constants.get(task)  # or its constants
         if edges_in is not None and (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
             self.validate()  # (_eager_validation, inline)
+
+    def add_gathering_task(self, task: Task, keys: Sequence[str], values: Sequence[Any], mapped: bool = False) -> None:
+        """``add_bound_task`` for a List, Tuple or Set task gathering ``values`` as ``keys`` (valid edge keys).
+
+        When every value is a task already in this flow (a fan-in, such as
+        ``total([t(i) for i in range(n)])``), its edges are made in C loops
+        (``map``/``zip`` over the values), a fraction of the general loop's cost
+        per input; otherwise the general loop binds them.
+        """
+        slugs = self.slugs
+        if not (values and all(map(isinstance, values, repeat(Task))) and all(map(slugs.__contains__, values))):
+            return self.add_bound_task(task, keys, values, mapped, True)
+        self.add_task(task)
+        edges = list(map(_new_edge, repeat(Edge), zip(values, repeat(task), keys, repeat(mapped), repeat(False))))
+        self.edges.update(edges)
+        self._upstream[task] = edges
+        downstream = self._downstream
+        if downstream is not None:
+            for value, edge in zip(values, edges):
+                index_edge(downstream, value, edge)
+        if _eager_validation():
+            self.validate()
+        return None
 
     def _check_key(self, task: Task, key: str) -> None:
         keys = self._edge_keys.get(task)

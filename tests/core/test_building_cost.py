@@ -327,3 +327,57 @@ def test_collection_tasks_bind_positional_items_with_keyword_items():
         keyed = List().bind(source, arg_2=3, flow=flow)
     assert flow.constants[items] == {"arg_2": 2} and flow.constants[keyed] == {"arg_2": 3}
     assert {e.key for e in flow.edges_to(items)} == {"arg_1"} == {e.key for e in flow.edges_to(keyed)}
+
+
+# -- a collection of task results is gathered in bulk, with the general loop's edges ---------
+def _gathered(flow: Flow) -> tuple[Task, list[Edge]]:
+    gatherer = next(t for t in flow.tasks if isinstance(t, List))
+    return gatherer, flow.upstream_edges(gatherer)
+
+
+def test_a_fan_in_of_task_results_gets_one_keyed_edge_per_element_in_order():
+    with Flow("f") as flow:
+        items = [add_one(i) for i in range(5)]
+        result = total([*items, items[0]])  # a repeated element is a second edge
+    gatherer, edges = _gathered(flow)
+    assert edges == [Edge(item, gatherer, key=f"arg_{n}") for n, item in enumerate([*items, items[0]], 1)]
+    assert flow.edges >= set(edges) and len(flow.edges) == 7
+    assert flow.upstream_tasks(result) == {gatherer}
+    assert all(flow.downstream_tasks(item) == {gatherer} for item in items)
+    state = flow.run()
+    assert state.result[result].result == sum(i + 1 for i in range(5)) + 1
+
+
+def test_a_fan_in_after_a_downstream_query_keeps_the_downstream_index():
+    with Flow("f") as flow:
+        items = [add_one(i) for i in range(3)]
+        assert flow.downstream_tasks(items[0]) == set()  # makes the downstream index
+        total(items)
+    gatherer, _ = _gathered(flow)
+    assert all(flow.edges_from(item) == {Edge(item, gatherer, key=f"arg_{n}")} for n, item in enumerate(items, 1))
+
+
+def test_a_collection_mixing_constants_or_new_tasks_is_bound_by_the_general_loop():
+    outside = add_one.copy()
+    with Flow("f") as flow:
+        first = add_one(1)
+        total([first, 5, outside])
+    gatherer, edges = _gathered(flow)
+    assert outside in flow.tasks
+    assert [(e.upstream_task, e.key) for e in edges] == [(first, "arg_1"), (outside, "arg_3")]
+    assert flow.constants[gatherer] == {"arg_2": 5}
+
+
+def test_a_fan_in_is_validated_eagerly_when_configured(monkeypatch):
+    validated = []
+    real_validate = Flow.validate
+    monkeypatch.setattr(Flow, "validate", lambda self: (validated.append(self), real_validate(self))[1])
+    with Flow("f") as flow:
+        items = [add_one(i) for i in range(3)]
+        total(items)
+    assert validated == []
+    with set_temporary_config({"flows.eager_edge_validation": True}):
+        with Flow("g") as flow:
+            items = [add_one(i) for i in range(3)]
+            total(items)
+    assert len(validated) == 2 and len(flow.edges) == 4  # the List's edges, then total's

@@ -26,7 +26,7 @@ class VarArgsTask(Task):
             # run(**task_results) takes any arg_N: bind them all at once, with no per-name matching
             flow = flow if flow is not None else context.get("flow")
             if flow is not None and not upstream_tasks and self not in flow.slugs:  # a fresh copy: one pass
-                flow.add_bound_task(self, names, args, mapped, True)
+                flow.add_gathering_task(self, names, args, mapped)
                 tags = context.get("tags")
                 if tags:
                     self.tags.update(tags)
