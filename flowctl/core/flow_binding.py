@@ -112,7 +112,8 @@ class FlowBinding:
         """
         slugs = self.slugs
         if not (values and all(map(isinstance, values, repeat(Task))) and all(map(slugs.__contains__, values))):
-            return self.add_bound_task(task, keys, values, mapped, True)
+            self.add_bound_task(task, keys, values, mapped, True)
+            return
         self.add_task(task)
         edges = list(map(_new_edge, repeat(Edge), zip(values, repeat(task), keys, repeat(mapped), repeat(False))))
         self.edges.update(edges)
@@ -123,7 +124,6 @@ class FlowBinding:
                 index_edge(downstream, value, edge)
         if _eager_validation():
             self.validate()
-        return None
 
     def _check_key(self, task: Task, key: str) -> None:
         keys = self._edge_keys.get(task)

@@ -375,12 +375,12 @@ class _SetByInit:
         )
 
 
-for _attribute in _INIT_ATTRIBUTES:
-    setattr(Task, _attribute, _SetByInit(_attribute))
 #: Options whose default is a class attribute (``options.class_defaults``): shown by any task not setting them.
 _CLASS_DEFAULTS = options.class_defaults()
 for _attribute, _default in _CLASS_DEFAULTS.items():
     setattr(Task, _attribute, staticmethod(_default) if callable(_default) else _default)
+for _attribute in _INIT_ATTRIBUTES - _CLASS_DEFAULTS.keys():  # the rest: name, tags, state_handlers
+    setattr(Task, _attribute, _SetByInit(_attribute))
 
 
 class FlowctlErrorNoFlow(FlowctlError, ValueError):
