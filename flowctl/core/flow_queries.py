@@ -13,6 +13,8 @@ by insertion order; on a cycle it names only the tasks on one cycle, as
 from __future__ import annotations
 
 import collections
+import itertools
+import operator
 from typing import Any, Iterable
 
 from flowctl.core.edge import Edge
@@ -22,6 +24,8 @@ from flowctl.core.task import Task
 from flowctl.exceptions import FlowDefinitionError
 
 NO_EDGES: tuple = ()  # the edges of a task that has none
+_UPSTREAM_TASK = operator.attrgetter("upstream_task")
+_DOWNSTREAM_TASK = operator.attrgetter("downstream_task")
 
 
 def index_edge(index: dict, task: Task, edge: Edge) -> None:
@@ -53,6 +57,8 @@ class FlowQueries:
     _reference_tasks: set
     _sorted_cache: Any
     _derived_cache: Any
+    #: whether ``_sorted_cache`` (when set) is the insertion order, checked edge by edge
+    _sorted_by_insertion = False
     name: str
     slugs: dict
     edges: set
@@ -75,14 +81,16 @@ class FlowQueries:
 
     def _derived(self, key: str, compute: Any) -> Any:
         """``compute()``, kept until the flow next changes: every change drops ``_sorted_cache``,
-        so the sorted order's list object stamps what was derived from the same graph. A flow
-        run many times (tests, loops, ``make bench``) so validates and queries it once."""
+        so the sorted order's list object stamps what was derived from the same graph. The flow is
+        sorted first (a run sorts it anyway), so even the first run asks each question once; a flow
+        that cannot be sorted (a cycle: ``validate`` reports it) computes it afresh each time."""
         stamp = self._sorted_cache
-        if stamp is None:  # changed since it was last sorted: keep it if computing it sorted the flow
-            value = compute()
-            if self._sorted_cache is not None:
-                self._derived_cache = (self._sorted_cache, {key: value})
-            return value
+        if stamp is None:
+            try:
+                self.sorted_tasks()
+            except FlowDefinitionError:
+                return compute()
+            stamp = self._sorted_cache
         cache = self._derived_cache
         if cache is None or cache[0] is not stamp:
             cache = self._derived_cache = (stamp, {})
@@ -96,8 +104,7 @@ class FlowQueries:
 
     def _terminal_tasks(self) -> set[Task]:
         if self._downstream is None:  # no index made (a run never needs one): one pass over the edges
-            starts = {e.upstream_task for e in self.edges}
-            return {t for t in self.slugs if t not in starts}
+            return self.slugs.keys() - set(map(_UPSTREAM_TASK, self.edges))  # set operations: C loops
         downstream = self._downstream
         return {t for t in self.slugs if not downstream.get(t)}
 
@@ -120,7 +127,7 @@ class FlowQueries:
         # As in Prefect 1: the terminal tasks, where a resource's cleanup does not
         # count as a downstream task and init/cleanup tasks never count themselves.
         resource_tasks = (ResourceInitTask, ResourceCleanupTask)
-        if not any(isinstance(t, resource_tasks) for t in self.slugs):  # most flows: the terminal tasks
+        if not any(map(isinstance, self.slugs, itertools.repeat(resource_tasks))):  # most flows: the terminal tasks
             return self.terminal_tasks()
         downstream = self._downstream_index()
         return {
@@ -137,7 +144,11 @@ class FlowQueries:
         self._reference_tasks = tasks
 
     def parameters(self) -> set[Parameter]:
-        return set(self._derived("parameters", lambda: {t for t in self.slugs if isinstance(t, Parameter)}))
+        return set(self._derived("parameters", self._parameters))
+
+    def _parameters(self) -> set[Parameter]:
+        slugs = self.slugs
+        return set(itertools.compress(slugs, map(isinstance, slugs, itertools.repeat(Parameter))))
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         return {e.upstream_task for e in self.edges_to(task)}
@@ -178,27 +189,28 @@ class FlowQueries:
             keep = reachable_from(root_tasks, self._downstream_of)
             order = [t for t in order if t in keep]
         elif self._insertion_order_is_sorted(order):  # the usual case: what Kahn's algorithm would give
-            self._sorted_cache = order
+            self._sorted_cache, self._sorted_by_insertion = order, True
             return tuple(order)
         result, stuck = topological_order(order, self._upstream_of, self._downstream_of)
         if stuck:
             raise FlowCycleError(self.name, find_cycle(stuck, self._upstream_of))
         if root_tasks is None:
-            self._sorted_cache = result
+            self._sorted_cache, self._sorted_by_insertion = result, False
         return tuple(result)
 
     def _insertion_order_is_sorted(self, order: list) -> bool:
         """Whether every edge goes from an earlier-added task to a later one (the functional API
         adds a task's upstreams first). Kahn's algorithm with ties broken by insertion order
-        then gives ``order`` itself, so one pass over the edges replaces it."""
-        position = {task: i for i, task in enumerate(order)}
-        try:
-            for edge in self.edges:
-                if position[edge.upstream_task] >= position[edge.downstream_task]:  # a self-loop too
-                    return False
+        then gives ``order`` itself, so one pass over the edges replaces it. True also means
+        that every edge joins two tasks of the flow (``_validate_graph`` relies on it)."""
+        position = dict(zip(order, itertools.count())).__getitem__
+        edges = self.edges
+        try:  # in C loops: a set iterates in the same order twice when unchanged in between
+            before = list(map(position, map(_UPSTREAM_TASK, edges)))
+            after = list(map(position, map(_DOWNSTREAM_TASK, edges)))
         except KeyError:  # an edge to a task outside the flow: validate's to report, the long way's to skip
             return False
-        return True
+        return all(map(operator.lt, before, after))  # a self-loop is not sorted either
 
     def validate(self) -> None:
         """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
@@ -207,12 +219,12 @@ class FlowQueries:
         self._derived("valid", self._validate_graph)
 
     def _validate_graph(self) -> bool:
-        for edge in self.edges:
-            if edge.upstream_task not in self.slugs or edge.downstream_task not in self.slugs:
-                raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
-        for edges in self._upstream.values():
-            if len(edges) < 2:  # one edge cannot repeat a key
-                continue
+        if self._sorted_cache is None or not self._sorted_by_insertion:  # else every edge is known to be in the flow
+            for edge in self.edges:
+                if edge.upstream_task not in self.slugs or edge.downstream_task not in self.slugs:
+                    raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
+        lists = list(self._upstream.values())
+        for edges in itertools.compress(lists, map((1).__lt__, map(len, lists))):  # one edge cannot repeat a key
             keys = [e.key for e in edges if e.key is not None]
             if len(keys) != len(set(keys)):
                 duplicates = {k for k, count in collections.Counter(keys).items() if count > 1}

@@ -1,4 +1,5 @@
-"""A scheduler node: the bookkeeping of one task of a flow run (see ``scheduler.py``).
+"""A scheduler node: the bookkeeping of one task of a flow run (see ``scheduler.py``),
+and the graph of them a run starts from (``build_nodes``).
 
 A node counts the upstream events its task still waits for and who waits
 for it; a mapped node also holds its children's states and where each
@@ -83,3 +84,57 @@ class Node:
         self.deps_left = 0
         self.expanded = False
         self.final_listeners: list[Node] = []
+
+
+def build_nodes(flow: Any, context: dict, task_states: dict, task_contexts: dict) -> tuple[dict, list, bool]:
+    """One node per task, in topological order, so each edge's upstream node already exists:
+    ``(nodes by task, the nodes with no upstream in the flow's order, whether any is mapped or
+    a state was given)``."""
+    nodes: dict = {}
+    roots: list = []
+    has_mapped = bool(task_states)
+    constants, upstream_edges = flow.constants.get, flow._upstream.get  # flow.upstream_edges, inlined
+    for task in flow.sorted_tasks():
+        node = nodes[task] = Node(task, task_states.get(task) if task_states else None,
+                                  {**context, **task_contexts[task]} if task_contexts and task in task_contexts
+                                  else context)
+        task_constants = constants(task)
+        if task_constants:
+            node.constants = task_constants
+        edges = upstream_edges(task)
+        if not edges:
+            roots.append(node)
+            continue
+        if len(edges) == 1:  # a chain's link: no sort, no generator
+            (edge,) = edges
+            node.edges, node.deps_left = (edge,), 1
+            if not edge.mapped:
+                nodes[edge.upstream_task].final_listeners.append(node)
+                continue
+            node.mapped, edges = True, node.edges
+        else:
+            node.edges = edges = sorted(edges, key=edge_order)
+            node.deps_left = len(edges)
+            if not any(e.mapped for e in edges):
+                for edge in edges:
+                    nodes[edge.upstream_task].final_listeners.append(node)
+                continue
+            node.mapped = True
+        has_mapped = True
+        for edge in edges:
+            _listen(node, edge, nodes[edge.upstream_task])
+    return nodes, roots, has_mapped
+
+
+def _listen(node: Node, edge: Any, upstream: Node) -> None:
+    """A mapped node waits for each upstream: per child when both are mapped over, else whole."""
+    if edge.mapped and upstream.mapped and not edge.flattened:
+        if not upstream.expand_listeners:
+            upstream.expand_listeners, upstream.child_listeners = [], []
+        if not node.child_edges:
+            node.child_edges = []
+        upstream.expand_listeners.append(node)
+        upstream.child_listeners.append(node)
+        node.child_edges.append((edge, upstream))
+    else:
+        upstream.final_listeners.append(node)

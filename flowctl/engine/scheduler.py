@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import queue
 import time
 from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.mapping import child_upstream_states, expand, map_sources
-from flowctl.engine.nodes import NO_CONSTANTS, Node, child_raw, edge_order
+from flowctl.engine.nodes import Node, build_nodes, child_raw
 from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
 from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
-from flowctl.engine.task_units import call_alone, run_facts
+from flowctl.engine.task_units import call_alone, facts_for
+
+_STATE_OF = operator.attrgetter("state")
 
 
 class Scheduler:
@@ -36,20 +39,19 @@ class Scheduler:
         self.ready: list[tuple[Node, int | None]] = []
         self.retries: list[tuple[float, int, Node, int | None, State]] = []
         self._sequence = itertools.count()
-        self.nodes: dict[Any, Node] = {}
         # fail-fast (``flowctl run -x``): after the first failure nothing new starts
         self.fail_fast = bool(flow_context.get("fail_fast"))
         self.first_failure: tuple[Any, int | None, State] | None = None
         self.task_runner_cls, self.state_handlers = task_runner_cls, state_handlers
         self.slugs, self.flow_result = flow.slugs, flow.result
-        self.has_mapped = bool(task_states)  # a mapped node, or given states (maybe Mapped): see final_states
-        self.roots: list[Node] = []  # the nodes with no upstream, in the flow's order
         # a call-alone task (``task_units``) runs with no runner when a runner would add nothing:
         # the plain TaskRunner class, no runner handlers, no flow result, nothing in the base context
-        self.facts = facts = run_facts(flow_context)
+        self.facts = facts = facts_for(flow_context)
         self.call_alone = (facts.call_alone and task_runner_cls is TaskRunner and not state_handlers
                            and flow.result is None)
-        self._build(task_states, task_contexts)
+        # roots: the nodes with no upstream, in the flow's order; has_mapped: a mapped node, or
+        # given states (maybe Mapped): see final_states
+        self.nodes, self.roots, self.has_mapped = build_nodes(flow, flow_context, task_states, task_contexts)
 
     def runner(self, node: Node) -> TaskRunner:
         """The node's task runner, made on first use: a task whose runs are the call alone
@@ -61,54 +63,6 @@ class Scheduler:
                                                         flow_result=self.flow_result)
             runner.slug = self.slugs.get(task)
         return runner
-
-    # -- graph --------------------------------------------------------------
-    def _build(self, task_states: dict, task_contexts: dict) -> None:
-        """One node per task, in topological order, so each edge's upstream node already exists."""
-        flow, nodes, context = self.flow, self.nodes, self.flow_context
-        constants, upstream_edges = flow.constants, flow.upstream_edges
-        roots = self.roots
-        for task in flow.sorted_tasks():
-            node = nodes[task] = Node(task, task_states.get(task) if task_states else None,
-                                      {**context, **task_contexts[task]} if task_contexts and task in task_contexts
-                                      else context)
-            node.constants = constants.get(task) or NO_CONSTANTS
-            edges = upstream_edges(task)
-            if not edges:
-                roots.append(node)
-                continue
-            if len(edges) == 1:  # a chain's link: no sort, no generator
-                (edge,) = edges
-                node.edges, node.deps_left = (edge,), 1
-                if not edge.mapped:
-                    nodes[edge.upstream_task].final_listeners.append(node)
-                    continue
-                node.mapped, edges = True, node.edges
-            else:
-                node.edges = edges = sorted(edges, key=edge_order)
-                node.deps_left = len(edges)
-                if not any(e.mapped for e in edges):
-                    for edge in edges:
-                        nodes[edge.upstream_task].final_listeners.append(node)
-                    continue
-                node.mapped = True
-            self.has_mapped = True
-            for edge in edges:
-                self._listen(node, edge, nodes[edge.upstream_task])
-
-    @staticmethod
-    def _listen(node: Node, edge: Any, upstream: Node) -> None:
-        """A mapped node waits for each upstream: per child when both are mapped over, else whole."""
-        if edge.mapped and upstream.mapped and not edge.flattened:
-            if not upstream.expand_listeners:
-                upstream.expand_listeners, upstream.child_listeners = [], []
-            if not node.child_edges:
-                node.child_edges = []
-            upstream.expand_listeners.append(node)
-            upstream.child_listeners.append(node)
-            node.child_edges.append((edge, upstream))
-        else:
-            upstream.final_listeners.append(node)
 
     # -- events of the graph ---------------------------------------------------
     def _dependency_met(self, node: Node) -> None:
@@ -130,7 +84,7 @@ class Scheduler:
 
     def _expand(self, node: Node) -> None:
         """Run the parent's pipeline; a ``Mapped`` parent then makes its children ready."""
-        node.upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
+        node.upstream_states = self._upstream_states(node)
         parent = self.runner(node).run_unit(node.initial or Pending(), node.upstream_states, node.context, None,
                                       node.constants, is_mapped_parent=True)
         if not isinstance(parent, Mapped):
@@ -205,7 +159,7 @@ class Scheduler:
     # -- units of work -------------------------------------------------------------
     def _unit_args(self, node: Node, index: int | None, state: State | None) -> tuple:
         if index is None:
-            upstream_states = {e: self.nodes[e.upstream_task].state for e in node.edges}
+            upstream_states = self._upstream_states(node)
             initial = state if state is not None else (node.initial or Pending())
         else:
             upstream_states = child_upstream_states(node.upstream_states, node.sources, index)
@@ -296,23 +250,37 @@ class Scheduler:
     def _run_task(self, node: Node) -> State:
         """Run a plain (not mapped) node in this thread: a fresh run whose upstreams all succeeded
         plainly gets its plain inputs, and is the call alone when nothing would add to it."""
-        nodes, edges = self.nodes, node.edges
-        if len(edges) == 1:  # a chain's link: no comprehension frame for one entry
-            edge = edges[0]
-            upstream_states = {edge: nodes[edge.upstream_task].state}
-        else:
-            upstream_states = {e: nodes[e.upstream_task].state for e in edges}
+        edges = node.edges
+        upstream_states = None  # made when a runner needs them
         if node.initial is not None:
-            return self.runner(node).run_unit(node.initial, upstream_states, node.context, None, node.constants)
-        raw = plain_inputs(upstream_states, node.constants)
+            return self.runner(node).run_unit(node.initial, self._upstream_states(node), node.context, None,
+                                              node.constants)
+        if len(edges) == 1:  # a chain's link: plain_inputs inlined for one plainly successful upstream
+            edge = edges[0]
+            upstream = self.nodes[edge.upstream_task].state
+            key = edge.key
+            if type(upstream) is Success and key is not None and not edge.flattened:
+                value = upstream._value if upstream._result_object is None else upstream.result
+                raw = {**node.constants, key: value} if node.constants else {key: value}
+            else:
+                upstream_states = {edge: upstream}
+                raw = plain_inputs(upstream_states, node.constants)
+        else:
+            upstream_states = self._upstream_states(node)
+            raw = plain_inputs(upstream_states, node.constants)
         if raw is not None and self.call_alone and node.context is self.flow_context and not bus.active:
             outcome = call_alone(node.task, self.slugs, self.facts, raw)
             if type(outcome) is Success:
                 return outcome
             if outcome is not None:  # the call raised: the runner ends the run from there
-                return self.runner(node).run_unit(None, upstream_states, node.context, None, node.constants,
-                                                  False, raw, outcome)
-        return self.runner(node).run_unit(None, upstream_states, node.context, None, node.constants, False, raw)
+                return self.runner(node).run_unit(None, upstream_states or self._upstream_states(node),
+                                                  node.context, None, node.constants, False, raw, outcome)
+        return self.runner(node).run_unit(None, upstream_states or self._upstream_states(node), node.context,
+                                          None, node.constants, False, raw)
+
+    def _upstream_states(self, node: Node) -> dict:
+        nodes = self.nodes
+        return {e: nodes[e.upstream_task].state for e in node.edges}
 
     def _run_async(self) -> None:
         executor = self.executor
@@ -357,9 +325,14 @@ class Scheduler:
 
     # -- results -------------------------------------------------------------------
     def final_states(self) -> dict[Any, State]:
+        nodes = self.nodes
         if not self.has_mapped:  # only a node that never ran needs filling in
-            return {task: node.state if node.state is not None else self._never_ran(node)
-                    for task, node in self.nodes.items()}
+            states = dict(zip(nodes, map(_STATE_OF, nodes.values())))  # C loops: once per task
+            if any(map(operator.is_, states.values(), itertools.repeat(None))):
+                for task, node in nodes.items():
+                    if node.state is None:
+                        states[task] = self._never_ran(node)
+            return states
         states = {}
         for task, node in self.nodes.items():
             state = node.state

@@ -29,7 +29,7 @@ from flowctl.engine.task_execution import describe_exception, is_future  # noqa:
 from flowctl.engine.task_inputs import all_plain_successes, plain_inputs, unwrap
 from flowctl.engine.task_steps import TaskSteps
 from flowctl.engine.task_units import (
-    PLAIN_DEFAULTS, PLAIN_FIELDS, RUN_DEFAULTS, RUN_FIELDS, RUNNER_LOG, SUCCEEDED, RunFacts, run_facts, task_context,
+    PLAIN_DEFAULTS, PLAIN_FIELDS, RUN_DEFAULTS, RUN_FIELDS, RUNNER_LOG, SUCCEEDED, RunFacts, facts_for, task_context,
 )
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
@@ -74,8 +74,6 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     _fast = False  # set with the context template: see ``run_short``
     _debug_log = False  # set with the context template: DEBUG progress lines wanted
     _run_id = ""  # "<flow run id>:<slug>:", set with the context template
-    #: ``run_facts`` of the last base context seen: worked out once per flow run
-    _facts = RunFacts(None, None, False, "")
 
     def _is_plain(self) -> bool:
         """Whether a fresh run may take the short pipeline: nothing a skipped step would do
@@ -227,7 +225,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         else:  # the task's fixed keys, merged once per flow run: one copy per child
             merged = self._merged
             if merged is None:
-                merged = self._merged = self._task_context(base)
+                merged = self._merged = self._task_context(facts_for(base))
             run_context = dict(merged)  # each run gets its own: tasks and loops may write to it
         if map_index is None:
             run_context["map_index"] = None
@@ -242,9 +240,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     def _start(self, base: dict) -> dict:
         """Before this runner's first unit over ``base``: its modes (``_plain``, ``_fast``,
         ``_debug_log``) and run id, and that unit's context with the task's fixed keys."""
-        facts = TaskRunner._facts
-        if facts.base is not base:  # once per flow run, not per task and child
-            facts = TaskRunner._facts = run_facts(base)
+        facts = facts_for(base)  # once per flow run, not per task and child
         task = self.task
         self._base, self._merged, self._debug_log = base, None, facts.debug_log
         self._plain = plain = self._is_plain()
@@ -252,14 +248,14 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         # is the call alone when no subscriber listens (see ``run_short``)
         self._fast = (plain and facts.call_alone and self.flow_result is None
                       and RUN_FIELDS(task) == RUN_DEFAULTS)
-        run_context = self._task_context(base)
+        run_context = self._task_context(facts)
         self._run_id = f"{facts.run_id_prefix}{run_context['task_slug']}:"
         return run_context
 
-    def _task_context(self, base: dict) -> dict:
-        """``base`` with this runner's task's fixed keys (``task_units.task_context``)."""
+    def _task_context(self, facts: RunFacts) -> dict:
+        """The base context with this runner's task's fixed keys (``task_units.task_context``)."""
         task = self.task
-        return task_context(base, task, self.slug or task.slug or task.name, self.logger)
+        return task_context(facts, task, self.slug or task.slug or task.name, self.logger)
 
     @staticmethod
     def _restart_context(state: State, run_context: dict) -> None:

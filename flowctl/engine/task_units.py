@@ -15,6 +15,8 @@ import logging
 import operator
 from typing import Any, NamedTuple
 
+from flowctl.core.task import _LOGGERS
+from flowctl.engine.result import Result
 from flowctl.engine.state import Success
 from flowctl.triggers import all_successful
 from flowctl.utilities.configuration import config
@@ -24,6 +26,7 @@ from flowctl.utilities.logging import get_logger
 #: Prefect 1's per-task progress lines, at DEBUG so a run of many tasks pays nothing for them.
 RUNNER_LOG = get_logger("TaskRunner")
 SUCCEEDED = "Task run succeeded."
+_new_state = object.__new__
 
 #: The task fields a plain run (see ``TaskRunner._is_plain``) leaves alone, read in one call,
 #: and their values on a task that sets none of them.
@@ -45,6 +48,9 @@ class RunFacts(NamedTuple):
     checkpointing: Any
     debug_log: bool  # DEBUG progress lines wanted
     run_id_prefix: str  # "<flow run id>:"
+    #: ``base`` with every key a unit's context adds (see ``task_context``): copying it is one
+    #: C copy of a table already the right size, where merging grew a new table per unit
+    template: dict
 
     @property
     def call_alone(self) -> bool:
@@ -54,17 +60,34 @@ class RunFacts(NamedTuple):
 
 def run_facts(base: dict) -> RunFacts:
     checkpointing = base["checkpointing"] if "checkpointing" in base else config.flows.checkpointing
+    template = {**base, "task_name": None, "task_slug": None, "task_id": None, "task_tags": None, "logger": None,
+                "task_run_count": 1, "checkpointing": checkpointing, "map_index": None,
+                "task_full_name": None, "task_run_id": None}
     return RunFacts(base, checkpointing, RUNNER_LOG.isEnabledFor(logging.DEBUG),
-                    f"{base.get('flow_run_id', 'local')}:")
+                    f"{base.get('flow_run_id', 'local')}:", template)
 
 
-def task_context(base: dict, task: Any, slug: str, logger: Any) -> dict:
-    """``base`` with the task's fixed keys (name, slug, tags, logger, run count, checkpointing)."""
+_LAST_FACTS: list = [RunFacts(None, None, False, "", {})]
+
+
+def facts_for(base: dict) -> RunFacts:
+    """``run_facts(base)``, worked out once per base in a row (once per flow run, not per unit)."""
+    facts = _LAST_FACTS[0]
+    if facts.base is not base:
+        facts = _LAST_FACTS[0] = run_facts(base)
+    return facts
+
+
+def task_context(facts: RunFacts, task: Any, slug: str, logger: Any) -> dict:
+    """The base context with the task's fixed keys (name, slug, tags, logger, run count,
+    checkpointing); the unit's own keys (``map_index``, ``task_full_name``, ``task_run_id``) are
+    there too, for the caller to set."""
+    run_context = facts.template.copy()
+    run_context["task_name"] = task.name
+    run_context["task_slug"] = run_context["task_id"] = slug
     tags = task.__dict__.get("tags")  # a task without tags gets a set of its own on first read: not made here
-    run_context = {**base, "task_name": task.name, "task_slug": slug, "task_id": slug,
-                   "task_tags": tags if tags is not None else set(), "logger": logger, "task_run_count": 1}
-    if "checkpointing" not in run_context:  # the flow runner sets it; a bare TaskRunner reads config
-        run_context["checkpointing"] = config.flows.checkpointing
+    run_context["task_tags"] = tags if tags is not None else set()
+    run_context["logger"] = logger
     return run_context
 
 
@@ -77,9 +100,9 @@ def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
     if _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:  # every field read in one C call
         return None
     slug = slugs.get(task) or task.slug or task.name
-    run_context = task_context(facts.base, task, slug, task.logger)  # type: ignore[arg-type]
-    run_context["map_index"] = None
-    run_context["task_full_name"] = task.name
+    name = task.name
+    run_context = task_context(facts, task, slug, _LOGGERS.get(name) or task.logger)
+    run_context["task_full_name"] = name
     run_context["task_run_id"] = f"{facts.run_id_prefix}{slug}:"
     local = _CONTEXT_LOCAL  # flowctl_context.swap, inlined as in TaskRunner.run_unit
     try:
@@ -88,8 +111,14 @@ def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
         previous = {}
     local.data = run_context
     try:
-        return Success(SUCCEEDED, task.run(**raw))
+        value = task.run(**raw)
     except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here
         return exc
     finally:
         local.data = previous
+    if isinstance(value, Result):
+        return Success(SUCCEEDED, value)
+    state = _new_state(Success)  # Success(SUCCEEDED, value) without the calls: once per task
+    state.message, state._value, state._result_object, state._context, state._cached_inputs = (
+        SUCCEEDED, value, None, None, None)
+    return state
