@@ -39,6 +39,13 @@ RUN_FIELDS = operator.attrgetter(*_RUN_NAMES)
 RUN_DEFAULTS = (None, False, None)
 _CALL_ALONE_FIELDS = operator.attrgetter(*_PLAIN_NAMES, *_RUN_NAMES)
 _CALL_ALONE_DEFAULTS = PLAIN_DEFAULTS + RUN_DEFAULTS
+#: Those of them that ``Task`` keeps as class attributes while at their default: a task that leaves
+#: them alone has none in its ``__dict__`` (``task_options.store_options``), which one C call checks.
+_CLASS_OPTIONS = tuple(name for name in _PLAIN_NAMES + _RUN_NAMES if name != "state_handlers")
+_CLASS_OPTION_NAMES = frozenset(_CLASS_OPTIONS)
+_CLASS_FIELDS = operator.attrgetter(*_CLASS_OPTIONS)
+_CLASS_DEFAULTS = tuple(default for name, default in zip(_PLAIN_NAMES + _RUN_NAMES, _CALL_ALONE_DEFAULTS)
+                        if name != "state_handlers")
 
 
 class RunFacts(NamedTuple):
@@ -51,6 +58,9 @@ class RunFacts(NamedTuple):
     #: ``base`` with every key a unit's context adds (see ``task_context``): copying it is one
     #: C copy of a table already the right size, where merging grew a new table per unit
     template: dict
+    #: per task class, whether its class attributes leave the call-alone options at their
+    #: defaults (see ``leaves_defaults``): asked once a run, as a class may change between runs
+    default_classes: dict
 
     @property
     def call_alone(self) -> bool:
@@ -64,10 +74,10 @@ def run_facts(base: dict) -> RunFacts:
                 "task_run_count": 1, "checkpointing": checkpointing, "map_index": None,
                 "task_full_name": None, "task_run_id": None}
     return RunFacts(base, checkpointing, RUNNER_LOG.isEnabledFor(logging.DEBUG),
-                    f"{base.get('flow_run_id', 'local')}:", template)
+                    f"{base.get('flow_run_id', 'local')}:", template, {})
 
 
-_LAST_FACTS: list = [RunFacts(None, None, False, "", {})]
+_LAST_FACTS: list = [RunFacts(None, None, False, "", {}, {})]
 
 
 def facts_for(base: dict) -> RunFacts:
@@ -91,13 +101,29 @@ def task_context(facts: RunFacts, task: Any, slug: str, logger: Any) -> dict:
     return run_context
 
 
+def class_leaves_defaults(cls: type, facts: RunFacts) -> bool:
+    """Whether the class attributes of task class ``cls`` are the defaults of the options
+    ``call_alone`` checks (asked once per class and run: a class may change between runs)."""
+    plain = facts.default_classes.get(cls)
+    if plain is None:
+        plain = facts.default_classes[cls] = (cls.__getattribute__ is object.__getattribute__
+                                              and _CLASS_FIELDS(cls) == _CLASS_DEFAULTS)
+    return plain
+
+
 def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
     """Run ``task`` (not mapped) on the plain inputs ``raw`` in its unit's context, as
     ``TaskRunner.run_short`` does when its runner is fast, if ``task`` sets nothing a plain run
     skips and nothing a call alone leaves out (else None: its runner runs it). The outcome is
     its ``Success``, or what it raised (the runner then ends the run from there: see
     ``TaskRunner.run_unit``'s ``raised``)."""
-    if _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:  # every field read in one C call
+    # Cheaply first: a task that sets none of those options has none in its ``__dict__``
+    # (``task_options.store_options``) and no state handler; else read them all in one C call.
+    attributes = task.__dict__
+    handlers = attributes.get("state_handlers")
+    surely_defaults = (handlers is not None and not handlers and _CLASS_OPTION_NAMES.isdisjoint(attributes)
+                       and (facts.default_classes.get(type(task)) or class_leaves_defaults(type(task), facts)))
+    if not surely_defaults and _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:
         return None
     slug = slugs.get(task) or task.slug or task.name
     name = task.name
