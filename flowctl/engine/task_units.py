@@ -20,7 +20,7 @@ from flowctl.engine.result import Result
 from flowctl.engine.state import Success
 from flowctl.triggers import all_successful
 from flowctl.utilities.configuration import config
-from flowctl.utilities.context import thread_local as _CONTEXT_LOCAL
+from flowctl.utilities.context import Deferred, thread_local as _CONTEXT_LOCAL
 from flowctl.utilities.logging import get_logger
 
 #: Prefect 1's per-task progress lines, at DEBUG so a run of many tasks pays nothing for them.
@@ -101,6 +101,15 @@ def task_context(facts: RunFacts, task: Any, slug: str, logger: Any) -> dict:
     return run_context
 
 
+def unit_context(facts: RunFacts, task: Any, slug: str) -> dict:
+    """The context of a task's fresh run (not a mapped child's), as ``TaskRunner`` makes it."""
+    name = task.name
+    run_context = task_context(facts, task, slug, _LOGGERS.get(name) or task.logger)
+    run_context["task_full_name"] = name
+    run_context["task_run_id"] = f"{facts.run_id_prefix}{slug}:"
+    return run_context
+
+
 def class_leaves_defaults(cls: type, facts: RunFacts) -> bool:
     """Whether the class attributes of task class ``cls`` are the defaults of the options
     ``call_alone`` checks (asked once per class and run: a class may change between runs)."""
@@ -125,17 +134,12 @@ def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
                        and (facts.default_classes.get(type(task)) or class_leaves_defaults(type(task), facts)))
     if not surely_defaults and _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:
         return None
-    slug = slugs.get(task) or task.slug or task.name
-    name = task.name
-    run_context = task_context(facts, task, slug, _LOGGERS.get(name) or task.logger)
-    run_context["task_full_name"] = name
-    run_context["task_run_id"] = f"{facts.run_id_prefix}{slug}:"
     local = _CONTEXT_LOCAL  # flowctl_context.swap, inlined as in TaskRunner.run_unit
     try:
         previous = local.data
     except AttributeError:
         previous = {}
-    local.data = run_context
+    local.data = Deferred((unit_context, facts, task, slugs.get(task) or task.slug or task.name))
     try:
         value = task.run(**raw)
     except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here

@@ -12,6 +12,32 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 
+class Deferred(tuple):
+    """A thread's context dict not made yet: ``Deferred((build, *args))`` is made by
+    ``build(*args)`` when first read.
+
+    A task run's context has two dozen keys, and making and freeing that dict
+    was a sixth of what a plain task's run cost in a long chain, whose tasks
+    mostly never look at it. The call-alone path (``engine.task_units``) so
+    installs one of these instead; every reader of this thread's context
+    (``Context``, and the engine's direct ``.get`` calls on the thread's
+    data) builds it on first use and installs the dict in its place, so
+    writes land in the one dict the rest of the run reads. A tuple, so that
+    making one is a single C call.
+    """
+
+    __slots__ = ()
+
+    def resolve(self) -> dict:
+        data = self[0](*self[1:])
+        if getattr(thread_local, "data", None) is self:
+            thread_local.data = data
+        return data
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self.resolve().get(key, default)
+
+
 class Context:
     """A dict-like object with attribute access, local to each thread."""
 
@@ -25,10 +51,10 @@ class Context:
     def _data(self) -> dict:
         local = self._local
         try:
-            return local.data
+            data = local.data
         except AttributeError:
-            local.data = {}
-            return local.data
+            data = local.data = {}
+        return data if data.__class__ is not Deferred else data.resolve()
 
     def swap(self, data: dict) -> dict:
         """Install ``data`` (by reference) as this thread's context; return the previous one.
@@ -94,7 +120,7 @@ class Context:
 
     def get(self, key: str, default: Any = None) -> Any:
         try:  # the runners ask this many times per task: no property call in between
-            return self._local.data.get(key, default)
+            return self._local.data.get(key, default)  # a Deferred answers get() too
         except AttributeError:
             return default
 
