@@ -91,23 +91,27 @@ def resolve_parameters(flow: Any, parameters: dict[str, Any] | None) -> dict[str
 
     Returns the values a run uses: the given ones, and defaults for the rest.
     """
-    from flowctl.exceptions import ParameterError
-    from flowctl.utilities.suggest import closest, describe_parameters
-
     parameters = dict(parameters or {})
     known = {p.name: p for p in flow.parameters()}
     unknown = [name for name in parameters if name not in known]
+    missing = [name for name, p in known.items() if p.required and name not in parameters]
+    if unknown or missing:  # the error's helpers (difflib) are imported only for an error
+        _reject(flow, known, unknown, missing)
+    defaults = {name: p.default for name, p in known.items() if not p.required}
+    return {**defaults, **parameters}
+
+
+def _reject(flow: Any, known: dict, unknown: list, missing: list) -> None:
+    from flowctl.exceptions import ParameterError
+    from flowctl.utilities.suggest import closest, describe_parameters
+
     if unknown:
         hints = "".join(f"; did you mean {hint!r}?" for hint in [closest(unknown[0], known)] if hint)
         raise ParameterError(
             f"Flow {flow.name!r} has no parameter {', '.join(map(repr, unknown))}{hints} "
             f"The flow takes: {describe_parameters(known.values())}."
         )
-    missing = [name for name, p in known.items() if p.required and name not in parameters]
-    if missing:
-        raise ParameterError(
-            f"Flow {flow.name!r} is missing required parameter(s) {', '.join(map(repr, missing))}. "
-            f"The flow takes: {describe_parameters(known.values())}."
-        )
-    defaults = {name: p.default for name, p in known.items() if not p.required}
-    return {**defaults, **parameters}
+    raise ParameterError(
+        f"Flow {flow.name!r} is missing required parameter(s) {', '.join(map(repr, missing))}. "
+        f"The flow takes: {describe_parameters(known.values())}."
+    )

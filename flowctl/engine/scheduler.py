@@ -45,10 +45,11 @@ class Scheduler:
         self.task_runner_cls, self.state_handlers = task_runner_cls, state_handlers
         self.slugs, self.flow_result = flow.slugs, flow.result
         # a call-alone task (``task_units``) runs with no runner when a runner would add nothing:
-        # the plain TaskRunner class, no runner handlers, no flow result, nothing in the base context
+        # the plain TaskRunner class, no runner handlers, no flow result, nothing in the base context,
+        # and no task with a context of its own (task_contexts)
         self.facts = facts = facts_for(flow_context)
         self.call_alone = (facts.call_alone and task_runner_cls is TaskRunner and not state_handlers
-                           and flow.result is None)
+                           and flow.result is None and not task_contexts)
         # roots: the nodes with no upstream, in the flow's order; has_mapped: a mapped node, or
         # given states (maybe Mapped): see final_states
         self.nodes, self.roots, self.has_mapped = build_nodes(flow, flow_context, task_states, task_contexts)
@@ -268,7 +269,7 @@ class Scheduler:
         else:
             upstream_states = self._upstream_states(node)
             raw = plain_inputs(upstream_states, node.constants)
-        if raw is not None and self.call_alone and node.context is self.flow_context and not bus.active:
+        if raw is not None and self.call_alone and not bus.active:
             outcome = call_alone(node.task, self.slugs, self.facts, raw)
             if type(outcome) is Success:
                 return outcome
