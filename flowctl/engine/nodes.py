@@ -94,10 +94,14 @@ def build_nodes(flow: Any, context: dict, task_states: dict, task_contexts: dict
     roots: list = []
     has_mapped = bool(task_states)
     constants, upstream_edges = flow.constants.get, flow._upstream.get  # flow.upstream_edges, inlined
+    given = task_states or task_contexts
     for task in flow.sorted_tasks():
-        node = nodes[task] = Node(task, task_states.get(task) if task_states else None,
-                                  {**context, **task_contexts[task]} if task_contexts and task in task_contexts
-                                  else context)
+        if given:  # a state or a context of its own for some tasks
+            node = nodes[task] = Node(task, task_states.get(task) if task_states else None,
+                                      {**context, **task_contexts[task]} if task_contexts and task in task_contexts
+                                      else context)
+        else:
+            node = nodes[task] = Node(task, None, context)
         task_constants = constants(task)
         if task_constants:
             node.constants = task_constants

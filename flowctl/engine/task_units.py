@@ -101,8 +101,10 @@ def task_context(facts: RunFacts, task: Any, slug: str, logger: Any) -> dict:
     return run_context
 
 
-def unit_context(facts: RunFacts, task: Any, slug: str) -> dict:
-    """The context of a task's fresh run (not a mapped child's), as ``TaskRunner`` makes it."""
+def unit_context(facts: RunFacts, task: Any, slugs: dict) -> dict:
+    """The context of a task's fresh run (not a mapped child's), as ``TaskRunner`` makes it;
+    ``slugs``: the flow's (``Flow.slugs``)."""
+    slug = slugs.get(task) or task.slug or task.name
     name = task.name
     run_context = task_context(facts, task, slug, _LOGGERS.get(name) or task.logger)
     run_context["task_full_name"] = name
@@ -139,7 +141,7 @@ def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
         previous = local.data
     except AttributeError:
         previous = {}
-    local.data = Deferred((unit_context, facts, task, slugs.get(task) or task.slug or task.name))
+    local.data = Deferred((unit_context, facts, task, slugs))
     try:
         value = task.run(**raw)
     except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here
@@ -149,6 +151,7 @@ def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
     if isinstance(value, Result):
         return Success(SUCCEEDED, value)
     state = _new_state(Success)  # Success(SUCCEEDED, value) without the calls: once per task
-    state.message, state._value, state._result_object, state._context, state._cached_inputs = (
-        SUCCEEDED, value, None, None, None)
+    state.message = SUCCEEDED
+    state._value = value
+    state._result_object = state._context = state._cached_inputs = None
     return state
