@@ -33,7 +33,7 @@ from flowctl.engine.task_units import (
 )
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
-from flowctl.utilities.context import context as flowctl_context, thread_local as _CONTEXT_LOCAL
+from flowctl.utilities.context import Deferred, context as flowctl_context, thread_local as _CONTEXT_LOCAL
 from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
@@ -158,9 +158,13 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         what the call already raised when the scheduler made it (``task_units.call_alone``).
         """
         if raw is not None:
-            run_context = self._unit_context(base_context, map_index)
-            if not self._plain and raised is None:  # not plain after all: the full pipeline, from Pending
-                raw, state = None, state or Pending()
+            if self._base is base_context and self._fast and raised is None and not bus.active:
+                # a fast runner's later unit (a mapped child): its context is made only when read
+                run_context = Deferred((self._unit_context, base_context, map_index))
+            else:
+                run_context = self._unit_context(base_context, map_index)
+                if not self._plain and raised is None:  # not plain after all: the full pipeline, from Pending
+                    raw, state = None, state or Pending()
         else:
             if type(state) is not Pending:
                 state = unwrap(state)
@@ -180,6 +184,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             else:
                 state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
             if isinstance(state, Looped):
+                if run_context.__class__ is Deferred:  # the unit's dict, made now if nothing read it yet
+                    run_context = flowctl_context.current()
                 state = self.run_loop(state, upstream_states, constants, run_context, raw)
             if debug_log:
                 RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",

@@ -134,3 +134,53 @@ def test_the_context_is_not_left_deferred_after_the_run():
     after = getattr(thread_local, "data", None)
     assert after is before or (after == {} and before is None)
     assert not isinstance(after, Deferred)
+
+
+def test_mapped_children_see_their_own_context_and_writes_do_not_leak():
+    seen = []
+
+    @task
+    def child(x):
+        ctx = flowctl.context
+        seen.append((ctx.map_index, ctx.task_full_name, ctx.get("mark"), ctx.task_run_id.endswith(f":{x}")))
+        ctx.mark = x
+        return x
+
+    with Flow("children") as flow:
+        child.map(list(range(4)))
+    run(flow)
+    assert seen == [(i, f"child[{i}]", None, True) for i in range(4)]
+
+
+def test_a_looping_mapped_child_keeps_its_loop_count_in_its_context():
+    from flowctl.engine.signals import LOOP
+
+    @task
+    def count_to(limit):
+        so_far = flowctl.context.get("task_loop_result", 0)
+        if so_far < limit:
+            raise LOOP(result=so_far + 1)
+        return (so_far, flowctl.context.get("task_loop_count"), flowctl.context.map_index)
+
+    with Flow("loops") as flow:
+        counted = count_to.map([0, 2, 3])
+    state = run(flow)
+    assert [s.result for s in state.result[counted].map_states] == [(0, None, 0), (2, 3, 1), (3, 4, 2)]
+
+
+def test_a_failing_mapped_child_is_logged_under_its_own_name(caplog):
+    caplog.set_level(logging.ERROR, logger="flowctl")
+
+    @task
+    def picky(x):
+        if x == 2:
+            raise ValueError("two")
+        return x
+
+    with Flow("picky") as flow:
+        picked = picky.map([1, 2, 3])
+    state = flow.run(executor=LocalExecutor())
+    assert state.is_failed()
+    assert [type(s).__name__ for s in state.result[picked].map_states] == ["Success", "Failed", "Success"]
+    assert [r.getMessage() for r in caplog.records if r.name == "flowctl.picky"] == [
+        "Task 'picky[1]': Exception encountered during task execution!"]
