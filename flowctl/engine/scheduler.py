@@ -28,6 +28,12 @@ from flowctl.engine.task_units import call_alone, facts_for
 _STATE_OF = operator.attrgetter("state")
 
 
+def _has_none(values: Any) -> bool:
+    """Whether ``None`` is among ``values``, by identity: ``None in`` would call ``State.__eq__``
+    (Python code) once per state, a million times for a million mapped children."""
+    return any(map(operator.is_, values, itertools.repeat(None)))
+
+
 class Scheduler:
     """Runs every node of a flow on an executor and records final states."""
 
@@ -329,7 +335,7 @@ class Scheduler:
         nodes = self.nodes
         if not self.has_mapped:  # only a node that never ran needs filling in
             states = dict(zip(nodes, map(_STATE_OF, nodes.values())))  # C loops: once per task
-            if any(map(operator.is_, states.values(), itertools.repeat(None))):
+            if _has_none(states.values()):
                 for task, node in nodes.items():
                     if node.state is None:
                         states[task] = self._never_ran(node)
@@ -339,7 +345,7 @@ class Scheduler:
             state = node.state
             if state is None:
                 state = self._never_ran(node)
-            if isinstance(state, Mapped) and None in state.map_states:  # children that never ran
+            if isinstance(state, Mapped) and _has_none(state.map_states):  # children that never ran
                 children = state.map_states
                 for index, child in enumerate(children):
                     if child is None:

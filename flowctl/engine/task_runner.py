@@ -20,6 +20,7 @@ from typing import Any, Callable, NamedTuple
 
 from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
+from flowctl.engine.result import Result
 from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
     Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State, Success,
@@ -37,6 +38,8 @@ from flowctl.utilities.context import Deferred, context as flowctl_context, thre
 from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
+
+_new_state = object.__new__
 
 _FROM_CONTEXT: Any = object()
 
@@ -334,9 +337,16 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         ``raised``: what the call already raised (the call was made, it is not made again)."""
         if raised is None and self._fast and not bus.active:  # nobody to see Running, nothing to write
             try:
-                return Success(SUCCEEDED, self.task.run(**raw))
+                value = self.task.run(**raw)
             except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
                 raised = exc
+            else:
+                if isinstance(value, Result):
+                    return Success(SUCCEEDED, value)
+                state = _new_state(Success)  # Success(SUCCEEDED, value) without the calls, as in call_alone
+                state.message, state._value = SUCCEEDED, value
+                state._result_object = state._context = state._cached_inputs = None
+                return state
         running = Running("Starting task run.")
         try:
             if bus.active:

@@ -151,7 +151,6 @@ def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
     if isinstance(value, Result):
         return Success(SUCCEEDED, value)
     state = _new_state(Success)  # Success(SUCCEEDED, value) without the calls: once per task
-    state.message = SUCCEEDED
-    state._value = value
+    state.message, state._value = SUCCEEDED, value
     state._result_object = state._context = state._cached_inputs = None
     return state

@@ -166,3 +166,20 @@ def test_a_looped_state_is_not_reported_as_the_links_end():
         result = once(inc(0))
     final = flow.run().result[result]
     assert not isinstance(final, Looped) and final.result == "done"
+
+
+def test_a_result_object_returned_by_a_link_or_a_child_is_the_states_result():
+    from flowctl.engine.result import Result
+
+    @task
+    def wrapped(x):
+        return Result(value=x * 2)
+
+    with Flow("results") as flow:
+        link = wrapped(wrapped(1))
+        children = wrapped.map([1, 2])
+    state = flow.run(executor=LocalExecutor())
+    assert state.is_successful()
+    assert state.result[link].result == 4 and state.result[link]._result.value == 4
+    assert [c.result for c in state.result[children].map_states] == [2, 4]
+    assert all(type(c._result) is Result for c in state.result[children].map_states)
