@@ -23,7 +23,8 @@ from flowctl.engine.nodes import Node, build_nodes, child_raw
 from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
 from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
-from flowctl.engine.task_units import call_alone, facts_for
+from flowctl.engine.task_units import call_alone, facts_for, unit_context
+from flowctl.utilities.context import Deferred
 
 _STATE_OF = operator.attrgetter("state")
 
@@ -235,7 +236,12 @@ class Scheduler:
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
                     raw = child_raw(node, index)
                     runner = node.runner or self.runner(node)  # made when the parent expanded
-                    if raw is not None:
+                    if raw is not None and runner.fast_base is node.context and not bus.active:
+                        # its runner would add nothing: the call alone, the runner only if it raised
+                        state = call_alone(runner.task, raw, Deferred((runner.unit_context, node.context, index)))
+                        if type(state) is not Success:
+                            state = runner.run_unit(None, None, node.context, index, None, False, raw, state)
+                    elif raw is not None:
                         state = runner.run_unit(None, None, node.context, index, None, False, raw)
                     else:
                         upstream_states = dict(node.upstream_states)
@@ -276,7 +282,8 @@ class Scheduler:
             upstream_states = self._upstream_states(node)
             raw = plain_inputs(upstream_states, node.constants)
         if raw is not None and self.call_alone and not bus.active:
-            outcome = call_alone(node.task, self.slugs, self.facts, raw)
+            task, facts = node.task, self.facts
+            outcome = call_alone(task, raw, Deferred((unit_context, facts, task, self.slugs)), facts)
             if type(outcome) is Success:
                 return outcome
             if outcome is not None:  # the call raised: the runner ends the run from there

@@ -75,6 +75,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     _merged: dict | None = None  # the context template of a task run more than once over ``_base``
     _plain = False  # set with the context template: see ``_is_plain``
     _fast = False  # set with the context template: see ``run_short``
+    #: ``_base`` when ``_fast``: a later unit over it may be the call alone (``task_units.call_alone``)
+    fast_base: dict | None = None
     _debug_log = False  # set with the context template: DEBUG progress lines wanted
     _run_id = ""  # "<flow run id>:<slug>:", set with the context template
 
@@ -161,11 +163,11 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         what the call already raised when the scheduler made it (``task_units.call_alone``).
         """
         if raw is not None:
-            if self._base is base_context and self._fast and raised is None and not bus.active:
+            if self.fast_base is base_context and raised is None and not bus.active:
                 # a fast runner's later unit (a mapped child): its context is made only when read
-                run_context = Deferred((self._unit_context, base_context, map_index))
+                run_context = Deferred((self.unit_context, base_context, map_index))
             else:
-                run_context = self._unit_context(base_context, map_index)
+                run_context = self.unit_context(base_context, map_index)
                 if not self._plain and raised is None:  # not plain after all: the full pipeline, from Pending
                     raw, state = None, state or Pending()
         else:
@@ -222,12 +224,12 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         return TaskRunnerInitializeResult(state, self._build_context(state, context, map_index))
 
     def _build_context(self, state: State, base: dict, map_index: int | None) -> dict:
-        run_context = self._unit_context(base, map_index)
+        run_context = self.unit_context(base, map_index)
         if type(state) is not Pending:
             self._restart_context(state, run_context)
         return run_context
 
-    def _unit_context(self, base: dict, map_index: int | None) -> dict:
+    def unit_context(self, base: dict, map_index: int | None) -> dict:
         """The context of a fresh run of child ``map_index`` (or of the task) over ``base``."""
         if self._base is not base:  # this runner's first unit over ``base``: a chain's only one
             run_context = self._start(base)
@@ -255,8 +257,9 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         self._plain = plain = self._is_plain()
         # a plain run that also has no timeout, captured stdout, result to write or DEBUG lines
         # is the call alone when no subscriber listens (see ``run_short``)
-        self._fast = (plain and facts.call_alone and self.flow_result is None
-                      and RUN_FIELDS(task) == RUN_DEFAULTS)
+        self._fast = fast = (plain and facts.call_alone and self.flow_result is None
+                             and RUN_FIELDS(task) == RUN_DEFAULTS)
+        self.fast_base = base if fast else None
         run_context = self._task_context(facts)
         self._run_id = f"{facts.run_id_prefix}{run_context['task_slug']}:"
         return run_context

@@ -122,26 +122,29 @@ def class_leaves_defaults(cls: type, facts: RunFacts) -> bool:
     return plain
 
 
-def call_alone(task: Any, slugs: dict, facts: RunFacts, raw: dict) -> Any:
-    """Run ``task`` (not mapped) on the plain inputs ``raw`` in its unit's context, as
-    ``TaskRunner.run_short`` does when its runner is fast, if ``task`` sets nothing a plain run
-    skips and nothing a call alone leaves out (else None: its runner runs it). The outcome is
+def call_alone(task: Any, raw: dict, context: Deferred, facts: RunFacts | None = None) -> Any:
+    """Run ``task`` on the plain inputs ``raw`` with ``context`` (its unit's, deferred) as the
+    thread's context, as ``TaskRunner.run_short`` does when its runner is fast. The outcome is
     its ``Success``, or what it raised (the runner then ends the run from there: see
-    ``TaskRunner.run_unit``'s ``raised``)."""
-    # Cheaply first: a task that sets none of those options has none in its ``__dict__``
-    # (``task_options.store_options``) and no state handler; else read them all in one C call.
-    attributes = task.__dict__
-    handlers = attributes.get("state_handlers")
-    surely_defaults = (handlers is not None and not handlers and _CLASS_OPTION_NAMES.isdisjoint(attributes)
-                       and (facts.default_classes.get(type(task)) or class_leaves_defaults(type(task), facts)))
-    if not surely_defaults and _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:
-        return None
+    ``TaskRunner.run_unit``'s ``raised``). With ``facts`` (a task's fresh run, no runner asked)
+    the task is first checked to set nothing a plain run skips and nothing a call alone leaves
+    out; else the outcome is None and its runner runs it. A mapped child's runner has checked
+    that already (``TaskRunner.fast_base``)."""
+    if facts is not None:
+        # Cheaply first: a task that sets none of those options has none in its ``__dict__``
+        # (``task_options.store_options``) and no state handler; else read them all in one C call.
+        attributes = task.__dict__
+        handlers = attributes.get("state_handlers")
+        surely_defaults = (handlers is not None and not handlers and _CLASS_OPTION_NAMES.isdisjoint(attributes)
+                           and (facts.default_classes.get(type(task)) or class_leaves_defaults(type(task), facts)))
+        if not surely_defaults and _CALL_ALONE_FIELDS(task) != _CALL_ALONE_DEFAULTS:
+            return None
     local = _CONTEXT_LOCAL  # flowctl_context.swap, inlined as in TaskRunner.run_unit
     try:
         previous = local.data
     except AttributeError:
         previous = {}
-    local.data = Deferred((unit_context, facts, task, slugs))
+    local.data = context
     try:
         value = task.run(**raw)
     except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here

@@ -183,3 +183,38 @@ def test_a_result_object_returned_by_a_link_or_a_child_is_the_states_result():
     assert state.result[link].result == 4 and state.result[link]._result.value == 4
     assert [c.result for c in state.result[children].map_states] == [2, 4]
     assert all(type(c._result) is Result for c in state.result[children].map_states)
+
+
+def test_mapped_children_after_the_first_are_called_alone_and_end_as_through_their_runner():
+    """The first child sets its runner's modes; later ones are the call alone (see
+    ``TaskRunner.fast_base``): signals, failures and Ctrl-C still end as the runner ends them."""
+    from flowctl.engine.signals import FAIL
+
+    @task
+    def mixed(x):
+        if x == 1:
+            raise SKIP("skip one")
+        if x == 2:
+            raise FAIL("fail two")
+        if x == 3:
+            raise ValueError("three")
+        return x * 10
+
+    with Flow("children") as flow:
+        children = mixed.map([0, 1, 2, 3, 4])
+    state = flow.run()
+    kinds = [type(s).__name__ for s in state.result[children].map_states]
+    assert kinds == ["Success", "Skipped", "Failed", "Failed", "Success"]
+    assert [s.result for s in state.result[children].map_states][::4] == [0, 40]
+    assert state.result[children].map_states[2].message == "fail two"
+
+    @task
+    def interrupt(x):
+        if x == 2:
+            raise KeyboardInterrupt
+        return x
+
+    with Flow("ctrl-c children") as flow:
+        interrupt.map([0, 1, 2, 3])
+    with pytest.raises(KeyboardInterrupt):
+        flow.run()
