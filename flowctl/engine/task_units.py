@@ -6,8 +6,14 @@ whose run also has nothing to time out, capture or write, and nobody to tell
 about ``Running``, is *the call alone*: ``Success(task.run(**inputs))`` in
 that context. ``TaskRunner.run_short`` makes that call for its runner; the
 scheduler makes it with ``call_alone`` for a task whose runner would add
-nothing (``RunFacts.call_alone``), so that a long
-chain of such tasks needs no runner at all until one of them raises.
+nothing (``RunFacts.call_alone``), so that a long chain of such tasks needs
+no runner at all until one of them raises, and for a mapped child once its
+runner has found, on the first child, that it adds nothing
+(``TaskRunner.fast_base``).
+
+The call alone installs the unit's context deferred
+(``utilities.context.Deferred``): the dict is made, from the run's
+``RunFacts.template``, only if the task or something it calls reads it.
 """
 from __future__ import annotations
 
