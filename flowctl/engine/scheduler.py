@@ -236,7 +236,7 @@ class Scheduler:
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
                     raw = child_raw(node, index)
                     runner = node.runner or self.runner(node)  # made when the parent expanded
-                    if raw is not None and runner.fast_base is node.context and not bus.active:
+                    if raw is not None and self.call_alone and runner.fast_base is node.context and not bus.active:
                         # its runner would add nothing: the call alone, the runner only if it raised
                         state = call_alone(runner.task, raw, Deferred((runner.unit_context, node.context, index)))
                         if type(state) is not Success:

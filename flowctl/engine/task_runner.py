@@ -20,7 +20,6 @@ from typing import Any, Callable, NamedTuple
 
 from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
-from flowctl.engine.result import Result
 from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
     Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State, Success,
@@ -34,12 +33,10 @@ from flowctl.engine.task_units import (
 )
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
-from flowctl.utilities.context import Deferred, context as flowctl_context, thread_local as _CONTEXT_LOCAL
+from flowctl.utilities.context import context as flowctl_context, thread_local as _CONTEXT_LOCAL
 from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
-
-_new_state = object.__new__
 
 _FROM_CONTEXT: Any = object()
 
@@ -75,7 +72,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     _merged: dict | None = None  # the context template of a task run more than once over ``_base``
     _plain = False  # set with the context template: see ``_is_plain``
     _fast = False  # set with the context template: see ``run_short``
-    #: ``_base`` when ``_fast``: a later unit over it may be the call alone (``task_units.call_alone``)
+    #: ``_base`` when ``_fast``: the scheduler calls a later child over it alone (``task_units.call_alone``)
     fast_base: dict | None = None
     _debug_log = False  # set with the context template: DEBUG progress lines wanted
     _run_id = ""  # "<flow run id>:<slug>:", set with the context template
@@ -163,13 +160,9 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         what the call already raised when the scheduler made it (``task_units.call_alone``).
         """
         if raw is not None:
-            if self.fast_base is base_context and raised is None and not bus.active:
-                # a fast runner's later unit (a mapped child): its context is made only when read
-                run_context = Deferred((self.unit_context, base_context, map_index))
-            else:
-                run_context = self.unit_context(base_context, map_index)
-                if not self._plain and raised is None:  # not plain after all: the full pipeline, from Pending
-                    raw, state = None, state or Pending()
+            run_context = self.unit_context(base_context, map_index)
+            if not self._plain and raised is None:  # not plain after all: the full pipeline, from Pending
+                raw, state = None, state or Pending()
         else:
             if type(state) is not Pending:
                 state = unwrap(state)
@@ -189,8 +182,6 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             else:
                 state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
             if isinstance(state, Looped):
-                if run_context.__class__ is Deferred:  # the unit's dict, made now if nothing read it yet
-                    run_context = flowctl_context.current()
                 state = self.run_loop(state, upstream_states, constants, run_context, raw)
             if debug_log:
                 RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
@@ -340,16 +331,9 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         ``raised``: what the call already raised (the call was made, it is not made again)."""
         if raised is None and self._fast and not bus.active:  # nobody to see Running, nothing to write
             try:
-                value = self.task.run(**raw)
+                return Success(SUCCEEDED, self.task.run(**raw))
             except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
                 raised = exc
-            else:
-                if isinstance(value, Result):
-                    return Success(SUCCEEDED, value)
-                state = _new_state(Success)  # Success(SUCCEEDED, value) without the calls, as in call_alone
-                state.message, state._value = SUCCEEDED, value
-                state._result_object = state._context = state._cached_inputs = None
-                return state
         running = Running("Starting task run.")
         try:
             if bus.active:

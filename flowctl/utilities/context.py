@@ -56,11 +56,6 @@ class Context:
             data = local.data = {}
         return data if data.__class__ is not Deferred else data.resolve()
 
-    def current(self) -> dict:
-        """This thread's context dict itself, not a copy (made now if it was deferred): the
-        engine's, for a run that goes on writing to the context it installed."""
-        return self._data
-
     def swap(self, data: dict) -> dict:
         """Install ``data`` (by reference) as this thread's context; return the previous one.
 

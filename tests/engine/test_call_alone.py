@@ -134,6 +134,21 @@ def test_a_runner_subclass_runs_every_link():
     assert state.is_successful() and ran == links
 
 
+def test_a_runner_subclass_runs_every_mapped_child():
+    ran = []
+
+    class Recording(TaskRunner):
+        def run_unit(self, state, upstream_states, base_context, map_index, *args, **kwargs):
+            ran.append(map_index)
+            return super().run_unit(state, upstream_states, base_context, map_index, *args, **kwargs)
+
+    with Flow("children") as flow:
+        children = inc.map([0, 1, 2, 3])
+    state = FlowRunner(flow, task_runner_cls=Recording).run(executor=LocalExecutor())
+    assert state.is_successful() and [s.result for s in state.result[children].map_states] == [1, 2, 3, 4]
+    assert sorted(i for i in ran if i is not None) == [0, 1, 2, 3]
+
+
 def test_runner_state_handlers_see_every_link_start_and_finish():
     changes = []
 
