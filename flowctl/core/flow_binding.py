@@ -62,17 +62,44 @@ class FlowBinding:
         edges made inline. Keys and values come apart so a call passes its own tuple, with no dict between.
         ``unnamed``: the caller knows ``task`` has neither slug nor tags.
         """
-        if (self._slugs_taken is None and not blocks._open[0]
-                and (unnamed or not (task.slug or task.__dict__.get("tags")))):  # (tags read without making a set)
-            # add_task for a new untagged task outside any block, when no slug was chosen by a user: NAME-N
-            # is free (_numbered_slug, inline)
-            name = task.name
-            self._slug_counts[name] = count = self._slug_counts.get(name, 0) + 1
-            self.slugs[task] = f"{name}-{count}"
-            self.tasks.add(task)
+        if not mapped and identifiers and (unnamed or not (task.slug or task.__dict__.get("tags"))):
+            self.add_call(task, keys, values)  # (tags read without making a set)
         else:
             self.add_task(task)
+            self._bind_new(task, keys, values, mapped, identifiers)
+
+    def add_call(self, task: Task, keys: Iterable[str], values: Iterable[Any]) -> None:
+        """``add_bound_task`` for a fresh copy with neither slug nor tags, not mapped, whose ``keys`` are
+        valid edge keys: the call of nearly every task of a functional flow (``t(x)`` passes its tuple)."""
+        if self._slugs_taken is not None or blocks._open[0]:
+            self.add_task(task)
+            self._bind_new(task, keys, values, False, True)
+            return
+        # add_task for a new untagged task outside any block, when no slug was chosen by a user: NAME-N
+        # is free (_numbered_slug, inline)
+        name = task.name
+        counts = self._slug_counts
+        counts[name] = count = counts.get(name, 0) + 1
+        self.slugs[task] = f"{name}-{count}"
+        self.tasks.add(task)
         self._sorted_cache = None
+        if values.__class__ is tuple and len(values) == 1:  # one argument (a call's tuple): the loop's cases inline
+            value = values[0]
+            if value.__class__ in _SCALARS:
+                self.constants[task] = {keys[0]: value}
+                return
+            if isinstance(value, Task) and value in self.slugs and self._downstream is None:
+                edge = _new_edge(Edge, (value, task, keys[0], False, False))
+                self.edges.add(edge)
+                self._upstream[task] = [edge]
+                if (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
+                    self.validate()
+                return
+        self._bind_new(task, keys, values, False, True)
+
+    def _bind_new(self, task: Task, keys: Iterable[str], values: Iterable[Any], mapped: bool,
+                  identifiers: bool) -> None:
+        """Bind the arguments of ``task``, just added and with none bound yet (see ``add_bound_task``)."""
         edges_in = task_constants = None
         for key, value in zip(keys, values):
             if value.__class__ in _SCALARS and not mapped:  # the commonest constant, told by a set lookup

@@ -234,21 +234,25 @@ class Task(TaskOperators):
         except AttributeError:  # a thread that never entered one
             scope = _NO_CONTEXT
         active_flow = scope.get("flow")
-        if (active_flow is not None and flow is None and _FAST_CALL.get(type(self))
-                and not (mapped or task_args or upstream_tasks or scope.get("tags"))):
+        if active_flow is not None and not (flow is not None or mapped or task_args or upstream_tasks
+                                            or scope.get("tags")):
             # The call of nearly every task of a functional flow, t(x, y=z) inside `with Flow`, made
             # as _copy would make it when there is nothing to apply: no task_args, context tags
             # nor slug to suffix, and no edges of this task to warn about.
             attributes = self.__dict__
             binder = attributes.get("_run_binder")
-            if binder is not None and not attributes.get("slug") and self not in active_flow.tasks:
+            if (binder is not None and _FAST_CALL.get(type(self)) and not attributes.get("slug")
+                    and self not in active_flow.tasks):
                 new = _new_object(type(self))
                 new.__dict__ = attributes.copy()
                 tags = attributes.get("tags")
                 if tags is not None:  # each copy its own set, as Prefect 1's copies (none: see _SetByInit)
                     new.tags = set(tags)
                 if not kwargs and len(args) in binder.zip_arities:
-                    active_flow.add_bound_task(new, binder.positional, args, False, True, not tags)
+                    if tags:  # (its slug names its tags)
+                        active_flow.add_bound_task(new, binder.positional, args, False, True)
+                    else:
+                        active_flow.add_call(new, binder.positional, args)
                 else:  # keywords: names of run's, or any name when run takes **kwargs
                     arguments = new._bind_arguments(args, kwargs)
                     active_flow.add_bound_task(new, arguments, arguments.values(), False, binder.var_keyword is None,

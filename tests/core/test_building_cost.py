@@ -227,6 +227,18 @@ def test_eager_validation_checks_each_call_when_configured():
                 flow.add_edge(second, first)
 
 
+def test_eager_validation_runs_once_for_each_call_that_binds_a_task_result(monkeypatch):
+    with set_temporary_config({"flows.eager_edge_validation": True}):
+        with Flow("f") as flow:
+            validated = []
+            monkeypatch.setattr(flow, "validate", lambda: validated.append(len(flow.edges)))
+            first = add_one(1)  # a constant: no edge to validate
+            add_one(first)  # one task result (the one-argument call, inline)
+            pair(first, first)  # two, validated once the call is bound
+            pair(2, y=3)
+    assert validated == [1, 3]
+
+
 def test_edges_built_by_calls_equal_edges_built_by_hand():
     with Flow("f") as flow:
         first = add_one(1)
