@@ -23,7 +23,7 @@ from flowctl.engine.nodes import Node, build_nodes, child_raw
 from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
 from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
-from flowctl.engine.task_units import call_alone, facts_for, unit_context
+from flowctl.engine.task_units import call_alone, call_told, facts_for, unit_context
 from flowctl.utilities.context import Deferred
 
 _STATE_OF = operator.attrgetter("state")
@@ -236,11 +236,15 @@ class Scheduler:
                 else:  # a mapped child: the parent's upstreams, with mapped edges sliced
                     raw = child_raw(node, index)
                     runner = node.runner or self.runner(node)  # made when the parent expanded
-                    if raw is not None and self.call_alone and runner.fast_base is node.context and not bus.active:
-                        # its runner would add nothing: the call alone, the runner only if it raised
-                        state = call_alone(runner.task, raw, Deferred((runner.unit_context, node.context, index)))
-                        if type(state) is not Success:
-                            state = runner.run_unit(None, None, node.context, index, None, False, raw, state)
+                    if raw is not None and self.call_alone and runner.fast_base is node.context:
+                        # its runner would add nothing: the call alone (between its two events when
+                        # somebody listens), the runner only if it raised
+                        if bus.active:
+                            state = call_told(runner, raw, node.context, index)
+                        else:
+                            state = call_alone(runner.task, raw, Deferred((runner.unit_context, node.context, index)))
+                            if type(state) is not Success:
+                                state = runner.run_unit(None, None, node.context, index, None, False, raw, state)
                     elif raw is not None:
                         state = runner.run_unit(None, None, node.context, index, None, False, raw)
                     else:

@@ -149,7 +149,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
 
     def run_unit(self, state: State | None, upstream_states: dict | None, base_context: dict,
                  map_index: int | None, constants: dict | None, is_mapped_parent: bool = False,
-                 raw: dict | None = None, raised: BaseException | None = None) -> State:
+                 raw: dict | None = None, raised: BaseException | None = None,
+                 running: Running | None = None) -> State:
         """Run one unit (a task, or child ``map_index``) with ``base_context`` as context.
 
         What ``initialize_run`` then ``run_pipeline`` do, with no tuple in between: this is
@@ -157,7 +158,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         passes ``raw`` (the plain input values) for a fresh unit whose upstreams are all plain
         successes, and ``state`` None (a fresh ``Pending``): when this runner is plain
         (``_is_plain``) the short pipeline runs with no upstream states to read. ``raised``:
-        what the call already raised when the scheduler made it (``task_units.call_alone``).
+        what the call already raised when the scheduler made it (``task_units.call_alone``);
+        ``running``: the Running state subscribers were already told of (``task_units.call_told``).
         """
         if raw is not None:
             run_context = self.unit_context(base_context, map_index)
@@ -178,7 +180,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             if debug_log:
                 RUNNER_LOG.debug("Task '%s': Starting task run...", run_context["task_full_name"])
             if raw is not None:
-                state = self.run_short(state, raw, raised)
+                state = self.run_short(state, raw, raised, running)
             else:
                 state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
             if isinstance(state, Looped):
@@ -324,19 +326,21 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             state = self.ending(state, exc)
         return state
 
-    def run_short(self, state: State | None, raw: dict, raised: BaseException | None = None) -> State:
+    def run_short(self, state: State | None, raw: dict, raised: BaseException | None = None,
+                  running: Running | None = None) -> State:
         """The short pipeline of a plain runner's fresh unit, whose inputs are the plain values
         ``raw``: Running, then the task. Every check would pass and no handler is there to
         call, so only subscribers hear of the start (from ``state``, a fresh Pending).
-        ``raised``: what the call already raised (the call was made, it is not made again)."""
+        ``raised``: what the call already raised (the call was made, it is not made again);
+        ``running``: the Running state subscribers were already told of, if they were."""
         if raised is None and self._fast and not bus.active:  # nobody to see Running, nothing to write
             try:
                 return Success(SUCCEEDED, self.task.run(**raw))
             except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
                 raised = exc
-        running = Running("Starting task run.")
+        told, running = running is not None, running or Running("Starting task run.")
         try:
-            if bus.active:
+            if bus.active and not told:
                 self.publish(state or Pending(), running)
             return self._run_task(running, raw, raised)
         except BaseException as exc:  # noqa: BLE001 - as in run_pipeline

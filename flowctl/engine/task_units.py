@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import logging
 import operator
+import time
 from typing import Any, NamedTuple
 
 from flowctl.core.task import _LOGGERS
+from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.result import Result
-from flowctl.engine.state import Success
+from flowctl.engine.state import Pending, Running, Success
 from flowctl.triggers import all_successful
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import Deferred, thread_local as _CONTEXT_LOCAL
@@ -159,7 +161,44 @@ def call_alone(task: Any, raw: dict, context: Deferred, facts: RunFacts | None =
         local.data = previous
     if isinstance(value, Result):
         return Success(SUCCEEDED, value)
-    state = _new_state(Success)  # Success(SUCCEEDED, value) without the calls: once per task
+    state = _new_state(Success)  # _bare(Success, SUCCEEDED, value), inline: once per task
     state.message, state._value = SUCCEEDED, value
     state._result_object = state._context = state._cached_inputs = None
     return state
+
+
+def _bare(kind: type, message: str | None, value: Any) -> Any:
+    """``kind(message, value)`` for a plain value, without ``State.__init__``'s checks."""
+    state = _new_state(kind)
+    state.message, state._value = message, value
+    state._result_object = state._context = state._cached_inputs = None
+    return state
+
+
+def call_told(runner: Any, raw: dict, base: dict, index: int) -> Any:
+    """A fast runner's later mapped child (see ``call_alone``) when subscribers listen, as under
+    ``flowctl run``: the call alone between the two events its runner would publish, Pending to
+    Running and Running to Success, both in the child's context (deferred). If the call raised,
+    the runner ends the run from there, from the Running already published."""
+    task = runner.task
+    flow_name, name, emit = base.get("flow_name"), task.name, bus.emit
+    local = _CONTEXT_LOCAL
+    try:
+        previous = local.data
+    except AttributeError:
+        previous = {}
+    local.data = Deferred((runner.unit_context, base, index))
+    try:
+        running = _bare(Running, "Starting task run.", None)
+        emit(TaskStateChanged(flow_name, task, name, index, _bare(Pending, None, None), running, time.time()))
+        try:
+            value = task.run(**raw)
+        except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here
+            raised = exc
+        else:
+            state = Success(SUCCEEDED, value) if isinstance(value, Result) else _bare(Success, SUCCEEDED, value)
+            emit(TaskStateChanged(flow_name, task, name, index, running, state, time.time()))
+            return state
+    finally:
+        local.data = previous
+    return runner.run_unit(None, None, base, index, None, False, raw, raised, running)
