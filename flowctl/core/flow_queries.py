@@ -24,8 +24,9 @@ from flowctl.core.task import Task
 from flowctl.exceptions import FlowDefinitionError
 
 NO_EDGES: tuple = ()  # the edges of a task that has none
-_UPSTREAM_TASK = operator.attrgetter("upstream_task")
-_DOWNSTREAM_TASK = operator.attrgetter("downstream_task")
+# an Edge's fields by position (a tuple index in C; a named field is a descriptor looked up on the type)
+_UPSTREAM_TASK = operator.itemgetter(0)  # Edge.upstream_task
+_DOWNSTREAM_TASK = operator.itemgetter(1)  # Edge.downstream_task
 
 
 def index_edge(index: dict, task: Task, edge: Edge) -> None:
