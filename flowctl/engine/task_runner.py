@@ -338,7 +338,9 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
                 return Success(SUCCEEDED, self.task.run(**raw))
             except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
                 raised = exc
-        told, running = running is not None, running or Running("Starting task run.")
+        told = running is not None
+        if not told:
+            running = Running("Starting task run.")
         try:
             if bus.active and not told:
                 self.publish(state or Pending(), running)

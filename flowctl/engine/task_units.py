@@ -9,7 +9,9 @@ scheduler makes it with ``call_alone`` for a task whose runner would add
 nothing (``RunFacts.call_alone``), so that a long chain of such tasks needs
 no runner at all until one of them raises, and for a mapped child once its
 runner has found, on the first child, that it adds nothing
-(``TaskRunner.fast_base``).
+(``TaskRunner.fast_base``). When somebody listens (``flowctl run``), such a
+child is ``call_told``: the same call, between the two events its runner
+would have published.
 
 The call alone installs the unit's context deferred
 (``utilities.context.Deferred``): the dict is made, from the run's
