@@ -154,6 +154,22 @@ def test_determine_final_state_waits_for_terminal_tasks_then_judges_key_states()
     assert isinstance(flow_runner_.determine_final_state(running, {st.Success()}, {}, set()), st.Success)
 
 
+def test_determine_final_state_asks_every_state_whose_class_answers_for_itself():
+    class Doubtful(st.Success):  # a user's state class with its own answer
+        def is_successful(self) -> bool:
+            return self.message != "doubtful"
+
+    flow_runner_ = FlowRunner(Flow("final-classes"))
+    many = {st.Success() for _ in range(50)} | {st.Pending(), *(st.Failed() for _ in range(3))}
+    assert flow_runner_.determine_final_state(st.Running(), set(), {}, many).is_running()
+    keys = [st.Success(), Doubtful("doubtful"), Doubtful("fine")]  # (the last of a class must not speak for it)
+    judged = flow_runner_.determine_final_state(st.Running(), keys, {}, set(keys))
+    assert judged.message == "No reference tasks failed."  # not all successful: one Doubtful says no
+    del keys[1]
+    judged = flow_runner_.determine_final_state(st.Running(), keys, {}, set(keys))
+    assert judged.message == "All reference tasks succeeded."
+
+
 def test_flow_runner_run_composes_the_steps():
     with Flow("compose") as flow:
         t = inc(one())
