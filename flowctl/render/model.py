@@ -56,18 +56,6 @@ def _category(state: Any) -> str:
     return "pending"
 
 
-def _move(counts: dict, old: type, new: type) -> None:
-    """One child leaves state class ``old`` for ``new`` (Pending if ``old`` was never counted)."""
-    number = counts.get(old, 0)
-    if number > 0:
-        counts[old] = number - 1
-    else:
-        pending = counts.get(Pending, 0)
-        if pending > 0:
-            counts[Pending] = pending - 1
-    counts[new] = counts.get(new, 0) + 1
-
-
 def unit_label(name: str, map_index: int | None) -> str:
     return name if map_index is None else f"{name}[{map_index}]"
 
@@ -214,18 +202,18 @@ class RunModel:
         if map_index is not None:  # a mapped child: the common case, kept short
             if not row.mapped or map_index >= row.n:  # events that overtook the parent's
                 row.mapped, row.n = True, max(row.n, map_index + 1)
-            _move(row.child_types, type(event.old), new_type)
-        elif new.is_mapped():
-            row.mapped, row.n = True, new.n_map_states
-            row.state, row.category, row.message = "Mapped", "done", new.message
-            row.child_types = {Pending: row.n}
-            if row.n == 0:
-                row.started = row.ended = event.at
+            # the child leaves its old state class for the new one (Pending if the old was never counted)
+            counts, old_type = row.child_types, type(event.old)
+            number = counts.get(old_type, 0)
+            if number > 0:
+                counts[old_type] = number - 1
+            else:
+                pending = counts.get(Pending, 0)
+                if pending > 0:
+                    counts[Pending] = pending - 1
+            counts[new_type] = counts.get(new_type, 0) + 1
+        elif self._row_state(row, event, new_category):  # a mapped parent: its children do the rest
             return
-        else:
-            # Skipped is done for counting, but drawn apart from Success.
-            shown_category = "skipped" if new_category == "done" and new.is_skipped() else new_category
-            row.state, row.category, row.message = new_type.__name__, shown_category, new.message
         if new_category == "running":
             self._unit_started.setdefault(key, event.at)
             if self.keep_units:
@@ -248,6 +236,22 @@ class RunModel:
                 self.failures.pop(key, None)
         elif new_category == "retrying":
             self._unit_started.pop(key, None)
+
+    @staticmethod
+    def _row_state(row: TaskRow, event: TaskStateChanged, new_category: str) -> bool:
+        """A task's (not a child's) row takes its new state; True when it is a mapped parent's."""
+        new = event.new
+        if new.is_mapped():
+            row.mapped, row.n = True, new.n_map_states
+            row.state, row.category, row.message = "Mapped", "done", new.message
+            row.child_types = {Pending: row.n}
+            if row.n == 0:
+                row.started = row.ended = event.at
+            return True
+        # Skipped is done for counting, but drawn apart from Success.
+        shown_category = "skipped" if new_category == "done" and new.is_skipped() else new_category
+        row.state, row.category, row.message = type(new).__name__, shown_category, new.message
+        return False
 
     def _keep_unit(self, row: TaskRow, event: TaskStateChanged, key: tuple, started: float | None,
                    seconds: float) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from flowctl.engine.events import TaskStateChanged
-from flowctl.engine.state import Failed, Running
+from flowctl.engine.state import Failed, Running, Success
 from flowctl.render.model import RunModel, unit_label
 from flowctl.render.tracebacks import failure_details
 
@@ -84,7 +84,8 @@ class RunTally:
         if type(event) is not TaskStateChanged and not isinstance(event, TaskStateChanged):
             return
         new = event.new
-        if type(new) is Running or new.is_running():
+        kind = type(new)
+        if kind is Running or (kind is not Success and new.is_running()):  # (a child's end: no call)
             self._running.add((id(event.task), event.map_index))
         elif self._reused_ids and id(new) in self._reused_ids:
             self.reused += 1
