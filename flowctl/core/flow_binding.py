@@ -57,10 +57,11 @@ class FlowBinding:
                        identifiers: bool = False, unnamed: bool = False) -> None:
         """Add ``task``, not yet in this flow, with arguments ``zip(keys, values)`` already matched to its ``run``.
 
-        The path of every task call in ``with Flow``: ``add_task``'s commonest case inline, no checks on the
-        names (distinct names ``run`` accepts; with ``identifiers``, valid edge keys too), constants and
-        edges made inline. Keys and values come apart so a call passes its own tuple, with no dict between.
-        ``unnamed``: the caller knows ``task`` has neither slug nor tags.
+        The path of every task call in ``with Flow``, with no checks on the names (distinct names ``run``
+        accepts; with ``identifiers``, valid edge keys too) and constants and edges made inline; the
+        commonest case (unmapped, neither slug nor tags) is ``add_call``'s. Keys and values come apart so
+        a call passes its own tuple, with no dict between. ``unnamed``: the caller knows ``task`` has
+        neither slug nor tags.
         """
         if not mapped and identifiers and (unnamed or not (task.slug or task.__dict__.get("tags"))):
             self.add_call(task, keys, values)  # (tags read without making a set)
