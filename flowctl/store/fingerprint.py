@@ -70,6 +70,16 @@ def code_hash(function: Any) -> bytes:
     return digest.digest()
 
 
+def _run_hash(run: Any, known: dict) -> bytes:
+    """``code_hash(run)``, worked out once per function object in ``known`` (a method: once per
+    function of its class). Keyed by identity, the object kept alive so its id is not reused."""
+    function = getattr(run, "__func__", run)
+    found = known.get(id(function))
+    if found is None:
+        found = known[id(function)] = (function, code_hash(run))
+    return found[1]
+
+
 def _configuration(task: Any) -> bytes:
     """The task's own settings that shape its result (``CompareValue.value``, operator arguments)."""
     items = sorted((key, value) for key, value in vars(task).items()
@@ -97,6 +107,7 @@ def flow_fingerprints(flow: Any, parameters: dict, secret_names: set[str], salt:
     from flowctl.core.parameter import Parameter
 
     fingerprints: dict[Any, bytes] = {}
+    run_hashes: dict[Any, bytes] = {}  # per run function: the copies of one task share it
     for task in flow.sorted_tasks():
         cls = type(task)
         if isinstance(task, Parameter):
@@ -108,7 +119,7 @@ def flow_fingerprints(flow: Any, parameters: dict, secret_names: set[str], salt:
         constants = sorted((key, stable_bytes(value)) for key, value in flow.constants.get(task, {}).items())
         fingerprints[task] = _digest(
             str(task.name).encode("utf-8", "replace"), f"{cls.__module__}.{cls.__qualname__}".encode(),
-            code_hash(task.run), _configuration(task), stable_bytes(constants), stable_bytes(edges))
+            _run_hash(task.run, run_hashes), _configuration(task), stable_bytes(constants), stable_bytes(edges))
     return fingerprints
 
 

@@ -92,3 +92,29 @@ def test_a_secret_parameter_value_is_hashed_with_the_store_key_not_stored():
     other_salt = flow_fingerprints(flow, {"token": "hunter2-value"}, {"token"}, b"t" * 32)
     assert b"hunter2" not in b"".join(prints.values())
     assert prints != other_salt
+
+
+def test_a_run_hashed_once_per_function_gives_what_hashing_each_task_gives(monkeypatch):
+    """``flow_fingerprints`` hashes each run function once; every fingerprint must still be what
+    hashing each task's own run gives (copies of a task, methods of one class, same-named functions)."""
+    from flowctl import Task
+    from flowctl.store import fingerprint
+
+    class Scale(Task):
+        def run(self, x):
+            return 3 * x
+
+    first = task(_module_function("def step(x):\n    return x + 1\n", "step"))
+    second = task(_module_function("def step(x):\n    return x + 2\n", "step"))
+    with Flow("shared") as flow:
+        value = 0
+        for _ in range(3):
+            value = Scale()(first(value))
+        second(value)
+    real, calls = fingerprint.code_hash, []
+    monkeypatch.setattr(fingerprint, "code_hash", lambda run: calls.append(run) or real(run))
+    shared = flow_fingerprints(flow, {}, set(), SALT)
+    assert len(calls) == 3  # step + 1, Scale.run, step + 2: once each for 7 tasks
+    monkeypatch.setattr(fingerprint, "_run_hash", lambda run, known: real(run))  # every task on its own
+    assert flow_fingerprints(flow, {}, set(), SALT) == shared
+    assert len(set(shared.values())) == len(flow.tasks)
