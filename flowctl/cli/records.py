@@ -35,6 +35,9 @@ from flowctl.store import secrets as secret_rules
 from flowctl.store import values as stored_values
 from flowctl.store.children import CHILD_SUCCESS
 
+#: ``json.dumps(record, default=str)`` with one encoder for every event (see ``render.ndjson._to_json``)
+_EVENT_JSON = json.JSONEncoder(default=str).encode
+
 _pickle_dumps, _PROTOCOL, _blake2b = pickle.dumps, pickle.HIGHEST_PROTOCOL, hashlib.blake2b
 _INLINE_MAX, _CHECKSUM_SIZE = stored_values.BLOB_THRESHOLD, stored_values.CHECKSUM_SIZE
 STATE_DIR_ENV = "FLOWCTL_STATE_DIR"
@@ -267,7 +270,7 @@ class RunRecord:
                 self._write_failed(exc)
 
     def _scrubbed_json(self, record: dict) -> str:
-        text = json.dumps(record, default=str)
+        text = _EVENT_JSON(record)
         return secret_rules.scrub(text, self.secret_values) if self.secret_values else text
 
     def _payload(self, value: Any) -> tuple | None:
