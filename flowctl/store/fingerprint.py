@@ -30,12 +30,21 @@ _OPERATIONAL = frozenset({
 })
 
 
+#: Attributes never part of a task's settings: the operational ones, and those of a function task's
+#: ``run`` (private: ``_configuration`` would skip them one by one).
+_NOT_CONFIGURATION = _OPERATIONAL | {"__module__", "__name__", "__qualname__", "__doc__", "__annotations__",
+                                     "__wrapped__", "_run_binder"}
+
+
 def stable_bytes(value: Any) -> bytes:
     """Bytes that stand for ``value`` across processes (pickle; else its repr without addresses)."""
     try:
         return pickle.dumps(value, protocol=4)
     except Exception:  # noqa: BLE001 - unpicklable constants still need a stand-in
         return _ADDRESS.sub("", repr(value)).encode("utf-8", "replace")
+
+
+_NO_CONFIGURATION = _NO_EDGES = _NO_CONSTANTS = stable_bytes([])
 
 
 def _code_parts(code: types.CodeType, out: list, depth: int = 0) -> None:
@@ -82,17 +91,35 @@ def _run_hash(run: Any, known: dict) -> bytes:
 
 def _configuration(task: Any) -> bytes:
     """The task's own settings that shape its result (``CompareValue.value``, operator arguments)."""
-    items = sorted((key, value) for key, value in vars(task).items()
-                   if not key.startswith("_") and key not in _OPERATIONAL and not callable(value))
+    names = vars(task).keys() - _NOT_CONFIGURATION  # (a set difference in C: most tasks have no settings left)
+    if not names:
+        return _NO_CONFIGURATION
+    attributes = vars(task)
+    items = sorted((key, attributes[key]) for key in names
+                   if not key.startswith("_") and not callable(attributes[key]))
     return stable_bytes([(key, stable_bytes(value)) for key, value in items])
 
 
+def _prefixed(parts: tuple) -> bytes:
+    """``parts``, each preceded by its length: the bytes a fingerprint's digest is taken over."""
+    return b"".join([len(part).to_bytes(8, "little") + part for part in parts])
+
+
 def _digest(*parts: bytes) -> bytes:
-    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part)
-    return digest.digest()
+    return hashlib.blake2b(_prefixed(parts), digest_size=DIGEST_SIZE).digest()
+
+
+def _head(task: Any, run_hashes: dict, heads: dict) -> bytes:
+    """The first four parts of ``task``'s digest (name, class, run code, settings), prefixed; worked out
+    once for the copies of one task, which share them all."""
+    cls, run, configuration = type(task), task.run, _configuration(task)
+    key = (str(task.name), cls, id(getattr(run, "__func__", run)), configuration)
+    head = heads.get(key)
+    if head is None:
+        head = heads[key] = _prefixed((key[0].encode("utf-8", "replace"),
+                                       f"{cls.__module__}.{cls.__qualname__}".encode(),
+                                       _run_hash(run, run_hashes), configuration))
+    return head
 
 
 def parameter_fingerprint(task: Any, value: Any, secret: bool, salt: bytes) -> bytes:
@@ -108,18 +135,22 @@ def flow_fingerprints(flow: Any, parameters: dict, secret_names: set[str], salt:
 
     fingerprints: dict[Any, bytes] = {}
     run_hashes: dict[Any, bytes] = {}  # per run function: the copies of one task share it
+    heads: dict[tuple, bytes] = {}  # and the rest of their digest's first parts
+    upstream_edges, constants_of, blake2b = flow.upstream_edges, flow.constants, hashlib.blake2b
     for task in flow.sorted_tasks():
-        cls = type(task)
         if isinstance(task, Parameter):
             value = parameters.get(task.name, getattr(task, "default", None))
             fingerprints[task] = parameter_fingerprint(task, value, task.name in secret_names, salt)
             continue
-        edges = sorted((e.key or "", fingerprints[e.upstream_task], bool(e.mapped), bool(e.flattened))
-                       for e in flow.edges_to(task))
-        constants = sorted((key, stable_bytes(value)) for key, value in flow.constants.get(task, {}).items())
-        fingerprints[task] = _digest(
-            str(task.name).encode("utf-8", "replace"), f"{cls.__module__}.{cls.__qualname__}".encode(),
-            _run_hash(task.run, run_hashes), _configuration(task), stable_bytes(constants), stable_bytes(edges))
+        edges = upstream_edges(task)
+        edges = stable_bytes(sorted([(e.key or "", fingerprints[e.upstream_task], bool(e.mapped), bool(e.flattened))
+                                     for e in edges])) if edges else _NO_EDGES
+        constants = constants_of.get(task)
+        constants = stable_bytes(sorted([(key, stable_bytes(value)) for key, value in constants.items()])) \
+            if constants else _NO_CONSTANTS
+        fingerprints[task] = blake2b(b"".join((_head(task, run_hashes, heads), len(constants).to_bytes(8, "little"),
+                                               constants, len(edges).to_bytes(8, "little"), edges)),
+                                     digest_size=DIGEST_SIZE).digest()
     return fingerprints
 
 

@@ -118,3 +118,26 @@ def test_a_run_hashed_once_per_function_gives_what_hashing_each_task_gives(monke
     monkeypatch.setattr(fingerprint, "_run_hash", lambda run, known: real(run))  # every task on its own
     assert flow_fingerprints(flow, {}, set(), SALT) == shared
     assert len(set(shared.values())) == len(flow.tasks)
+
+
+def test_copies_of_one_task_class_differ_by_name_and_settings_not_by_private_attributes():
+    """The parts copies of one task share (name, class, run code, settings) are worked out once per
+    flow; a copy with another name or setting must still get a fingerprint of its own."""
+    from flowctl import Task
+
+    class Scale(Task):
+        def __init__(self, factor: int, **kwargs):
+            self.factor = factor
+            super().__init__(**kwargs)
+
+        def run(self, x):
+            return self.factor * x
+
+    with Flow("settings") as flow:
+        two, three, renamed, again = Scale(2)(1), Scale(3)(1), Scale(2, name="other")(1), Scale(2)(1)
+        private = Scale(2)
+        private._cache = object()  # private attributes are not settings
+        private = private(1)
+    prints = flow_fingerprints(flow, {}, set(), SALT)
+    assert len({prints[two], prints[three], prints[renamed]}) == 3
+    assert prints[two] == prints[again] == prints[private]
