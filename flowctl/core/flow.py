@@ -17,6 +17,7 @@ slugs in use, needed only to check a slug the user chose (generated
 from __future__ import annotations
 
 import collections
+import uuid
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable
 
@@ -227,6 +228,10 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         names = {p.name for p in self.parameters()}
         parameters = {**(parameters or {}), **{k: kwargs.pop(k) for k in list(kwargs) if k in names}}
         parameters = self.check_parameters(parameters)
+        # as Prefect 1's flow.run: the flow's id is its name, and the run's name (like its id) a uuid
+        context = {**(context or {}), "flow_id": self.name}
+        for key in ("flow_run_id", "flow_run_name"):
+            context.setdefault(key, kwargs.pop(key, None) or str(uuid.uuid4()))
         runner = FlowRunner(flow=self)
         if "state" not in kwargs:  # as in Prefect 1, a flow run starts Scheduled (for now)
             from flowctl.engine.state import Scheduled

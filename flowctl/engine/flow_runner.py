@@ -170,7 +170,7 @@ class FlowRunner(Runner):
         run_context.update(config.get("context") or {})
         run_context.update(flow_name=flow.name, flow_run_id=str(uuid.uuid4()), flow_run_name=flow.name,
                            scheduled_start_time=now, caches=run_context.get("caches", PROCESS_CACHES),
-                           logger=get_logger(flow.name), **_dates(now))
+                           logger=get_logger(flow.name), config=config, **_dates(now))
         run_context.update(context)
         defaults = {p.name: p.default for p in flow.parameters() if not p.required}
         run_context["parameters"] = {**defaults, **(context.get("parameters") or {}), **parameters}

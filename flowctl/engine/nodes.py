@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flowctl.engine.state import Cached, State, Success
+from flowctl.tasks.core.constants import Constant
 
 if TYPE_CHECKING:
     from flowctl.engine.task_runner import TaskRunner
@@ -102,6 +103,8 @@ def build_nodes(flow: Any, context: dict, task_states: dict, task_contexts: dict
                                       else context)
         else:
             node = nodes[task] = Node(task, None, context)
+        if isinstance(task, Constant) and node.initial is None:  # as Prefect 1: its value, never run
+            node.initial = node.state = Success(result=task.value)
         task_constants = constants(task)
         if task_constants:
             node.constants = task_constants

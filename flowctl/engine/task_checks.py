@@ -11,7 +11,7 @@ from typing import Any
 
 from flowctl.engine import signals
 from flowctl.engine.runner import ENDRUN
-from flowctl.engine.state import Pending, Running, Scheduled, Skipped, State, TriggerFailed
+from flowctl.engine.state import Pending, Running, Scheduled, Skipped, State, Success, TriggerFailed
 from flowctl.engine.task_execution import describe_exception, flatten_once, is_future
 from flowctl.engine.task_inputs import as_result, upstream_states_seen
 from flowctl.utilities import debug
@@ -28,6 +28,27 @@ class TaskChecks:
     task: Any
     change_state: Any  # Runner's
     handle_state_change: Any  # TaskRunner's
+
+    _constant_states: tuple | None = None  # (the constants dict, its states): one per runner, shared by children
+
+    def with_constants(self, upstream_states: dict, constants: dict | None) -> dict:
+        """``upstream_states`` and, as Prefect 1's flow runner adds them for the checks, each constant
+        argument as a successful upstream (``Edge(Constant(value), task, key)`` holding a
+        ``ConstantResult``): ``all_failed`` fails and ``any_successful``, ``not_all_skipped`` pass on them."""
+        if not constants:
+            return upstream_states
+        made = self._constant_states
+        if made is None or made[0] is not constants:  # once per runner: a map's children share the dict
+            from flowctl.core.edge import Edge
+            from flowctl.engine.results.constant_result import ConstantResult
+            from flowctl.tasks.core.constants import Constant
+
+            task = self.task
+            made = self._constant_states = (constants, {
+                Edge(Constant(value), task, key): Success("Auto-generated constant value",
+                                                          result=ConstantResult(value=value))
+                for key, value in constants.items()})
+        return {**upstream_states, **made[1]}
 
     def end_run(self, state: State, new_state: State) -> None:
         """End the run in ``new_state`` (handlers called when it differs from ``state``)."""

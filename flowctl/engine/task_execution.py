@@ -114,9 +114,9 @@ class _LogWriter(io.TextIOBase):
             self.buffer_text = ""
 
 
-def _call(task: Any, inputs: dict, run_context: dict) -> Any:
-    if task.log_stdout:
-        writer = _LogWriter(run_context["logger"])
+def _call(task: Any, inputs: dict, run_context: dict, stdout_logger: Any = None) -> Any:
+    if task.log_stdout:  # printed lines go to the runner's logger, as Prefect 1's (filters on it see them)
+        writer = _LogWriter(stdout_logger or run_context["logger"])
         with redirect_stdout(writer):
             try:
                 return task.run(**inputs)
@@ -125,36 +125,37 @@ def _call(task: Any, inputs: dict, run_context: dict) -> Any:
     return task.run(**inputs)
 
 
-def call_with_timeout(task: Any, inputs: dict, run_context: dict) -> Any:
-    """Call ``task.run(**inputs)``, raising ``TaskTimeoutSignal`` past ``task.timeout``."""
+def call_with_timeout(task: Any, inputs: dict, run_context: dict, stdout_logger: Any = None) -> Any:
+    """Call ``task.run(**inputs)``, raising ``TaskTimeoutSignal`` past ``task.timeout``
+    (with ``log_stdout``, printed lines go to ``stdout_logger``, else the context's logger)."""
     seconds = _timeout_seconds(task.timeout)
     if seconds is None:
-        return _call(task, inputs, run_context)
+        return _call(task, inputs, run_context, stdout_logger)
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        return _call_with_alarm(task, inputs, run_context, seconds)
-    return _call_in_thread(task, inputs, run_context, seconds)
+        return _call_with_alarm(task, inputs, run_context, seconds, stdout_logger)
+    return _call_in_thread(task, inputs, run_context, seconds, stdout_logger)
 
 
-def _call_with_alarm(task: Any, inputs: dict, run_context: dict, seconds: float) -> Any:
+def _call_with_alarm(task: Any, inputs: dict, run_context: dict, seconds: float, stdout_logger: Any) -> Any:
     def on_alarm(signum: int, frame: Any) -> None:
         raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
     try:
-        return _call(task, inputs, run_context)
+        return _call(task, inputs, run_context, stdout_logger)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float) -> Any:
+def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float, stdout_logger: Any) -> Any:
     outcome: dict[str, Any] = {}
 
     def target() -> None:
         flowctl_context.swap(run_context)
         try:
-            outcome["value"] = _call(task, inputs, run_context)
+            outcome["value"] = _call(task, inputs, run_context, stdout_logger)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
             outcome["error"] = exc
 

@@ -34,7 +34,7 @@ from flowctl.engine.task_units import (
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
 from flowctl.utilities.context import context as flowctl_context, thread_local as _CONTEXT_LOCAL
-from flowctl.utilities.logging import get_logger  # noqa: F401 - configures the flowctl logger tree on workers too
+from flowctl.utilities.logging import get_logger  # (also configures the flowctl logger tree on workers)
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
 
@@ -46,6 +46,14 @@ class TaskRunnerInitializeResult(NamedTuple):
 
 
 #: The steps the short pipeline stands in for: a runner class overriding one takes the full pipeline.
+_RUNNER_LOGGERS: dict[type, Any] = {}  # a runner class's logger, looked up once (a flow run makes a runner per task)
+
+
+def _runner_logger(cls: type) -> Any:
+    logger = _RUNNER_LOGGERS[cls] = get_logger(cls.__name__)
+    return logger
+
+
 _SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_skipped", "check_task_trigger",
                   "get_task_inputs", "set_task_to_running", "get_task_run_state", "handle_state_change",
                   "call_runner_target_handlers", "target_handlers", "change_state", "check_task_is_cached",
@@ -60,7 +68,9 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         if state_handlers is not None and not isinstance(state_handlers, (list, tuple)):
             raise TypeError("state_handlers should be iterable.")
         self.state_handlers = list(state_handlers) if state_handlers else []
-        self.logger = task.logger  # a task runner logs as its task
+        logger = _RUNNER_LOGGERS.get(type(self))  # as Prefect 1: flowctl.TaskRunner (the class's name)
+        self.logger = logger if logger is not None else _runner_logger(type(self))
+        task.name  # noqa: B018 - read at once: a task whose __init__ forgot super().__init__ is reported here
         self.task = task
         self.flow_result = flow_result
 
@@ -302,9 +312,10 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
                 state = self.check_task_reached_start_time(state)
             # any other trigger runs even with no upstreams (not_all_skipped skips, manual_only pauses)
             plain = task.trigger is all_successful and (not upstream_states or all_plain_successes(upstream_states))
-            if not plain:
-                state = self.check_upstream_finished(state, upstream_states)
-                state = self.check_upstream_skipped(state, upstream_states)
+            if not plain:  # (the checks see constants as successful upstreams, as in Prefect 1)
+                checked = self.with_constants(upstream_states, constants)
+                state = self.check_upstream_finished(state, checked)
+                state = self.check_upstream_skipped(state, checked)
             if is_mapped_parent:  # ends the run: its inputs are the children's business
                 state = self.check_task_ready_to_map(state, upstream_states)
             inputs = self.get_task_inputs(state, upstream_states, constants)
@@ -315,7 +326,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             elif task.cache_for is not None or isinstance(state, Cached):
                 state = self.check_task_is_cached(state, inputs)
             if not plain:
-                state = self.check_task_trigger(state, upstream_states)
+                state = self.check_task_trigger(state, checked)
             state = self.set_task_to_running(state, inputs)
             state = self.get_task_run_state(state, inputs)
             if task.cache_for is not None:

@@ -102,6 +102,8 @@ class TaskSteps:
             for candidate in reversed(flowctl_context.get("caches", {}).get(self.cache_slot(), [])):
                 if task.cache_validator(candidate, raw, parameters):
                     return self.change_state(state, candidate)
+            self.logger.warning("Task '%s': Can't use cache because it is now invalid",  # type: ignore[attr-defined]
+                                flowctl_context.get("task_full_name", task.name))  # (Prefect 1's words, first run too)
         return self.change_state(state, new_state)
 
     def cache_slot(self) -> Any:
@@ -125,6 +127,7 @@ class TaskSteps:
         try:
             new_state = self._call_task(raw) if raised is None else self.call_outcome(raised)
         except signals.PrefectStateSignal as signal:  # FAIL, SKIP, RETRY, PAUSE... end as their state
+            self.logger.info("%s signal raised: %r", type(signal).__name__, signal)  # type: ignore[attr-defined]
             if debug.raising() and isinstance(signal, signals.FAIL):
                 raise
             return self.handle_state_change(state, signal.state)
@@ -157,7 +160,7 @@ class TaskSteps:
             if task.timeout is None and not task.log_stdout:
                 value = task.run(**raw)
             else:
-                value = call_with_timeout(task, raw, flowctl_context.to_dict())
+                value = call_with_timeout(task, raw, flowctl_context.to_dict(), self.logger)  # type: ignore[attr-defined]
         except BaseException as exc:  # noqa: BLE001 - call_outcome says which ones go on up
             return self.call_outcome(exc)
         return Success("Task run succeeded.", value)  # positional: a keyword call costs 3x

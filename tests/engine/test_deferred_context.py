@@ -182,5 +182,5 @@ def test_a_failing_mapped_child_is_logged_under_its_own_name(caplog):
     state = flow.run(executor=LocalExecutor())
     assert state.is_failed()
     assert [type(s).__name__ for s in state.result[picked].map_states] == ["Success", "Failed", "Success"]
-    assert [r.getMessage() for r in caplog.records if r.name == "flowctl.picky"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "flowctl.TaskRunner"] == [  # Prefect 1's logger
         "Task 'picky[1]': Exception encountered during task execution!"]

@@ -103,6 +103,29 @@ def build():
         merge(a, b)
     return flow
 ''',
+    "merge_with_a_constant_default": '''
+def build():
+    with Flow("merge") as flow:
+        with case(value(1), 2):
+            a = shout("a", task_args={"name": "a"})
+        collect(merge(a, "default"), task_args={"name": "after_merge"})
+    return flow
+''',
+    "merge_of_none_and_a_constant": '''
+def build():
+    with Flow("merge") as flow:
+        with case(value(1), 2):
+            a = shout("a", task_args={"name": "a"})
+        collect(merge(a, None, "fallback"), task_args={"name": "after_merge"})
+    return flow
+''',
+    "ifelse_of_constants_feeds_nothing_but_runs_nothing": '''
+def build():
+    with Flow("ifelse") as flow:
+        ifelse(value(False), "yes", "no")
+        collect(value(3), task_args={"name": "after"})
+    return flow
+''',
     "merge_with_failed_branch": '''
 def build():
     with Flow("merge") as flow:

@@ -59,6 +59,24 @@ def build():
     return pair("{_first}", "{_second}", trigger=triggers.all_finished, skip_on_upstream_skip=False)
 '''
 
+# A constant argument is a successful upstream to every trigger (Prefect 1's flow runner adds an
+# edge from a Constant for each): all_failed fails, any_successful and not_all_skipped pass on it.
+for _trigger, _expr in TRIGGERS.items():
+    for _first in ("ok", "boom", "skip"):
+        SCENARIOS[f"{_trigger}__{_first}_and_constant"] = f'''
+def build():
+    with Flow("constant") as flow:
+        a = MAKERS["{_first}"](task_args={{"name": "up_a"}})
+        down(a, "fixed", task_args=dict(name="down", trigger={_expr}))
+    return flow
+'''
+    SCENARIOS[f"{_trigger}__constants_only"] = f'''
+def build():
+    with Flow("constant") as flow:
+        down(1, "two", task_args=dict(name="down", trigger={_expr}))
+    return flow
+'''
+
 SCENARIOS.update({
     "manual_only_pauses": '''
 def build():
@@ -103,6 +121,18 @@ def keyed(upstream_states):
 
 def build():
     return pair("ok", "boom", trigger=keyed)
+''',
+    "trigger_sees_constants_as_successful_upstreams": '''
+def seen(upstream_states):
+    LOG.append(sorted((str(edge.key), type(edge.upstream_task).__name__, type(state).__name__,
+                       type(state._result).__name__, repr(state.result)) for edge, state in upstream_states.items()))
+    return True
+
+def build():
+    with Flow("constants") as flow:
+        a = ok(task_args={"name": "up_a"})
+        down(a, 3, task_args={"name": "down", "trigger": seen})
+    return flow
 ''',
     "skip_chain_three_deep": '''
 def build():

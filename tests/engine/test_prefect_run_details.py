@@ -1,0 +1,102 @@
+"""Details of a run that Prefect 1 users see: what runs (a ``Constant`` never does), what
+triggers are shown, and which log lines come from the runner's logger."""
+from __future__ import annotations
+
+import logging
+
+import flowctl
+from flowctl import Flow, task
+from flowctl.engine import signals
+from flowctl.engine.results import ConstantResult
+from flowctl.tasks.control_flow import ifelse
+from flowctl.tasks.core.constants import Constant
+
+
+@task
+def value(x):
+    return x
+
+
+def test_a_constant_task_is_its_value_without_running_even_below_a_skipped_branch():
+    calls = []
+
+    def handler(task_, old, new):
+        calls.append((type(old).__name__, type(new).__name__))
+        return new
+
+    with Flow("constants") as flow:
+        ifelse(value(False), "yes", "no")
+        fixed = Constant(5, state_handlers=[handler])
+        after = value(fixed)
+    state = flow.run()
+    constants = {t.value: state.result[t] for t in flow.tasks if isinstance(t, Constant)}
+    assert {v: (type(s).__name__, s.result, s.message) for v, s in constants.items()} == {
+        "yes": ("Success", "yes", None), "no": ("Success", "no", None), 5: ("Success", 5, None)}
+    assert calls == []  # never run, so no handler sees it
+    assert state.result[after].result == 5
+
+
+def test_a_trigger_sees_each_constant_argument_as_a_successful_upstream():
+    seen = []
+
+    def looking(upstream_states):
+        seen.extend((edge.key, type(edge.upstream_task).__name__, type(state).__name__,
+                     type(state._result).__name__, state.result) for edge, state in upstream_states.items())
+        return True
+
+    @task(trigger=looking)
+    def join(a, b):
+        return [a, b]
+
+    @task(trigger=flowctl.triggers.all_failed)
+    def only_if_all_failed(a, b):
+        return "ran"
+
+    @task
+    def boom():
+        raise ValueError("boom")
+
+    with Flow("constants") as flow:
+        joined = join(value(1), "two")
+        guarded = only_if_all_failed(boom(), "label")
+    state = flow.run()
+    assert state.result[joined].result == [1, "two"]
+    assert sorted(seen) == [("a", "FunctionTask", "Success", "Result", 1),
+                            ("b", "Constant", "Success", "ConstantResult", "two")]
+    assert state.result[guarded].is_failed() and "all_failed" in state.result[guarded].message
+    assert ConstantResult(value=3).read("anywhere").value == 3
+
+
+def test_runner_lines_come_from_the_task_runner_logger(caplog):
+    caplog.set_level(logging.INFO, logger="flowctl")
+
+    @task(log_stdout=True)
+    def chatty():
+        print("printed line")
+        raise signals.SKIP("nothing to do")
+
+    @task(cache_for=__import__("datetime").timedelta(minutes=1))
+    def cached():
+        return 1
+
+    with Flow("lines") as flow:
+        chatty()
+        cached()
+    flow.run()
+    runner_lines = [r.getMessage() for r in caplog.records if r.name == "flowctl.TaskRunner"]
+    assert "printed line" in runner_lines
+    assert "SKIP signal raised: SKIP('nothing to do')" in runner_lines
+    assert "Task 'cached': Can't use cache because it is now invalid" in runner_lines
+
+
+def test_flow_run_names_the_flow_and_its_run_as_prefect_does():
+    @task
+    def ids():
+        ctx = flowctl.context
+        return ctx.get("flow_id"), ctx.get("flow_run_name"), ctx.get("flow_run_id"), "config" in ctx
+
+    with Flow("named") as flow:
+        got = ids()
+    flow_id, run_name, run_id, has_config = flow.run().result[got].result
+    assert flow_id == "named" and len(run_name) == 36 and run_name != run_id and has_config
+    assert flow.run(flow_run_name="nightly").result[got].result[1] == "nightly"
