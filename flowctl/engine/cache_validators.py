@@ -7,10 +7,18 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable, Iterable
 
+from flowctl.engine.result import Result
+
 
 def _unexpired(state: Any) -> bool:
     expiration = getattr(state, "cached_result_expiration", None)
     return expiration is None or expiration > datetime.datetime.now(datetime.timezone.utc)
+
+
+def _cached_values(state: Any) -> dict:
+    """The state's cached inputs as plain values (Prefect 1 keeps them as ``Result`` objects)."""
+    return {key: getattr(value, "value", value) if isinstance(value, Result) else value
+            for key, value in (state.cached_inputs or {}).items()}
 
 
 def never_use(state: Any, inputs: dict, parameters: dict) -> bool:
@@ -25,7 +33,7 @@ def duration_only(state: Any, inputs: dict, parameters: dict) -> bool:
 
 def all_inputs(state: Any, inputs: dict, parameters: dict) -> bool:
     """Reuse while unexpired and every input equals the cached one."""
-    return _unexpired(state) and (state.cached_inputs or {}) == (inputs or {})
+    return _unexpired(state) and _cached_values(state) == (inputs or {})
 
 
 def all_parameters(state: Any, inputs: dict, parameters: dict) -> bool:
@@ -49,7 +57,12 @@ def partial_inputs_only(validate_on: Iterable[str] | None = None) -> Callable:
     names = list(validate_on or [])
 
     def validator(state: Any, inputs: dict, parameters: dict) -> bool:
-        cached = state.cached_inputs or {}
-        return _unexpired(state) and all(cached.get(n) == (inputs or {}).get(n) for n in names)
+        if not _unexpired(state):
+            return False
+        if validate_on is None:  # as Prefect 1: nothing to validate on, so the cache is valid
+            return True
+        cached, inputs = _cached_values(state), inputs or {}
+        return ({k: v for k, v in inputs.items() if k in names}
+                == {k: v for k, v in cached.items() if k in names})
 
     return validator

@@ -31,6 +31,19 @@ class Result:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.value!r}>"
 
+    def __eq__(self, other: object) -> bool:
+        """As Prefect 1: same class and same public attributes (value, location, serializer...)."""
+        if type(self) is not type(other):
+            return False
+        theirs = vars(other)
+        try:
+            return all(value == theirs.get(name, other) for name, value in vars(self).items()
+                       if not name.startswith("_"))
+        except Exception:  # noqa: BLE001 - values with no plain truth (arrays)
+            return False
+
+    __hash__ = object.__hash__  # by identity (Prefect 1's are unhashable; sets of them still work here)
+
     def copy(self) -> "Result":
         return copy.copy(self)
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from flowctl.engine.result import NoResult, Result
+from flowctl.engine.result import Result
+from flowctl.engine.state_results import ResultHolder, TagsOnly, same_details
+from flowctl.utilities.context import thread_local
 
 
-class State:
+class State(ResultHolder):
     """A run's state. ``result`` is the value (or the exception on failure)."""
 
     # ``__dict__`` keeps instances open to new attributes (handlers set
@@ -34,6 +36,14 @@ class State:
             self._value, self._result_object = result, None
         self._context = context
         self._cached_inputs = cached_inputs
+        data = getattr(thread_local, "data", None)
+        if data:  # made in a task run: its context carries the task's tags, as Prefect 1's states do
+            tags = data.get("task_tags")
+            if tags is not None:
+                if context is None:
+                    self._context = TagsOnly((tags,))  # the dict is made if someone reads it
+                else:
+                    context.setdefault("tags", list(tags))
 
     @classmethod
     def with_value(cls, value: Any) -> "State":
@@ -50,9 +60,10 @@ class State:
     # children should not mean two million empty dicts.
     @property
     def context(self) -> dict:
-        if self._context is None:
-            self._context = {}
-        return self._context
+        found = self._context
+        if found is None or found.__class__ is TagsOnly:
+            found = self._context = {} if found is None else {"tags": list(found[0])}
+        return found
 
     @context.setter
     def context(self, value: dict) -> None:
@@ -68,68 +79,21 @@ class State:
     def cached_inputs(self, value: dict) -> None:
         self._cached_inputs = value
 
-    @property
-    def result(self) -> Any:
-        result_object = self._result_object
-        return self._value if result_object is None else result_object.value
-
-    @result.setter
-    def result(self, value: Any) -> None:
-        self._result = value
-
-    @property
-    def _result(self) -> Result:
-        """The ``Result`` holding this state's value (created on first use)."""
-        result_object = self._result_object
-        if result_object is None:
-            result_object = NoResult if self._value is None else Result(value=self._value)
-            self._result_object = result_object
-        return result_object
-
-    @_result.setter
-    def _result(self, value: Any) -> None:
-        if isinstance(value, Result):
-            self._value, self._result_object = value.value, value
-        else:
-            self._value, self._result_object = value, None
-
-    @property
-    def location(self) -> Any:
-        """Where the result was written (``_result.location``), None when it was not."""
-        result_object = self._result_object
-        return None if result_object is None else result_object.location
-
-    @location.setter
-    def location(self, value: Any) -> None:
-        result_object = self._result
-        if result_object is NoResult:
-            result_object = Result(value=None)
-        result_object = result_object.copy()
-        result_object.location = value
-        self._result_object = result_object
-
-    def load_result(self, result: Result | None = None) -> "State":
-        """Read the value back from ``_result.location`` (with ``result``'s logic when given)."""
-        if self.is_mapped():
-            self.map_states = [s.load_result(result) if s is not None else None for s in self.map_states]
-            return self
-        known = self._result
-        if known.value is None and known.location is not None:
-            self._result = (result or known).read(known.location)
-        return self
-
     def __repr__(self) -> str:
         if self.message is not None:
             return f'<{type(self).__name__}: "{self.message}">'
         return f"<{type(self).__name__}>"
 
     def __eq__(self, other: object) -> bool:
+        """As Prefect 1: same class, result and public attributes (cached inputs, start time, map states,
+        what a handler set...); message and context do not count."""
         if type(self) is not type(other):
             return False
         try:
-            return bool(self.result == other.result)  # type: ignore[attr-defined]
+            same = bool(self.result == other.result)  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - e.g. arrays with ambiguous truth
-            return self.result is other.result  # type: ignore[attr-defined]
+            same = self.result is other.result  # type: ignore[attr-defined]
+        return same and same_details(self, other)
 
     __hash__ = object.__hash__  # by identity, as Prefect 1's id(self), without a Python call per state
 
@@ -152,7 +116,7 @@ class State:
     @classmethod
     def parents(cls, include_self: bool = False, names_only: bool = False) -> list:
         """Every state class above this one, nearest first."""
-        found = [s for s in cls.__mro__[1:] if s is not object and not s.__name__.startswith("_")]
+        found = [s for s in cls.__mro__[1:] if issubclass(s, State) and not s.__name__.startswith("_")]
         if include_self:
             found.append(cls)
         return [s.__name__ for s in found] if names_only else found
@@ -199,6 +163,10 @@ class Scheduled(Pending):
         super().__init__(message, result, context, cached_inputs)
         self.start_time = start_time if start_time is not None else datetime.datetime.now(datetime.timezone.utc)
         self.run_count = run_count
+        data = getattr(thread_local, "data", None)
+        count = data.get("task_run_count") if data else None
+        if count is not None:  # as Prefect 1: a scheduled state made in a task run records its run count
+            self.context["task_run_count"] = count
 
 
 class Paused(Scheduled):

@@ -278,12 +278,12 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         if isinstance(state, Retrying):
             run_context["task_run_count"] = (state.run_count or 0) + 1
         else:
-            run_context["task_run_count"] = (state._context or {}).get("task_run_count", 1)
+            run_context["task_run_count"] = state.context.get("task_run_count", 1) if state._context else 1
         if isinstance(state, Resume) or (isinstance(state, Paused) and state.start_time is not None
                                          and not is_future(state.start_time)):
             run_context["resume"] = True  # as in Prefect 1: a resumed task passes `manual_only`
-        if state._context and "_loop_count" in state._context:
-            run_context["task_loop_count"] = state._context.pop("_loop_count")
+        if state._context and "_loop_count" in state.context:
+            run_context["task_loop_count"] = state.context.pop("_loop_count")
             run_context["task_loop_result"] = state.result
 
     def run_loop(self, state: Looped, upstream_states: dict | None, constants: dict | None, run_context: dict,

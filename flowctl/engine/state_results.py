@@ -1,0 +1,118 @@
+"""How a state holds its result, and what besides it makes two states equal.
+
+A mixin of ``State`` (``state.py``): ``state.result`` is the value, and
+``state._result`` the ``Result`` holding it, made on first use (a million
+mapped children should not mean a million Result objects). ``load_result``
+and ``load_cached_results`` read values back from where they were written.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flowctl.engine.result import NoResult, Result
+
+_MISSING = object()
+
+
+class TagsOnly(tuple):
+    """A state's context that holds only its task's tags, ``(tags,)``: the dict ``{"tags": [...]}``
+    is made when the context is first read (most states' never is)."""
+
+    __slots__ = ()
+
+
+class ResultHolder:
+    """The result half of ``State`` (which declares the slots used here)."""
+
+    __slots__ = ()
+    _value: Any
+    _result_object: Result | None
+
+    @property
+    def result(self) -> Any:
+        result_object = self._result_object
+        return self._value if result_object is None else result_object.value
+
+    @result.setter
+    def result(self, value: Any) -> None:
+        self._result = value
+
+    @property
+    def _result(self) -> Result:
+        """The ``Result`` holding this state's value (created on first use)."""
+        result_object = self._result_object
+        if result_object is None:
+            result_object = NoResult if self._value is None else Result(value=self._value)
+            self._result_object = result_object
+        return result_object
+
+    @_result.setter
+    def _result(self, value: Any) -> None:
+        if isinstance(value, Result):
+            self._value, self._result_object = value.value, value
+        else:
+            self._value, self._result_object = value, None
+
+    @property
+    def location(self) -> Any:
+        """Where the result was written (``_result.location``), None when it was not."""
+        result_object = self._result_object
+        return None if result_object is None else result_object.location
+
+    @location.setter
+    def location(self, value: Any) -> None:
+        result_object = self._result
+        if result_object is NoResult:
+            result_object = Result(value=None)
+        result_object = result_object.copy()
+        result_object.location = value
+        self._result_object = result_object
+
+    def load_result(self, result: Result | None = None) -> "State":
+        """Read the value back from ``_result.location`` (with ``result``'s logic when given)."""
+        if self.is_mapped():
+            self.map_states = [s.load_result(result) if s is not None else None for s in self.map_states]
+            return self
+        known = self._result
+        if known.value is None and known.location is not None:
+            self._result = (result or known).read(known.location)
+        return self
+
+    def load_cached_results(self, results: Mapping[str, Result | None] | None = None) -> Any:
+        """Read back each cached input that has a location but no value, with the matching reader in
+        ``results`` (by argument name; else the input's own ``Result``)."""
+        results = results or {}
+        loaded = {}
+        for key, known in self.cached_inputs.items():  # type: ignore[attr-defined]
+            reader = results.get(key) or known
+            location = known.location or getattr(reader, "location", None)
+            loaded[key] = reader.read(location) if known.value is None and location is not None else known
+        self.cached_inputs = loaded  # type: ignore[attr-defined]
+        return self
+
+
+def _details(state: Any) -> dict:
+    """A state's public attributes other than message, context and result: its slots'
+    (``start_time``, ``map_states``...) and those set on it; cached inputs always (empty when none)."""
+    found = {"cached_inputs": state._cached_inputs or {}}
+    for cls in type(state).__mro__:
+        for name in cls.__dict__.get("__slots__", ()):
+            if not name.startswith("_") and name not in found:
+                found[name] = getattr(state, name, _MISSING)
+    if type(state).__name__ in ("Submitted", "Queued", "ClientFailed"):
+        found["state"] = state.state
+    for name, value in getattr(state, "__dict__", {}).items():
+        if not name.startswith("_") and name not in ("context", "message", "result"):
+            found[name] = value
+    return found
+
+
+def same_details(state: Any, other: Any) -> bool:
+    """Whether ``other`` has every public attribute of ``state`` with an equal value (as Prefect 1's
+    ``State.__eq__`` compares them)."""
+    theirs = _details(other)
+    try:
+        return all(value == theirs.get(name, _MISSING) for name, value in _details(state).items()
+                   if name != "message")
+    except Exception:  # noqa: BLE001 - values with no plain truth (arrays)
+        return False
