@@ -43,6 +43,8 @@ class Edge(namedtuple("EdgeFields", "upstream_task downstream_task key mapped fl
                 f"Edge key must be a valid Python identifier (received {key!r}): it is passed "
                 f"to {downstream_task!r}.run() as a keyword argument."
             )
+        if upstream_task is downstream_task:
+            raise ValueError("Edges can not connect a task to itself.")  # Prefect 1's words
         return _new_tuple(cls, (upstream_task, downstream_task, key, mapped, flattened))
 
     def __repr__(self) -> str:

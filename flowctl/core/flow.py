@@ -233,6 +233,9 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         for key in ("flow_run_id", "flow_run_name"):
             context.setdefault(key, kwargs.pop(key, None) or str(uuid.uuid4()))
         runner = FlowRunner(flow=self)
+        runner.waits_for_retries = True  # one run to the end, where Prefect 1's flow.run loops over passes
+        if return_tasks is None:  # as Prefect 1's flow.run: every task's state
+            return_tasks = self.tasks
         if "state" not in kwargs:  # as in Prefect 1, a flow run starts Scheduled (for now)
             from flowctl.engine.state import Scheduled
 

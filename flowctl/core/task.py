@@ -1,10 +1,9 @@
 """``Task``: a unit of work whose ``run`` method does the work.
 
-A task is defined once (subclass or ``@task``) and bound into flows as
-copies: calling a task inside ``with Flow(...)`` copies it, binds the copy's
-arguments as edges or constants, and returns the copy. The run signature is
-checked when the class (or function task) is created, so mistakes surface at
-definition time with a message that says what to do instead.
+A task is defined once (subclass or ``@task``) and bound into flows as copies: calling a
+task inside ``with Flow(...)`` copies it, binds the copy's arguments as edges or constants,
+and returns the copy. The run signature is checked when the class (or function task) is
+created, so mistakes surface at definition time with a message that says what to do instead.
 """
 from __future__ import annotations
 
@@ -24,11 +23,9 @@ from flowctl.utilities.context import context, thread_local as _CONTEXT_LOCAL  #
 
 __all__ = ["Task", "validate_run_signature", "RESERVED_KEYWORDS", "TaskNotInitializedError"]
 
-#: Task loggers by task name: copies of a task share one, without a trip through logging's lock.
-_LOGGERS: dict = {}
+_LOGGERS: dict = {}  # task loggers by task name: copies share one, with no trip through logging's lock
 
-#: Attributes set by ``Task.__init__``; reading one on a task whose subclass
-#: forgot ``super().__init__`` gives a clear error instead of an AttributeError.
+#: Attributes set by ``Task.__init__`` (read on a task whose subclass forgot ``super().__init__``: a clear error).
 _INIT_ATTRIBUTES = frozenset(
     "name slug tags max_retries retry_delay retry_on timeout trigger skip_on_upstream_skip "
     "cache_for cache_validator cache_key checkpoint state_handlers on_failure log_stdout "
@@ -63,6 +60,7 @@ class Task(TaskOperators):
         run = cls.__dict__.get("run")
         if run is not None and not isinstance(run, property):
             validate_run_signature(run, cls.__name__, bound=False)
+        options.warn_task_arguments(cls)  # as Prefect 1: a Task given to the constructor is warned about
 
     def __init__(
         self,
@@ -87,6 +85,8 @@ class Task(TaskOperators):
         task_run_name: str | Callable | None = None,
         nout: int | None = None,
     ) -> None:
+        if type(self) is not Task:  # as Prefect 1: a subclass setting what Task.__init__ sets is warned
+            options.warn_reserved(self, Task, _INIT_ATTRIBUTES)
         self.name = name if name is not None else type(self).__name__
         tags = options.task_tags(tags, context.get("tags"), self.name)
         if tags:

@@ -8,6 +8,8 @@ through flowctl's own error classes.
 from __future__ import annotations
 
 import datetime
+import functools
+import warnings
 from typing import Any, Callable, Iterable
 
 from flowctl.core.signature import nout_from_annotation
@@ -86,10 +88,13 @@ def cache_options(cache_for: Any, cache_validator: Callable | None, owner: str) 
     """``(cache_for as a timedelta, validator)``: ``duration_only`` by default when caching, else ``never_use``."""
     if cache_for is not None and not isinstance(cache_for, datetime.timedelta):
         cache_for = datetime.timedelta(seconds=seconds(cache_for, "cache_for", owner))
-    if cache_validator is None:
-        from flowctl.engine import cache_validators
+    from flowctl.engine import cache_validators
 
+    if cache_validator is None:
         cache_validator = cache_validators.duration_only if cache_for else cache_validators.never_use
+    elif cache_for is None and cache_validator is not cache_validators.never_use:  # Prefect 1's words
+        warnings.warn("cache_validator provided without specifying cache expiration (cache_for); this Task will "
+                      "not be cached.", stacklevel=4)
     return cache_for, cache_validator
 
 
@@ -164,3 +169,43 @@ def store_options(task: Any, values: dict[str, Any], base: type, defaults: dict[
 def _is_default(value: Any, default: Any) -> bool:
     """``value`` is the default (defaults are None, bools, 0 and functions: compared by type, then value)."""
     return value is default or (type(value) is type(default) and value == default)
+
+
+_RESERVED_IN_CLASSES: dict = {}  # per Task subclass: the options its class bodies set
+
+
+def warn_reserved(task: Any, base: type, reserved: frozenset) -> None:
+    """Warn, as Prefect 1 does, when a Task subclass sets an attribute ``Task.__init__`` will overwrite
+    (in its class body, or in ``__init__`` before calling ``super().__init__``)."""
+    cls = type(task)
+    in_classes = _RESERVED_IN_CLASSES.get(cls)
+    if in_classes is None:
+        in_classes = _RESERVED_IN_CLASSES[cls] = frozenset(
+            name for klass in cls.__mro__ if klass is not base and issubclass(klass, base)
+            for name in vars(klass) if name in reserved)
+    for attribute in sorted(in_classes | reserved.intersection(task.__dict__)):
+        warnings.warn(f"`{cls.__name__}` sets a `{attribute}` attribute, which will be overwritten by "
+                      "`flowctl.Task`. Please rename this attribute to avoid this issue.", stacklevel=3)
+
+
+def warn_task_arguments(cls: type) -> None:
+    """Make ``cls.__init__`` (when the class defines one) warn when given a task: tasks are arguments of
+    the call that binds them, not of the constructor (Prefect 1's warning)."""
+    init = cls.__dict__.get("__init__")
+    if init is None or getattr(init, "_warns_task_arguments", False):
+        return
+    @functools.wraps(init)
+    def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        from flowctl.core.task import Task
+
+        if any(isinstance(a, Task) for a in (*args, *kwargs.values())):
+            name = type(self).__name__
+            warnings.warn(f"A Task was passed as an argument to {name}, you likely want to first initialize "
+                          f"{name} with any static (non-Task) arguments, then call the initialized task with "
+                          f"any dynamic (Task) arguments instead. For example:\n\n  my_task = {name}(...)  "
+                          f"# static (non-Task) args go here\n  res = my_task(...)  # dynamic (Task) args go here",
+                          stacklevel=2)
+        init(self, *args, **kwargs)
+
+    checked_init._warns_task_arguments = True  # type: ignore[attr-defined]
+    cls.__init__ = checked_init  # type: ignore[misc]

@@ -70,7 +70,15 @@ def frozen_heap(enabled: bool) -> Iterator[None]:
 
 
 class FlowRunner(Runner):
-    """Runs a flow once and returns its final state."""
+    """Makes one pass through a flow and returns its state (``Running`` while a task waits to retry).
+
+    As Prefect 1's: a task left ``Retrying`` keeps that state, and the caller runs again with
+    ``task_states=state.result`` once it is due. ``flow.run()`` sets ``waits_for_retries``: its one run
+    then waits for each retry itself, where Prefect's ``flow.run`` loops over passes (same states).
+    """
+
+    #: Wait for retries within this run instead of ending the pass (``flow.run`` sets it).
+    waits_for_retries = False
 
     def __init__(self, flow: Any, task_runner_cls: type | None = None,
                  state_handlers: Iterable[Callable] | None = None) -> None:
@@ -225,7 +233,8 @@ class FlowRunner(Runner):
         try:
             flow.validate()
             scheduler = Scheduler(flow, flowctl_context.to_dict(), task_states, task_contexts, executor,
-                                  state_handlers=list(task_runner_state_handlers), task_runner_cls=self.task_runner_cls)
+                                  state_handlers=list(task_runner_state_handlers), task_runner_cls=self.task_runner_cls,
+                                  waits_for_retries=self.waits_for_retries)
             with executor.start():
                 final_states = scheduler.run()
             new_state = self.determine_final_state(state, *self._outcome(final_states, return_tasks))
@@ -245,8 +254,8 @@ class FlowRunner(Runner):
         flow = self.flow
         reference = {t: final_states[t] for t in flow.reference_tasks() if t in final_states}
         terminal = [final_states[t] for t in flow.terminal_tasks() if t in final_states]
-        if return_tasks is None:
-            returned = dict(final_states)
+        if return_tasks is None:  # as Prefect 1: a runner returns only the states asked for (flow.run asks for all)
+            returned = {}
         else:
             returned = {t: s for t, s in final_states.items() if t in return_tasks}
         return ReferenceStates(reference), returned, set(_expanded(terminal))

@@ -10,6 +10,7 @@ a failure stays inside its own pipeline.
 """
 from __future__ import annotations
 
+import datetime
 import heapq
 import itertools
 import operator
@@ -25,6 +26,7 @@ from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
 from flowctl.engine.task_units import call_alone, call_told, facts_for, unit_context
 from flowctl.utilities.context import Deferred
+from flowctl.utilities.logging import get_logger
 
 _STATE_OF = operator.attrgetter("state")
 
@@ -39,10 +41,13 @@ class Scheduler:
     """Runs every node of a flow on an executor and records final states."""
 
     def __init__(self, flow: Any, flow_context: dict, task_states: dict, task_contexts: dict,
-                 executor: Any, state_handlers: list | None = None, task_runner_cls: type = TaskRunner) -> None:
+                 executor: Any, state_handlers: list | None = None, task_runner_cls: type = TaskRunner,
+                 waits_for_retries: bool = True) -> None:
         self.flow = flow
         self.flow_context = flow_context
         self.executor = executor
+        # False: one pass, as Prefect 1's FlowRunner: a unit left Retrying keeps that state
+        self.waits_for_retries = waits_for_retries
         self.ready: list[tuple[Node, int | None]] = []
         self.retries: list[tuple[float, int, Node, int | None, State]] = []
         self._sequence = itertools.count()
@@ -180,6 +185,8 @@ class Scheduler:
             heapq.heappush(self.retries, (start, next(self._sequence), node, index, state))
             if index is None:
                 node.state = state
+            else:  # (what the pass reports if it ends before the retry)
+                node.children[index] = state
             return
         if not state.is_finished():
             if index is None:
@@ -201,6 +208,16 @@ class Scheduler:
         if self.first_failure is not None:
             self.ready.clear()
             self.retries.clear()
+
+    def _next_pass(self, delay: float) -> None:
+        """Nothing can run until a retry is due: where Prefect 1's ``flow.run`` ends a pass and starts
+        the next, with the same log lines."""
+        runner_log, flow_name = get_logger("FlowRunner"), self.flow.name
+        runner_log.info("Flow run RUNNING: terminal tasks are incomplete.")
+        if delay > 0:
+            start = datetime.datetime.fromtimestamp(self.retries[0][0], datetime.timezone.utc)
+            get_logger(flow_name).info("Waiting for next available Task run at %s", start)
+        runner_log.info("Beginning Flow run for '%s'", flow_name)
 
     def _due_retries(self, now: float) -> list[tuple[Node, int | None, State]]:
         due = []
@@ -256,9 +273,10 @@ class Scheduler:
                         self._child_done(node, index, state)
                         continue
                 complete(node, index, state)
-            if not self.retries:
+            if not self.retries or not self.waits_for_retries:
                 return
             delay = self.retries[0][0] - time.time()
+            self._next_pass(delay)
             if delay > 0:
                 time.sleep(delay)
             for node, index, state in self._due_retries(time.time()):
@@ -315,8 +333,10 @@ class Scheduler:
                 feeds_children(future, len(node.child_listeners))  # one per mapped edge reading it
             executor.on_done(future, lambda f, n=node, i=index: done.put((n, i, f)))
 
+        waits = self.waits_for_retries
         while True:
-            pending_retry.extend(self._due_retries(time.time()))
+            if waits:
+                pending_retry.extend(self._due_retries(time.time()))
             if self.first_failure is not None:
                 pending_retry.clear()
             while in_flight < limit and (pending_retry or self.ready):
@@ -327,11 +347,13 @@ class Scheduler:
                     submit(node, index, None)
                 in_flight += 1
             if in_flight == 0:
-                if not self.retries:
+                if not self.retries or not waits:
                     return
-                time.sleep(max(0.0, self.retries[0][0] - time.time()))
+                delay = self.retries[0][0] - time.time()
+                self._next_pass(delay)
+                time.sleep(max(0.0, delay))
                 continue
-            timeout = None if not self.retries else max(0.0, self.retries[0][0] - time.time())
+            timeout = None if not self.retries or not waits else max(0.0, self.retries[0][0] - time.time())
             if flush is not None and done.empty():  # batching executors send what they hold before we wait
                 flush()
             try:

@@ -203,10 +203,11 @@ def test_cycle_error_names_only_the_tasks_on_the_cycle():
     assert isinstance(raised.value, ValueError)
 
 
-def test_a_task_depending_on_itself_is_a_cycle_of_one():
+def test_a_task_depending_on_itself_is_refused_as_prefect_1_does():
     flow = Flow("f")
     a = Task(name="a")
-    flow.add_edge(a, a)
-    with pytest.raises(FlowCycleError) as raised:
-        flow.sorted_tasks()
-    assert raised.value.cycle == [a, a]
+    with pytest.raises(ValueError, match="Edges can not connect a task to itself"):
+        flow.add_edge(a, a)
+    with pytest.raises(ValueError, match="Edges can not connect a task to itself"):
+        a.set_upstream(a, flow=flow)
+    assert not flow.edges

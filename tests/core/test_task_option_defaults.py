@@ -7,6 +7,8 @@ option, and subclasses that set one before calling ``super().__init__``.
 from __future__ import annotations
 
 import datetime
+
+import pytest
 import pickle
 
 import cloudpickle
@@ -69,10 +71,12 @@ def test_a_subclass_redefining_an_option_gets_the_value_init_received_as_in_pref
         def run(self):
             return 1
 
-    made = Insistent()
+    with pytest.warns(UserWarning, match="`Insistent` sets a `max_retries` attribute"):  # as Prefect 1 warns
+        made = Insistent()
     assert made.max_retries == 0  # Prefect 1's __init__ sets self.max_retries = 0 over the class value
     assert made.trigger is all_successful
-    assert Insistent(max_retries=2, retry_delay=datetime.timedelta(0)).max_retries == 2
+    with pytest.warns(UserWarning):
+        assert Insistent(max_retries=2, retry_delay=datetime.timedelta(0)).max_retries == 2
 
 
 def test_a_subclass_setting_an_option_before_super_init_sees_the_default_after():
@@ -85,10 +89,12 @@ def test_a_subclass_setting_an_option_before_super_init_sees_the_default_after()
         def run(self):
             return 1
 
-    early = Early()
+    with pytest.warns(UserWarning, match="`Early` sets a `timeout` attribute"):
+        early = Early()
     assert early.timeout is None and early.max_retries == 0
     assert "timeout" not in vars(early)
-    assert Early(timeout=2).timeout == 2
+    with pytest.warns(UserWarning):
+        assert Early(timeout=2).timeout == 2
 
 
 def test_copies_share_the_defaults_and_task_args_override_them():

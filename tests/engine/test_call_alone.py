@@ -130,7 +130,7 @@ def test_a_runner_subclass_runs_every_link():
             return super().run_unit(*args, **kwargs)
 
     flow, links = chain(4)
-    state = FlowRunner(flow, task_runner_cls=Recording).run(executor=LocalExecutor())
+    state = FlowRunner(flow, task_runner_cls=Recording).run(executor=LocalExecutor(), return_tasks=flow.tasks)
     assert state.is_successful() and ran == links
 
 
@@ -144,7 +144,7 @@ def test_a_runner_subclass_runs_every_mapped_child():
 
     with Flow("children") as flow:
         children = inc.map([0, 1, 2, 3])
-    state = FlowRunner(flow, task_runner_cls=Recording).run(executor=LocalExecutor())
+    state = FlowRunner(flow, task_runner_cls=Recording).run(executor=LocalExecutor(), return_tasks=flow.tasks)
     assert state.is_successful() and [s.result for s in state.result[children].map_states] == [1, 2, 3, 4]
     assert sorted(i for i in ran if i is not None) == [0, 1, 2, 3]
 

@@ -87,7 +87,7 @@ def test_flow_runner_runs_with_explicit_executor_and_parameters():
     p = Parameter("p")
     with Flow("f") as flow:
         r = inc(p)
-    state = FlowRunner(flow).run(parameters={"p": 1}, executor=LocalExecutor())
+    state = FlowRunner(flow).run(parameters={"p": 1}, executor=LocalExecutor(), return_tasks=[r])
     assert state.result[r].result == 2
 
 
@@ -95,7 +95,7 @@ def test_flow_runner_fails_missing_required_parameter_task():
     p = Parameter("needed")
     with Flow("f") as flow:
         r = inc(p)
-    state = FlowRunner(flow).run()
+    state = FlowRunner(flow).run(return_tasks=flow.tasks)
     assert state.is_failed()
     assert state.result[p].is_failed()
     assert "needed" in state.result[p].message
@@ -206,7 +206,7 @@ def test_task_contexts_reach_only_their_task():
     with Flow("f") as flow:
         a = read()
         b = read()
-    state = FlowRunner(flow).run(task_contexts={a: {"special": "yes"}})
+    state = FlowRunner(flow).run(task_contexts={a: {"special": "yes"}}, return_tasks=[a, b])
     assert state.result[a].result == "yes"
     assert state.result[b].result is None
 
