@@ -35,6 +35,23 @@ from flowctl.utilities.context import context
 _ROOT_ONLY = (Parameter, Constant)
 
 
+def _every_task_state(state: Any, return_tasks: Any) -> Any:
+    """As Prefect 1's ``flow.run``: a state for every task asked for, ``Pending("Task not run.")`` for
+    those the run never reached (a flow run given a finished state runs none)."""
+    result = state.result if isinstance(state.result, dict) else None
+    if result is None:
+        if isinstance(state.result, Exception):
+            return state
+        state.result = result = {}
+    if len(result) < len(return_tasks):
+        from flowctl.engine.state import Pending
+
+        for task in return_tasks:
+            if task not in result:
+                result[task] = Pending(message="Task not run.")
+    return state
+
+
 def _loading_flows() -> bool:
     """True while flowctl's CLI imports a user module (``flowctl.context.loading_flow``)."""
     return bool(context.get("loading_flow"))
@@ -214,7 +231,8 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
             task_states: dict | None = None, return_tasks: Iterable[Task] | None = None,
             context: dict | None = None, run_on_schedule: bool | None = None, **kwargs: Any) -> Any:
         """Run the flow once and return its final state (``state.result`` maps tasks to states)."""
-        from flowctl.engine.flow_runner import FlowRunner
+        from flowctl.engine.flow_runner import PROCESS_CACHES, FlowRunner
+        from flowctl.utilities.context import context as flowctl_context
 
         if _loading_flows():
             # flowctl is importing the user's module: the CLI runs the flow itself, once.
@@ -232,6 +250,7 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         context = {**(context or {}), "flow_id": self.name}
         for key in ("flow_run_id", "flow_run_name"):
             context.setdefault(key, kwargs.pop(key, None) or str(uuid.uuid4()))
+        context.setdefault("caches", flowctl_context.get("caches", PROCESS_CACHES))  # as Prefect 1: kept between runs
         runner = FlowRunner(flow=self)
         runner.waits_for_retries = True  # one run to the end, where Prefect 1's flow.run loops over passes
         if return_tasks is None:  # as Prefect 1's flow.run: every task's state
@@ -240,8 +259,9 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
             from flowctl.engine.state import Scheduled
 
             kwargs["state"] = Scheduled(result={})
-        return runner.run(parameters=parameters, executor=executor, task_states=task_states,
-                          return_tasks=return_tasks, context=context, **kwargs)
+        state = runner.run(parameters=parameters, executor=executor, task_states=task_states,
+                           return_tasks=return_tasks, context=context, **kwargs)
+        return _every_task_state(state, return_tasks)
 
     def visualize(self, flow_state: Any = None, filename: str | None = None, format: str | None = None) -> str:
         """The flow's Graphviz (DOT) source; writes ``filename`` when given."""

@@ -177,7 +177,8 @@ class FlowRunner(Runner):
         run_context = {k: v for k, v in flowctl_context.to_dict().items() if k != "flow"}
         run_context.update(config.get("context") or {})
         run_context.update(flow_name=flow.name, flow_run_id=str(uuid.uuid4()), flow_run_name=flow.name,
-                           scheduled_start_time=now, caches=run_context.get("caches", PROCESS_CACHES),
+                           scheduled_start_time=now, caches=run_context.get("caches", {}),  # (flow.run passes the process's)
+                           
                            logger=get_logger(flow.name), config=config, **_dates(now))
         run_context.update(context)
         defaults = {p.name: p.default for p in flow.parameters() if not p.required}

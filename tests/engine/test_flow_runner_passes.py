@@ -90,3 +90,52 @@ def test_flow_run_waits_for_the_retry_and_logs_the_next_pass(caplog):
     assert ("flowctl.FlowRunner", "Flow run RUNNING: terminal tasks are incomplete.") in lines
     assert any(name == "flowctl.waits" and message.startswith("Waiting for next available Task run at ")
                for name, message in lines)
+
+
+def test_a_runner_alone_starts_with_fresh_caches_flow_run_keeps_them():
+    import random
+
+    @task(cache_for=datetime.timedelta(minutes=1))
+    def draw():
+        return random.random()
+
+    with Flow("caches") as flow:
+        drawn = draw()
+    first, second = (FlowRunner(flow).run(return_tasks=[drawn]).result[drawn].result for _ in range(2))
+    assert first != second  # as Prefect 1: a FlowRunner alone does not keep caches
+    assert flow.run().result[drawn].result == flow.run().result[drawn].result
+
+
+def test_a_local_executor_subclass_sees_each_unit_submitted():
+    submitted = []
+
+    class Tracking(LocalExecutor):
+        def submit(self, fn, *args, **kwargs):
+            submitted.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    @task
+    def add(x):
+        return x + 1
+
+    with Flow("submits") as flow:
+        out = add.map([1, 2])
+        add(5)
+    state = FlowRunner(flow).run(return_tasks=[out], executor=Tracking())
+    assert state.is_successful() and state.result[out].result == [2, 3]
+    assert len(submitted) == 4  # as Prefect 1: the mapped parent, its two children and add(5)
+
+
+def test_flow_run_given_a_finished_state_returns_every_task_not_run():
+    with Flow("done") as flow:
+        first = add_one(1)
+        add_one(first)
+    state = flow.run(state=st.Success())
+    assert state.is_successful()
+    assert {type(s).__name__ for s in state.result.values()} == {"Pending"}
+    assert state.result[first].message == "Task not run."
+
+
+@task
+def add_one(x):
+    return x + 1
