@@ -46,7 +46,8 @@ class Parameter(Task):
     def bind(self, flow: Any = None, **kwargs: Any) -> "Parameter":  # type: ignore[override]
         flow = flow if flow is not None else context.get("flow")
         if flow is None:
-            raise FlowDefinitionError(f"No flow to add {self!r} to: use it inside `with Flow(...)`.")
+            raise FlowDefinitionError(f"No Flow was passed, and could not infer an active Flow context: use {self!r} "
+                                      "inside `with Flow(...)`.")
         flow.add_task(self)
         return self
 

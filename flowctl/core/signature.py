@@ -39,8 +39,8 @@ def validate_run_signature(run: Callable, owner: str, bound: bool = True) -> ins
     except (TypeError, ValueError):
         name = getattr(run, "__name__", repr(run))
         raise TaskDefinitionError(
-            f"Cannot inspect the signature of {name!r} for task {owner!r}: builtins and some "
-            f"C functions hide their arguments. Wrap it in a plain Python function, e.g.\n"
+            f"This function can not be inspected: {name!r}, for task {owner!r} (builtins and some "
+            f"C functions hide their arguments). Wrap it in a plain Python function, e.g.\n"
             f"    @task\n    def my_{name}(x):\n        return {name}(x)"
         ) from None
     parameters = list(signature.parameters.values())[0 if bound else 1:]

@@ -313,8 +313,8 @@ class Task(TaskOperators):
         """``bind`` given arguments already matched to ``run`` (``{name: value}``; see ``Flow.bind_task``)."""
         if flow is None:
             raise FlowctlErrorNoFlow(
-                f"Could not infer an active Flow while binding {self!r}: call it inside a "
-                f"`with Flow(...)` block or pass flow=. To run the task on its own, call "
+                f"Could not infer an active Flow context while creating edge to {self!r}: call it inside "
+                f"a `with Flow(...)` block or pass flow=. To run the task on its own, call "
                 f"{self.name}.run(...) or use a TaskRunner."
             )
         flow.bind_task(self, callargs, upstream_tasks, mapped, identifiers)
@@ -344,9 +344,8 @@ class Task(TaskOperators):
     def _require_flow(self, flow: Any) -> Any:
         flow = flow if flow is not None else context.get("flow")
         if flow is None:
-            raise FlowctlErrorNoFlow(
-                f"No flow to add {self!r} to: use it inside a `with Flow(...)` block or pass flow=."
-            )
+            raise FlowctlErrorNoFlow(f"No Flow was passed, and could not infer an active Flow context: use {self!r} "
+                                     "inside a `with Flow(...)` block or pass flow=.")
         return flow
 
 

@@ -15,7 +15,7 @@ class TaskOperators:
     def __iter__(self) -> Iterator["Any"]:
         if self.nout is None:
             raise TypeError(
-                f"{self!r} is not iterable. If its run() returns several values, declare how many "
+                f"Task is not iterable: {self!r}. If its run() returns several values, declare how many "
                 f"with nout=N (e.g. @task(nout=2)) to unpack them."
             )
         for index in range(self.nout):

@@ -56,7 +56,8 @@ def retry_options(max_retries: int | None, retry_delay: Any, retry_on: Any, owne
             f"(a datetime.timedelta or seconds), e.g. retry_delay=timedelta(seconds=10)."
         )
     if given_delay is not None and not max_retries:
-        raise TaskDefinitionError(f"Task {owner!r}: a retry_delay needs max_retries greater than 0.")
+        raise TaskDefinitionError("A `max_retries` argument greater than 0 must be provided if specifying a "
+                                  f"retry delay (task {owner!r}).")  # (Prefect 1's words, then whose)
     seconds(retry_delay, "retry_delay", owner)
     return int(max_retries), retry_delay, _retry_on(retry_on, max_retries, owner)
 
@@ -65,7 +66,7 @@ def _retry_on(retry_on: Any, max_retries: int, owner: str) -> set | None:
     if not retry_on:
         return None
     if not max_retries:
-        raise TaskDefinitionError(f"Task {owner!r}: retry_on needs max_retries greater than 0.")
+        raise TaskDefinitionError(f"A number of `max_retries` must be provided if `retry_on` is set (task {owner!r}).")
     classes = {retry_on} if isinstance(retry_on, type) else set(retry_on)
     for value in classes:
         if not (isinstance(value, type) and issubclass(value, Exception)):

@@ -207,7 +207,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
 
         Handlers and subscribers see the change, in the unit's context; a failure is logged.
         """
-        state, run_context = self.initialize_run(state, base_context, map_index)
+        state = unwrap(state)
+        run_context = self._build_context(state, base_context, map_index)
         previous = flowctl_context.swap(run_context)
         try:
             if new_state.is_failed():
@@ -220,11 +221,13 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
 
     def initialize_run(self, state: State | None, context: dict,
                        map_index: Any = _FROM_CONTEXT) -> TaskRunnerInitializeResult:
-        """The run's starting state (meta states unwrapped) and its own context dict."""
+        """The run's starting state (meta states unwrapped) and its context: as Prefect 1's, ``context``
+        itself, updated with the run's keys (``task_run_count``, ``resume``, the task's name and tags...)."""
         state = unwrap(state)
         if map_index is _FROM_CONTEXT:
             map_index = context.get("map_index")
-        return TaskRunnerInitializeResult(state, self._build_context(state, context, map_index))
+        context.update(self._build_context(state, context, map_index))
+        return TaskRunnerInitializeResult(state, context)
 
     def _build_context(self, state: State, base: dict, map_index: int | None) -> dict:
         run_context = self.unit_context(base, map_index)
@@ -270,7 +273,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     def _task_context(self, facts: RunFacts) -> dict:
         """The base context with this runner's task's fixed keys (``task_units.task_context``)."""
         task = self.task
-        return task_context(facts, task, self.slug or task.slug or task.name, self.logger)
+        return task_context(facts, task, self.slug or task.slug or task.name, task.logger)  # (the task's, not ours)
 
     @staticmethod
     def _restart_context(state: State, run_context: dict) -> None:

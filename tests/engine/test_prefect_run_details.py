@@ -100,3 +100,28 @@ def test_flow_run_names_the_flow_and_its_run_as_prefect_does():
     flow_id, run_name, run_id, has_config = flow.run().result[got].result
     assert flow_id == "named" and len(run_name) == 36 and run_name != run_id and has_config
     assert flow.run(flow_run_name="nightly").result[got].result[1] == "nightly"
+
+
+def test_the_context_logger_is_the_tasks_own_on_every_path():
+    @task
+    def logger_name():
+        return flowctl.context.get("logger").name
+
+    def keep(task_, old, new):
+        return new
+
+    with Flow("loggers") as flow:
+        plain = logger_name()
+        handled = logger_name(task_args={"state_handlers": [keep]})  # through its TaskRunner
+    state = flow.run()
+    assert state.result[plain].result == state.result[handled].result == "flowctl.logger_name"
+    from flowctl.engine.task_runner import TaskRunner
+
+    assert TaskRunner(logger_name).run().result == "flowctl.logger_name"
+    assert TaskRunner(logger_name).logger.name == "flowctl.TaskRunner"
+
+
+def test_a_prefect_result_target_that_is_no_serialized_value_does_not_exist():
+    from flowctl.engine.results import PrefectResult
+
+    assert not PrefectResult().exists("test-file") and PrefectResult().exists("42")

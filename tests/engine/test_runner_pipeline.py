@@ -43,6 +43,17 @@ def test_task_initialize_run_unwraps_meta_states_and_counts_runs():
     assert TaskRunner(inc).initialize_run(None, {}).state == st.Pending()
 
 
+def test_task_initialize_run_updates_the_context_it_is_given_as_prefect_1_does():
+    import flowctl
+
+    given: dict = {}
+    result = TaskRunner(inc).initialize_run(st.Retrying(run_count=1), given)
+    assert result.context is given and given["task_run_count"] == 2
+    with flowctl.context() as ctx:
+        result = TaskRunner(inc).initialize_run(st.Resume(), ctx)
+        assert result.context.resume is True and ctx.task_run_count == 1
+
+
 def test_check_upstream_finished_ends_the_run_while_an_upstream_runs():
     pending = st.Pending()
     with pytest.raises(ENDRUN) as end:

@@ -26,4 +26,11 @@ class PrefectResult(Result):
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:
-        return isinstance(location, str)
+        """Whether ``location`` holds a value: a string this result's serializer can read back."""
+        if not isinstance(location, str):
+            return False
+        try:
+            self.serializer.deserialize(location.encode())
+        except Exception:  # noqa: BLE001 - not a serialized value (e.g. a file name as a target)
+            return False
+        return True
