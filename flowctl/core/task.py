@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 from flowctl import triggers as _triggers
 from flowctl.core import task_options as options
 from flowctl.core.signature import RESERVED_KEYWORDS, Binder, validate_run_signature
-from flowctl.core.task_options import TaskOptionTypeError  # noqa: F401 - importable from here too
+from flowctl.core.task_options import FlowctlErrorNoFlow, TaskOptionTypeError  # noqa: F401 - importable here too
 from flowctl.core.task_operators import TaskOperators
 from flowctl.exceptions import FlowctlError, TaskArgumentError
 from flowctl.utilities.context import context, thread_local as _CONTEXT_LOCAL  # its .data: this thread's context
@@ -95,7 +95,7 @@ class Task(TaskOperators):
             self.__dict__.pop("tags", None)
         max_retries, retry_delay, retry_on = options.retry_options(max_retries, retry_delay, retry_on, self.name)
         cache_for, cache_validator = options.cache_options(cache_for, cache_validator, self.name)
-        self.state_handlers = list(state_handlers or [])
+        self.state_handlers = list(state_handlers or []) + ([options.call_on_failure] if on_failure else [])
         options.store_options(self, {  # each option at its default is left to the class (_CLASS_DEFAULTS)
             "slug": slug, "max_retries": max_retries, "retry_delay": retry_delay, "retry_on": retry_on,
             "timeout": options.timeout_option(timeout, self.name),
@@ -276,6 +276,8 @@ class Task(TaskOperators):
         """Like calling the task, but run one child per element of the mapped inputs."""
         active_flow, context_tags = context.get("flow"), context.get("tags")
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
+        if new.nout is not None:  # as Prefect 1: a map's result is its children's list, never unpacked by nout
+            new.nout = None
         if type(new).bind is not Task.bind:  # a subclass's own bind (e.g. positional collection items)
             return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
         return new._bind(args, kwargs, True, upstream_tasks, flow if flow is not None else active_flow,
@@ -312,11 +314,7 @@ class Task(TaskOperators):
                       context_tags: Any, identifiers: bool | None = None) -> "Task":
         """``bind`` given arguments already matched to ``run`` (``{name: value}``; see ``Flow.bind_task``)."""
         if flow is None:
-            raise FlowctlErrorNoFlow(
-                f"Could not infer an active Flow context while creating edge to {self!r}: call it inside "
-                f"a `with Flow(...)` block or pass flow=. To run the task on its own, call "
-                f"{self.name}.run(...) or use a TaskRunner."
-            )
+            raise options.outside_flow_error(self)
         flow.bind_task(self, callargs, upstream_tasks, mapped, identifiers)
         if context_tags:
             self.tags.update(context_tags)
@@ -386,8 +384,6 @@ for _attribute in _INIT_ATTRIBUTES - _CLASS_DEFAULTS.keys():  # the rest: name, 
     setattr(Task, _attribute, _SetByInit(_attribute))
 
 
-class FlowctlErrorNoFlow(FlowctlError, ValueError):
-    """A task was bound with no active flow."""
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ import warnings
 from typing import Any, Callable, Iterable
 
 from flowctl.core.signature import nout_from_annotation
-from flowctl.exceptions import TaskArgumentError, TaskDefinitionError
+from flowctl.exceptions import FlowctlError, TaskArgumentError, TaskDefinitionError
 from flowctl.utilities.configuration import config
 
 
@@ -210,3 +210,27 @@ def warn_task_arguments(cls: type) -> None:
 
     checked_init._warns_task_arguments = True  # type: ignore[attr-defined]
     cls.__init__ = checked_init  # type: ignore[misc]
+
+
+def call_on_failure(task: Any, old_state: Any, new_state: Any) -> Any:
+    """The state handler ``on_failure`` becomes, as in Prefect 1 (the last of the handlers given to
+    ``Task``): calls the running task's ``on_failure(task, state)`` when the state is a failure."""
+    if new_state.is_failed() and task.on_failure is not None:
+        task.on_failure(task, new_state)
+    return new_state
+
+
+class FlowctlErrorNoFlow(FlowctlError, ValueError):
+    """A task was bound with no active flow."""
+
+
+def outside_flow_error(task: Any) -> FlowctlErrorNoFlow:
+    """The error for a task called outside ``with Flow(...)``, in Prefect 1's words: they name how to run
+    it alone (``fn.run(...)`` for a function task, ``Cls(...).run(...)`` for a class)."""
+    from flowctl.tasks.core.function import FunctionTask
+
+    name = task.name if isinstance(task, FunctionTask) else f"{type(task).__name__}(...)"
+    return FlowctlErrorNoFlow(
+        f"Could not infer an active Flow context while creating edge to {task!r}. This often means you called "
+        f"a task outside a `with Flow(...)` block (or pass flow=). If you're trying to run this task outside of "
+        f"a Flow context, you need to call `{name}.run(...)`")

@@ -24,6 +24,7 @@ from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
     Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State, Success,
 )
+from flowctl.core.task_options import call_on_failure
 from flowctl.engine.task_checks import TaskChecks
 from flowctl.engine.task_execution import describe_exception, is_future  # noqa: F401 - executors import it here
 from flowctl.engine.task_inputs import all_plain_successes, plain_inputs, unwrap
@@ -111,18 +112,12 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         return self.task
 
     def target_handlers(self) -> list[Callable]:
-        """The task's handlers, then ``on_failure`` (Prefect 1 turns it into the last of them)."""
+        """The task's handlers: ``Task(on_failure=)`` made one of them, as Prefect 1 does; one set later
+        (``task_args``) is called after them."""
         task = self.task
-        if task.on_failure is None:
+        if task.on_failure is None or call_on_failure in task.state_handlers:
             return task.state_handlers
-        on_failure = task.on_failure
-
-        def call_on_failure(target: Any, old: State, new: State) -> State:
-            if new.is_failed():
-                on_failure(target, new)
-            return new
-
-        return [*task.state_handlers, call_on_failure]  # as Prefect 1: on_failure is the last task handler
+        return [*task.state_handlers, call_on_failure]
 
     def handle_state_change(self, old_state: State, new_state: State) -> State:
         """As ``Runner.handle_state_change``; a task with no handlers (most) only publishes."""

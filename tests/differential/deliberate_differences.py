@@ -76,7 +76,10 @@ def _flow_handler_entries() -> dict[str, Deliberate]:
         for when in ("running", "success"):
             entries[f"signals.flow_handler_raises_{signal}_on_{when}"] = Deliberate(
                 _HANDLER_REASON, FLOW_HANDLER_SIGNAL, _crashed("TypeError"),
-                Outcome(flow=state, message=_FLOW_HANDLER_MESSAGES[signal], tasks={"after": [None, None]}))
+                Outcome(flow=state, message=_FLOW_HANDLER_MESSAGES[signal],
+                        # flow.run gives a state to every task when the flow's result is no error, as
+                        # Prefect's would ("Task not run."), had it not crashed on the signal's result
+                        tasks={"after": ["Pending", "Pending"] if signal in ("success", "endrun") else [None, None]}))
     for when in ("running", "success"):
         entries[f"signals.flow_handler_raises_pause_on_{when}"] = Deliberate(
             "Prefect 1.4.1 lets a PAUSE raised by a flow state handler escape from flow.run; flowctl's "
