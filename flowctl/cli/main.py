@@ -71,8 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     from flowctl.cli.argv import prepare_arguments
     from flowctl.cli.errors import guard_stdout, report_click_error
 
+    from flowctl.utilities.logging import log_to_stderr
+
     args = list(sys.argv[1:] if argv is None else argv)
     guard_stdout()
+    log_to_stderr()  # standard output carries the commands' results
     command = typer.main.get_command(app)
     code = 0
     try:

@@ -91,9 +91,9 @@ def run_flow(flow: Any, parameters: dict, run_context: dict, flow_executor: Any,
 
 def _send_logs_to_renderer(log_level: LogLevel | None) -> None:
     """Logs arrive as events and are drawn by the renderer, so they stay off stderr."""
-    from flowctl.utilities.logging import set_level, set_stderr_logging
+    from flowctl.utilities.logging import set_level, set_console_logging
 
-    set_stderr_logging(False)
+    set_console_logging(False)
     if log_level is not None:
         set_level(log_level.value)
 

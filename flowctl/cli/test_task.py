@@ -126,7 +126,7 @@ def run_task(task: Any, upstream_states: dict, constants: dict, context: dict) -
     """Run ``task`` once; returns the final state with the logs, transitions and prints it produced."""
     from flowctl.engine import TaskRunner
     from flowctl.engine.events import LogEmitted, TaskStateChanged, bus
-    from flowctl.utilities.logging import set_stderr_logging
+    from flowctl.utilities.logging import set_console_logging
 
     logs: list[LogEmitted] = []
     transitions: list[TaskStateChanged] = []
@@ -138,7 +138,7 @@ def run_task(task: Any, upstream_states: dict, constants: dict, context: dict) -
             transitions.append(event)
 
     unsubscribe = bus.subscribe(collect)
-    set_stderr_logging(False)
+    set_console_logging(False)
     printed = io.StringIO()
     started = time.perf_counter()
     try:
@@ -147,7 +147,7 @@ def run_task(task: Any, upstream_states: dict, constants: dict, context: dict) -
                                          is_mapped_parent=any(edge.mapped for edge in upstream_states))
     finally:
         unsubscribe()
-        set_stderr_logging(True)
+        set_console_logging(True)
     return {"state": state, "logs": logs, "transitions": transitions, "stdout": printed.getvalue(),
             "duration_s": time.perf_counter() - started}
 

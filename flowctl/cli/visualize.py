@@ -126,13 +126,13 @@ def console_width() -> int | None:
 
 def _run_quietly(flow: object, parameters: dict) -> object:
     """Run the flow with task logs kept off stderr; one line says how it ended."""
-    from flowctl.utilities.logging import set_stderr_logging
+    from flowctl.utilities.logging import set_console_logging
 
-    set_stderr_logging(False)
+    set_console_logging(False)
     try:
         flow_state = flow.run(parameters=parameters)  # type: ignore[attr-defined]
     finally:
-        set_stderr_logging(True)
+        set_console_logging(True)
     failed = sorted(task.name for task, state in (flow_state.result or {}).items() if state.is_failed())
     outcome = "succeeded" if flow_state.is_successful() else f"ended {flow_state.name}"
     detail = f" (failed: {', '.join(failed)})" if failed else ""

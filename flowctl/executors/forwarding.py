@@ -101,9 +101,9 @@ def _quiet_worker() -> None:
     """A worker's records reach the driver as events only: never print them here too."""
     global _quieted
     if not _quieted:
-        from flowctl.utilities.logging import set_stderr_logging
+        from flowctl.utilities.logging import set_console_logging
 
-        set_stderr_logging(False)
+        set_console_logging(False)
         _quieted = True
 
 
@@ -162,10 +162,10 @@ def _rebuild_state(description: list) -> Any:
     return state
 
 
-def _stderr_logging_enabled() -> bool:
+def _console_logging_enabled() -> bool:
     from flowctl.utilities.logging import get_logger
 
-    return any(handler.get_name() == "flowctl-stderr" for handler in get_logger().handlers)
+    return any(handler.get_name() == "flowctl-console" for handler in get_logger().handlers)
 
 
 class EventRelay:
@@ -179,7 +179,7 @@ class EventRelay:
         self._received: dict[int, int] = {}
         self._condition = threading.Condition()
         # When the driver prints no records itself (the CLI renders events), neither do workers.
-        self.quiet = not _stderr_logging_enabled()
+        self.quiet = not _console_logging_enabled()
 
     def target(self, task: Any) -> tuple | None:
         """A forward target for one unit of ``task``, or None when nobody listens."""

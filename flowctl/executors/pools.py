@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from flowctl.engine.task_execution import run_holding_retries
 from flowctl.engine.task_runner import run_unit
 from flowctl.executors.base import Executor
-from flowctl.executors.forwarding import EventRelay, _stderr_logging_enabled
+from flowctl.executors.forwarding import EventRelay, _console_logging_enabled
 from flowctl.executors.process_pool import ProcessPool
 from flowctl.executors.remote import RemoteUnit, UnitSender
 
@@ -71,7 +71,7 @@ class LocalDaskExecutor(Executor):
         else:
             relay = EventRelay("queue", "")
             self._sender = UnitSender(relay)
-            self._processes = ProcessPool(workers, relay, _stderr_logging_enabled()).start()
+            self._processes = ProcessPool(workers, relay, _console_logging_enabled()).start()
         try:
             yield
         except BaseException:

@@ -63,8 +63,8 @@ class _Worker:
 class ProcessPool:
     """``size`` worker processes fed by one manager thread; units are ``RemoteUnit`` objects."""
 
-    def __init__(self, size: int, relay: EventRelay, stderr_logging: bool) -> None:
-        self.size, self.relay, self.stderr_logging = size, relay, stderr_logging
+    def __init__(self, size: int, relay: EventRelay, console_logging: bool) -> None:
+        self.size, self.relay, self.console_logging = size, relay, console_logging
         self._queue: collections.deque = collections.deque()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
@@ -118,7 +118,7 @@ class ProcessPool:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
         # -P: `-m` would put the cwd first on sys.path, where a flow file named `json.py` shadows the stdlib
         argv = [sys.executable, "-P", "-m", "flowctl.executors.process_worker", str(worker_end.fileno()),
-                str(os.getpid()), "1" if self.stderr_logging else "0"]
+                str(os.getpid()), "1" if self.console_logging else "0"]
         process = subprocess.Popen(argv, pass_fds=(worker_end.fileno(),), stdin=subprocess.DEVNULL, env=env,
                                    process_group=0)
         worker_end.close()

@@ -71,12 +71,12 @@ def main(argv: list[str]) -> None:
     from multiprocessing.connection import Connection
 
     from flowctl.executors.worker_signals import die_with_parent
-    from flowctl.utilities.logging import set_stderr_logging
+    from flowctl.utilities.logging import set_console_logging
 
-    descriptor, parent, stderr_logging = int(argv[0]), int(argv[1]), argv[2] == "1"
+    descriptor, parent, console_logging = int(argv[0]), int(argv[1]), argv[2] == "1"
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    set_stderr_logging(stderr_logging)
+    set_console_logging(console_logging)
     _serve(Connection(descriptor))
     sys.stdout.flush()
     sys.stderr.flush()

@@ -3,8 +3,8 @@
 Every task gets a child of the ``flowctl`` logger. A handler on that logger
 turns records into ``LogEmitted`` events (tagged with the task and map index
 from ``flowctl.context``) while someone subscribes to the event bus; the
-standard stderr handler can be switched off by the CLI, which renders logs
-from those events instead.
+console handler (standard output, as Prefect 1's) can be switched off by
+the CLI, which renders logs from those events instead.
 """
 from __future__ import annotations
 
@@ -44,16 +44,30 @@ class EventBridgeHandler(logging.Handler):
         )
 
 
-class CurrentStderrHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at emit time (test capture, redirects)."""
+#: Where the console handler writes: standard output, as Prefect 1's logger (scripts that pipe or capture
+#: it see the same lines), or standard error under the CLI, whose standard output carries its results.
+_TO_STDERR = [False]
+
+
+def log_to_stderr() -> None:
+    """Send the console handler's lines to standard error from now on (the CLI's choice)."""
+    _TO_STDERR[0] = True
+
+
+class CurrentStdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` (or ``sys.stderr``, see ``log_to_stderr``) is at emit time
+    (test capture, redirects), past a task's captured stdout (``log_stdout``), which logs what it gets."""
 
     def __init__(self) -> None:
-        super().__init__(sys.stderr)
-        self.set_name("flowctl-stderr")
+        super().__init__(sys.stdout)
+        self.set_name("flowctl-console")
         self.setFormatter(logging.Formatter(config.logging.format, config.logging.datefmt))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
+        stream = sys.stderr if _TO_STDERR[0] else sys.stdout
+        while getattr(stream, "logged_from", None) is not None:  # a task's captured stdout: what it replaced
+            stream = stream.logged_from
+        self.stream = stream
         super().emit(record)
 
 
@@ -63,7 +77,7 @@ def _configure_root() -> logging.Logger:
     if not any(isinstance(h, EventBridgeHandler) for h in root.handlers):
         root.addHandler(EventBridgeHandler())
     if config.logging.get("log_to_stderr", True):
-        root.addHandler(CurrentStderrHandler())
+        root.addHandler(CurrentStdoutHandler())
     return root
 
 
@@ -75,13 +89,13 @@ def get_logger(name: str | None = None) -> logging.Logger:
     return _root if name is None else _root.getChild(name)
 
 
-def set_stderr_logging(enabled: bool) -> None:
-    """Turn the default stderr handler on or off (the CLI renders logs itself)."""
+def set_console_logging(enabled: bool) -> None:
+    """Turn the default console handler on or off (the CLI renders logs itself)."""
     for handler in list(_root.handlers):
-        if handler.get_name() == "flowctl-stderr":
+        if handler.get_name() == "flowctl-console":
             _root.removeHandler(handler)
     if enabled:
-        _root.addHandler(CurrentStderrHandler())
+        _root.addHandler(CurrentStdoutHandler())
 
 
 def set_level(level: str | int) -> None:

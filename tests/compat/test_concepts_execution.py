@@ -14,6 +14,7 @@ from flowctl.engine.flow_runner import FlowRunner
 from flowctl.engine.state import Failed, Retrying, Success, TriggerFailed
 from flowctl.engine.task_runner import TaskRunner
 from flowctl.triggers import all_failed, all_successful
+from printed_output import printed
 
 
 def _trigger_flow(fail: bool):
@@ -179,7 +180,7 @@ def test_flow_run_on_local_executor(capsys):
         say_hello()
 
     assert flow.run(executor=LocalExecutor()).is_successful()
-    assert "Hello, world!" in capsys.readouterr().out
+    assert "Hello, world!" in printed(capsys)
 
 
 def test_flow_run_on_local_dask_executor_threads():

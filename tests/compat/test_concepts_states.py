@@ -13,6 +13,7 @@ from flowctl.engine.state import (
     Skipped, Submitted, Success, TriggerFailed,
 )
 from flowctl.triggers import manual_only
+from printed_output import printed
 
 
 def test_state_messages_are_kept():
@@ -217,7 +218,7 @@ def my_state_handler(obj, old_state, new_state):
 def test_flow_state_handler_prints_transitions(capsys):
     my_flow = Flow(name="state-handler-demo", tasks=[Task()], state_handlers=[my_state_handler])
     my_flow.run()
-    out = capsys.readouterr().out
+    out = printed(capsys)
     assert "Calling my custom state handler on <Flow: name=\"state-handler-demo\">" in out
     # Prefect 1.x state reprs: <Running: "Running flow.">
     assert '<Scheduled> to <Running: "Running flow.">' in out  # as Prefect 1: flow.run() starts Scheduled
@@ -228,7 +229,7 @@ def test_task_state_handler_prints_transitions(capsys):
     t = Task(state_handlers=[my_state_handler])
     flow = Flow(name="state-handler-demo", tasks=[t])
     flow.run()
-    out = capsys.readouterr().out
+    out = printed(capsys)
     assert "Calling my custom state handler on <Task: Task>" in out
     assert '<Pending> to <Running: "Starting task run.">' in out
     assert '<Running: "Starting task run."> to <Success: "Task run succeeded.">' in out
@@ -300,7 +301,7 @@ def test_special_failure_mode_handler_reads_attributes_of_fail_signal(capsys):
         result = mission_critical_task(1, 1)
 
     st = flow.run()
-    out = capsys.readouterr().out
+    out = printed(capsys)
     assert "Special failure mode!  Send all the alerts!" in out
     assert "a == b == 1" in out
     assert st.result[result].message == "a equaled b!"

@@ -13,6 +13,7 @@ import pytest
 import flowctl
 from flowctl import Flow, Parameter, Task, tags, task
 from flowctl.engine.state import State, Success
+from printed_output import printed
 
 
 # --- tasks.md -----------------------------------------------------------------------------
@@ -263,7 +264,7 @@ def test_imperative_api_sets_state_and_data_dependencies(capsys):
     state = flow.run()
     assert state.is_successful()
     assert state.result[plus_one].result == 11
-    assert "I'm running first!" in capsys.readouterr().out
+    assert "I'm running first!" in printed(capsys)
 
 
 def test_task_set_dependencies_inside_flow_context():
@@ -282,7 +283,7 @@ def test_flow_run_returns_state_with_every_task_state(capsys):
         h = say_hello()
 
     state = flow.run()
-    assert "Hello, world!" in capsys.readouterr().out
+    assert "Hello, world!" in printed(capsys)
     assert isinstance(state, State)
     assert isinstance(state.result[h], Success)
 
@@ -347,7 +348,7 @@ def test_parameter_default_and_overrides(capsys):
     flow.run(parameters=dict(x=1))
     flow.run(parameters=dict(x=100))
     flow.run()
-    assert capsys.readouterr().out.split() == ["2", "101", "3"]
+    assert printed(capsys).split() == ["2", "101", "3"]
 
 
 def test_parameter_name_is_its_slug():

@@ -12,6 +12,7 @@ import pytest
 from flowctl import Flow, Task, case, task
 from flowctl.tasks.control_flow import merge
 from flowctl.tasks.control_flow.conditional import CompareValue, Merge, ifelse
+from printed_output import printed
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_case_blocks_run_matching_branch_and_skip_the_other(set_random, capsys, 
     for t in skipped:
         assert state.result[t].is_skipped()
     assert state.result[run[1]].result == f"I am {taken}!"
-    assert capsys.readouterr().out.strip() == f"I am {taken}!"
+    assert printed(capsys).strip() == f"I am {taken}!"
 
 
 class CheckCondition(Task):
@@ -151,7 +152,7 @@ def test_merge_returns_output_of_the_branch_that_ran(set_random, capsys, rand, e
     assert state.result[val].result == expected
     assert state.result[out].result == expected
     assert not state.result[out].is_skipped()
-    assert capsys.readouterr().out.strip() == expected
+    assert printed(capsys).strip() == expected
 
 
 @pytest.mark.parametrize("rand, expected", [(0.3, "I am true!"), (0.6, "I am false!")])
@@ -217,7 +218,7 @@ def test_plain_branches_from_one_upstream_task(capsys):
     assert state.is_successful()
     assert state.result[m].result == 100
     assert state.result[d].result == 1.0
-    assert sorted(capsys.readouterr().out.split()) == ["1.0", "100"]
+    assert sorted(printed(capsys).split()) == ["1.0", "100"]
 
 
 def test_plain_branches_with_imperative_api():
@@ -286,7 +287,7 @@ def test_ifelse_runs_one_branch_and_merge_joins_them(set_random, capsys, rand, e
     skipped = false_branch if expected == "I am true!" else true_branch
     assert state.result[skipped].is_skipped()
     assert state.result[merged_result].result == expected
-    assert capsys.readouterr().out.strip() == expected
+    assert printed(capsys).strip() == expected
 
 
 @pytest.mark.parametrize("rand, expected", [(0.1, "I am true!"), (0.9, "I am false!")])

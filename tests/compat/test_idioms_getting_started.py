@@ -11,6 +11,7 @@ import flowctl
 from flowctl import Flow, Parameter, Task, task
 from flowctl.engine import signals
 from flowctl.engine.state import Failed, Skipped, Success, TriggerFailed
+from printed_output import printed
 
 
 # --- first-steps.md / thinking-prefectly.md -------------------------------------------------
@@ -44,7 +45,7 @@ def test_hello_world_task_prints_when_flow_runs(capsys):
 
     flow = Flow("hello", tasks=[say_hello])
     assert flow.run().is_successful()
-    assert "Hello, world!" in capsys.readouterr().out
+    assert "Hello, world!" in printed(capsys)
 
 
 def test_functional_api_calls_add_twice_and_chains_results():
@@ -83,7 +84,7 @@ def test_parameter_passed_as_run_keyword_reaches_task(capsys):
 
     state = flow.run(name="Marvin")
     assert state.is_successful()
-    assert "Hello, Marvin!" in capsys.readouterr().out
+    assert "Hello, Marvin!" in printed(capsys)
 
 
 def test_imperative_api_with_state_dependency_and_bindings(capsys):
@@ -118,7 +119,7 @@ def test_imperative_api_with_state_dependency_and_bindings(capsys):
     assert state.is_successful()
     assert state.result[add_t].result == 3
     assert state.result[second_add].result == 103
-    assert "Hello, Marvin!" in capsys.readouterr().out
+    assert "Hello, Marvin!" in printed(capsys)
 
 
 def test_mixing_imperative_flow_with_functional_context():

@@ -10,6 +10,7 @@ import pytest
 import flowctl
 from flowctl import Flow, Parameter, Task, task, unmapped
 from flowctl.executors import LocalDaskExecutor
+from printed_output import printed
 
 
 # --- mapping.md -----------------------------------------------------------------------------
@@ -41,7 +42,7 @@ def test_map_over_runtime_list_with_unmapped_parameter(capsys):
     assert mapped.is_mapped()
     assert len(mapped.map_states) == 5  # one child per generated number
     assert mapped.result == [n * 3 for n in nums]
-    assert sorted(int(x) for x in capsys.readouterr().out.split()) == sorted(n * 3 for n in nums)
+    assert sorted(int(x) for x in printed(capsys).split()) == sorted(n * 3 for n in nums)
 
 
 def test_map_with_unmapped_parameter_imperative_api():
@@ -214,7 +215,7 @@ def test_three_independent_random_tasks_are_summed_with_local_executor(capsys):
     assert all(flow.upstream_tasks(n) == {flow.get_tasks(name="stop")[0]} for n in numbers)
     state = flow.run(parameters={"stop": 5})
     _check_parallel_state(state, numbers, total)
-    assert capsys.readouterr().out.count("Your number is") == 3
+    assert printed(capsys).count("Your number is") == 3
 
 
 def test_parallel_flow_imperative_api():

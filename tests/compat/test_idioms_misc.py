@@ -14,6 +14,7 @@ from flowctl import Flow, Parameter, Task, resource_manager, task
 from flowctl.core.edge import Edge
 from flowctl.engine.results import LocalResult
 from flowctl.triggers import manual_only
+from printed_output import printed
 
 
 # --- testing-flows.md -------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def test_task_results_are_read_from_flow_state(testing_flow, capsys):
     assert state.result[e].result == 10
     assert state.result[t].result == 20
     assert state.result[l].result == None  # noqa: E711 - as written in the docs
-    assert capsys.readouterr().out.strip() == "20"
+    assert printed(capsys).strip() == "20"
 
 
 # --- task-results.md --------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def test_print_is_not_logged_by_default(caplog, capsys):
     with caplog.at_level(logging.DEBUG):
         flow.run()
     assert "Only on stdout" not in caplog.messages
-    assert "Only on stdout" in capsys.readouterr().out
+    assert "Only on stdout" in printed(capsys)
 
 
 def test_logging_level_is_configurable():
@@ -395,7 +396,7 @@ def test_target_caches_result_for_the_day(tmp_path, capsys):
     assert second.result[data].is_cached()
     assert second.result[data].result == [1, 2, 3, 4, 5]
     assert calls == [1]
-    assert capsys.readouterr().out.count("[1, 2, 3, 4, 5]") == 2
+    assert printed(capsys).count("[1, 2, 3, 4, 5]") == 2
 
 
 def test_target_with_imperative_api(tmp_path):
@@ -497,7 +498,7 @@ def test_manual_only_trigger_pauses_deploy_until_approved(capsys):
     assert state.result[t].is_successful()
     assert state.result[d].is_paused()
     assert not state.is_finished() or not state.is_successful()
-    out = capsys.readouterr().out
+    out = printed(capsys)
     assert "build task" in out and "test task" in out
     assert "deploy task" not in out
 

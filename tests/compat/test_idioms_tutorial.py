@@ -16,6 +16,7 @@ from flowctl import Flow, Parameter, task
 from flowctl.engine import TaskRunner
 from flowctl.engine.state import Retrying
 from flowctl.executors import LocalDaskExecutor
+from printed_output import printed
 
 
 # --- a local stand-in for aircraftlib ---------------------------------------------------------
@@ -205,7 +206,7 @@ def test_parameterized_flow_uses_defaults_then_run_keyword_override(fake_aircraf
         ("box", (38.9519444444, -77.4480555556), 200),
         ("box", (38.8521, -77.0377), 200),
     ]
-    assert capsys.readouterr().out.count("fetching live aircraft data...") == 2
+    assert printed(capsys).count("fetching live aircraft data...") == 2
 
 
 def test_parameterized_flow_with_empty_airport_fetches_all_aircraft(fake_aircraftlib):

@@ -125,3 +125,17 @@ def test_a_prefect_result_target_that_is_no_serialized_value_does_not_exist():
     from flowctl.engine.results import PrefectResult
 
     assert not PrefectResult().exists("test-file") and PrefectResult().exists("42")
+
+
+def test_library_logs_go_to_standard_output_as_prefect_1s_and_printed_lines_do_not_loop(capsys):
+    @task(log_stdout=True)
+    def talker():
+        print("said once")
+        return 1
+
+    with Flow("console") as flow:
+        talker()
+    assert flow.run().is_successful()
+    out, err = capsys.readouterr()
+    assert "Beginning Flow run for 'console'" in out and "Beginning Flow run" not in err
+    assert out.count("said once") == 1  # logged through flowctl.TaskRunner, to the real stdout
