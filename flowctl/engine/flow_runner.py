@@ -227,7 +227,7 @@ class FlowRunner(Runner):
             self.logger.info("Flow is not in a Running state.")
             raise ENDRUN(state)
         flow = self.flow
-        if return_tasks is not None:  # None: every task (the scheduler's final states hold them all)
+        if return_tasks is not None and return_tasks is not flow.tasks:  # (flow.run asks for flow.tasks)
             return_tasks = set(return_tasks)
             if return_tasks.difference(flow.tasks):
                 raise ValueError("Some tasks in return_tasks were not found in the flow.")
@@ -257,6 +257,8 @@ class FlowRunner(Runner):
         terminal = [final_states[t] for t in flow.terminal_tasks() if t in final_states]
         if return_tasks is None:  # as Prefect 1: a runner returns only the states asked for (flow.run asks for all)
             returned = {}
+        elif return_tasks is flow.tasks or len(return_tasks) == len(final_states):  # all of them: no filtering
+            returned = dict(final_states)
         else:
             returned = {t: s for t, s in final_states.items() if t in return_tasks}
         return ReferenceStates(reference), returned, set(_expanded(terminal))
