@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import io
 import signal
-import sys
 import threading
 from contextlib import redirect_stdout
 from typing import Any, Callable
@@ -101,7 +100,6 @@ class _LogWriter(io.TextIOBase):
     def __init__(self, logger: Any) -> None:
         self.logger = logger
         self.buffer_text = ""
-        self.logged_from = sys.stdout  # (where the console handler writes meanwhile: never back into this)
 
     def write(self, text: str) -> int:
         self.buffer_text += text

@@ -55,8 +55,9 @@ def log_to_stderr() -> None:
 
 
 class CurrentStdoutHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stdout`` (or ``sys.stderr``, see ``log_to_stderr``) is at emit time
-    (test capture, redirects), past a task's captured stdout (``log_stdout``), which logs what it gets."""
+    """Writes to the process's standard output (``sys.__stdout__``), as Prefect 1's handler writes to the
+    stdout it found at import: a ``redirect_stdout`` (a task's ``log_stdout`` capture, a test's capsys)
+    does not take the log lines. Under the CLI, to whatever ``sys.stderr`` is (see ``log_to_stderr``)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stdout)
@@ -64,10 +65,7 @@ class CurrentStdoutHandler(logging.StreamHandler):
         self.setFormatter(logging.Formatter(config.logging.format, config.logging.datefmt))
 
     def emit(self, record: logging.LogRecord) -> None:
-        stream = sys.stderr if _TO_STDERR[0] else sys.stdout
-        while getattr(stream, "logged_from", None) is not None:  # a task's captured stdout: what it replaced
-            stream = stream.logged_from
-        self.stream = stream
+        self.stream = sys.stderr if _TO_STDERR[0] else (sys.__stdout__ or sys.stdout)
         super().emit(record)
 
 

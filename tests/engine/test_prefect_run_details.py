@@ -127,7 +127,7 @@ def test_a_prefect_result_target_that_is_no_serialized_value_does_not_exist():
     assert not PrefectResult().exists("test-file") and PrefectResult().exists("42")
 
 
-def test_library_logs_go_to_standard_output_as_prefect_1s_and_printed_lines_do_not_loop(capsys):
+def test_library_logs_go_to_standard_output_as_prefect_1s_and_printed_lines_do_not_loop(capfd):
     @task(log_stdout=True)
     def talker():
         print("said once")
@@ -136,6 +136,6 @@ def test_library_logs_go_to_standard_output_as_prefect_1s_and_printed_lines_do_n
     with Flow("console") as flow:
         talker()
     assert flow.run().is_successful()
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()  # (the process's stdout: a capsys redirect does not take log lines)
     assert "Beginning Flow run for 'console'" in out and "Beginning Flow run" not in err
     assert out.count("said once") == 1  # logged through flowctl.TaskRunner, to the real stdout
