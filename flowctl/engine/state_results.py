@@ -97,10 +97,10 @@ def _details(state: Any) -> dict:
     found = {"cached_inputs": state._cached_inputs or {}}
     for cls in type(state).__mro__:
         for name in cls.__dict__.get("__slots__", ()):
-            if not name.startswith("_") and name not in found:
+            if name == "_state":  # a meta state's wrapped state (a property over its slot)
+                found["state"] = state.state
+            elif not name.startswith("_") and name not in found:
                 found[name] = getattr(state, name, _MISSING)
-    if type(state).__name__ in ("Submitted", "Queued", "ClientFailed"):
-        found["state"] = state.state
     for name, value in getattr(state, "__dict__", {}).items():
         if not name.startswith("_") and name not in ("context", "message", "result"):
             found[name] = value

@@ -148,8 +148,7 @@ def flow_fingerprints(flow: Any, parameters: dict, secret_names: set[str], salt:
         constants = constants_of.get(task)
         constants = stable_bytes(sorted([(key, stable_bytes(value)) for key, value in constants.items()])) \
             if constants else _NO_CONSTANTS
-        fingerprints[task] = blake2b(b"".join((_head(task, run_hashes, heads), len(constants).to_bytes(8, "little"),
-                                               constants, len(edges).to_bytes(8, "little"), edges)),
+        fingerprints[task] = blake2b(_head(task, run_hashes, heads) + _prefixed((constants, edges)),
                                      digest_size=DIGEST_SIZE).digest()
     return fingerprints
 

@@ -46,12 +46,13 @@ class EventBridgeHandler(logging.Handler):
 
 #: Where the console handler writes: standard output, as Prefect 1's logger (scripts that pipe or capture
 #: it see the same lines), or standard error under the CLI, whose standard output carries its results.
-_TO_STDERR = [False]
+_to_stderr = False
 
 
 def log_to_stderr() -> None:
     """Send the console handler's lines to standard error from now on (the CLI's choice)."""
-    _TO_STDERR[0] = True
+    global _to_stderr
+    _to_stderr = True
 
 
 class CurrentStdoutHandler(logging.StreamHandler):
@@ -65,7 +66,7 @@ class CurrentStdoutHandler(logging.StreamHandler):
         self.setFormatter(logging.Formatter(config.logging.format, config.logging.datefmt))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr if _TO_STDERR[0] else (sys.__stdout__ or sys.stdout)
+        self.stream = sys.stderr if _to_stderr else (sys.__stdout__ or sys.stdout)
         super().emit(record)
 
 
