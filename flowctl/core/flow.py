@@ -192,7 +192,7 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         if downstream_task not in order:
             self.add_task(downstream_task)
         if key is not None:
-            self._check_key(downstream_task, key)
+            self._check_key(downstream_task, key, validate)
         self._link(edge)
         if validate if validate is not None else _eager_validation():
             self.validate()

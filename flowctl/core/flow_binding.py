@@ -16,7 +16,7 @@ from flowctl.core.edge import Edge
 from flowctl.core.flow_queries import NO_EDGES, index_edge
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
-from flowctl.exceptions import FlowDefinitionError
+from flowctl.exceptions import FlowDefinitionError, TaskArgumentError
 from flowctl.utilities import edges as edge_annotations
 from flowctl.utilities.configuration import config
 from flowctl.utilities import tasks as task_utilities  # as_task; a module reference: tasks imports core
@@ -153,7 +153,10 @@ class FlowBinding:
         if _eager_validation():
             self.validate()
 
-    def _check_key(self, task: Task, key: str) -> None:
+    def _check_key(self, task: Task, key: str, validate: bool | None = None) -> None:
+        """Refuse a second value for ``key`` of ``task``; with validation on (``validate``, or eager edge
+        validation configured), also a key ``run`` does not take. Prefect 1 checks a key's name only then:
+        otherwise the task fails when it runs, as it does there."""
         keys = self._edge_keys.get(task)
         if keys is None:  # built on first use: most tasks are bound once and never checked
             keys = self._edge_keys[task] = {e.key for e in self._upstream.get(task, NO_EDGES) if e.key is not None}
@@ -162,8 +165,8 @@ class FlowBinding:
                 f'Argument "{key}" of {task!r} is already bound in flow {self.name!r}. To call the '
                 f"task again with new arguments, call it as a copy: task(...) or task.copy()."
             )
-        if not task.accepts_key(key):
-            raise FlowDefinitionError(
+        if (validate if validate is not None else _eager_validation()) and not task.accepts_key(key):
+            raise TaskArgumentError(
                 f"{task!r} has no argument {key!r}: its run() takes "
                 f"({', '.join(task.run_signature.parameters)})."
             )
@@ -187,7 +190,7 @@ class FlowBinding:
                 if isinstance(value, Task):  # the common case first: one edge, nothing to unwrap
                     self.add_edge(value, task, key=key, mapped=mapped, validate=validate)
                 elif not mapped and not isinstance(value, _WIRED):  # a plain constant
-                    self._check_key(task, key)
+                    self._check_key(task, key, validate)
                     self.constants[task][key] = value
                 else:
                     self._bind_keyword(task, key, value, mapped, validate)
@@ -210,5 +213,5 @@ class FlowBinding:
             upstream = task_utilities.as_task(raw, flow=self)
             self.add_edge(upstream, task, key=key, mapped=is_mapped, validate=validate, flattened=flattened)
         else:
-            self._check_key(task, key)
+            self._check_key(task, key, validate)
             self.constants[task][key] = raw

@@ -16,7 +16,8 @@ import copy
 from typing import Any
 
 from flowctl.engine.state import Failed, Mapped, Pending, State, Success
-from flowctl.engine.task_execution import flatten_once
+from flowctl.engine.task_execution import NOT_FLATTENABLE, flatten_once
+from flowctl.utilities.logging import get_logger
 
 NOTHING_TO_MAP = "No upstream states can be mapped over."
 UNMAPPABLE = "At least one upstream state has an unmappable result."
@@ -52,12 +53,10 @@ class MapSource:
 
 
 def _items(edge: Any, value: Any) -> Any:
-    """The sequence a mapped edge iterates over, or None when it cannot be mapped over."""
-    if edge.flattened:
-        value = flatten_once(value)
-    if isinstance(value, dict):
+    """The sequence a mapped edge iterates over, or None when it cannot be mapped over (nor flattened)."""
+    if isinstance(value, dict) or not (hasattr(value, "__getitem__") and hasattr(value, "__len__")):
         return None
-    return value if hasattr(value, "__getitem__") and hasattr(value, "__len__") else None
+    return flatten_once(value) if edge.flattened else value
 
 
 def _dict_message(task: Any, edge: Any) -> str:
@@ -121,6 +120,7 @@ def flattened_children(children: list) -> list:
         elif flattenable:
             flat.extend(Success.with_value(item) for item in value)
         else:
+            get_logger("FlowRunner").warning(NOT_FLATTENABLE)
             flat.append(child)
     return flat
 

@@ -12,7 +12,7 @@ from typing import Any
 from flowctl.engine import signals
 from flowctl.engine.runner import ENDRUN
 from flowctl.engine.state import Pending, Running, Scheduled, Skipped, State, Success, TriggerFailed
-from flowctl.engine.task_execution import describe_exception, flatten_once, is_future
+from flowctl.engine.task_execution import describe_exception, flatten_upstream, is_future
 from flowctl.engine.task_inputs import as_result, upstream_states_seen
 from flowctl.utilities import debug
 
@@ -108,7 +108,7 @@ class TaskChecks:
             key = edge.key
             if key is not None:
                 if edge.flattened and not edge.mapped:
-                    inputs[key] = as_result(flatten_once(upstream_state.result))
+                    inputs[key] = as_result(flatten_upstream(upstream_state))
                 else:
                     inputs[key] = upstream_state._result
         return inputs

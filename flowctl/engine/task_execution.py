@@ -20,16 +20,42 @@ from typing import Any, Callable
 
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities.context import context as flowctl_context
+from flowctl.utilities.logging import get_logger
+
+#: Prefect 1's warning (from its FlowRunner logger) for a mapped child ``flatten`` cannot expand.
+NOT_FLATTENABLE = ("`flatten` was used on upstream task that did not return an iterable. "
+                   "The value will be passed downstream unmodified.")
 
 
-def flatten_once(value: Any) -> list:
-    """``[[1, 2], [3]] -> [1, 2, 3]``; non-list items are kept as they are."""
+def flatten_once(value: Any) -> Any:
+    """``[[1, 2], [3]] -> [1, 2, 3]``: ``flatten`` over one upstream's result, as Prefect 1 does it.
+
+    Every item must be iterable (a string gives its characters); when one is
+    not (``[[1, 2], 3]``, or the value itself, such as ``None``), the value is
+    passed on unchanged, and mapping over it then fails as unmappable.
+    """
+    try:
+        return [item for inner in value for item in inner]
+    except TypeError:
+        return value
+
+
+def flatten_upstream(state: Any) -> Any:
+    """The value an unmapped ``flatten`` edge passes on: a mapped upstream's children results are
+    flattened child by child (``flatten_results``), any other result whole (``flatten_once``)."""
+    return flatten_results(state.result) if state.is_mapped() else flatten_once(state.result)
+
+
+def flatten_results(results: list) -> list:
+    """``flatten`` over a mapped upstream's children results: each one that has a length and items
+    gives its items, any other stays one item (Prefect 1's rule for mapped children)."""
     flat: list = []
-    for item in value or ():
-        if isinstance(item, (list, tuple)):
-            flat.extend(item)
+    for value in results:
+        if hasattr(value, "__len__") and hasattr(value, "__getitem__"):
+            flat.extend(value[index] for index in range(len(value)))
         else:
-            flat.append(item)
+            get_logger("FlowRunner").warning(NOT_FLATTENABLE)
+            flat.append(value)
     return flat
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flowctl.engine.result import Result
 from flowctl.engine.state import Cached, Mapped, Pending, State, Success
-from flowctl.engine.task_execution import flatten_once
+from flowctl.engine.task_execution import flatten_upstream
 
 
 def all_plain_successes(upstream_states: dict) -> bool:
@@ -64,7 +64,7 @@ def plain_inputs(upstream_states: dict, constants: dict) -> dict | None:
         key = edge.key
         if key is not None:
             if edge.flattened and not edge.mapped:
-                raw[key] = flatten_once(upstream_state.result)
+                raw[key] = flatten_upstream(upstream_state)
             else:
                 raw[key] = upstream_state.result
     return raw

@@ -50,13 +50,16 @@ def as_task(x: Any, flow: Any = None) -> Task:
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable:
-    """Fill ``run`` arguments left as None from the task's attributes of the same name."""
+    """Fill ``run`` keyword arguments not passed from the task's attributes of the same name.
+
+    As Prefect 1: only an argument left out is filled; one passed, even as None, is kept.
+    """
 
     def wrapper(run_method: Callable) -> Callable:
         @functools.wraps(run_method)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             for attr in attr_args:
-                if kwargs.get(attr) is None:
+                if attr not in kwargs:
                     kwargs[attr] = getattr(self, attr)
             return run_method(self, *args, **kwargs)
 

@@ -167,9 +167,16 @@ def test_unknown_reference_task_is_an_error():
         flow.set_reference_tasks([Task(name="stranger")])
 
 
-def test_bad_key_for_downstream_is_an_error():
-    with pytest.raises(ValueError, match="no argument 'y'"):
-        Flow("f").add_edge(Task(), inc, key="y")
+def test_a_key_run_does_not_take_is_checked_only_with_validation_as_prefect_1():
+    with pytest.raises(TypeError, match="no argument 'y'"):
+        Flow("f").add_edge(Task(), inc, key="y", validate=True)
+    flow = Flow("f")
+    source = Task(name="source")
+    flow.add_edge(source, inc, key="y")  # accepted: the run fails instead, naming the argument
+    state = flow.run()
+    assert state.is_failed()
+    assert state.result[source].is_successful()
+    assert "unexpected keyword argument 'y'" in state.result[inc].message
 
 
 # -- building helpers --------------------------------------------------------------

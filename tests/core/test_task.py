@@ -337,7 +337,7 @@ def test_tags_context_manager_tags_created_and_called_tasks():
     assert plain.tags == set()
 
 
-def test_defaults_from_attrs_fills_none_arguments_from_attributes():
+def test_defaults_from_attrs_fills_arguments_left_out_from_attributes():
     class Greeter(Task):
         def __init__(self, greeting="hello", name_to_greet=None, **kwargs):
             self.greeting = greeting
@@ -352,9 +352,13 @@ def test_defaults_from_attrs_fills_none_arguments_from_attributes():
     assert greeter.run() == "hello bob"
     assert greeter.run(greeting="hi") == "hi bob"
     assert greeter.run(name_to_greet="amy") == "hello amy"
+    assert greeter.run(greeting=None) == "None bob"  # passed, even as None: kept (Prefect 1)
     with Flow("f") as flow:
         r = greeter(greeting="hey")
-    assert flow.run().result[r].result == "hey bob"
+        none = greeter(greeting=None)
+    state = flow.run()
+    assert state.result[r].result == "hey bob"
+    assert state.result[none].result == "None bob"
     assert list(greeter.inputs()) == ["greeting", "name_to_greet"]
 
 

@@ -4,28 +4,45 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable
 
+from flowctl.core.parameter import NoDefault
 from flowctl.core.task import Task
+from flowctl.utilities.tasks import defaults_from_attrs
 
 
 class GetItem(Task):
-    """``task_result[key]`` (what ``task[key]`` and ``nout`` unpacking build)."""
+    """``task_result[key]`` (what ``task[key]`` and ``nout`` unpacking build); with a ``default``
+    (given here or when called), a missing key gives it instead of a KeyError, as in Prefect 1."""
 
-    def run(self, task_result: Any, key: Any) -> Any:
-        return task_result[key]
+    def __init__(self, default: Any = NoDefault.value, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    @defaults_from_attrs("default")
+    def run(self, task_result: Any, key: Any, default: Any = NoDefault.value) -> Any:
+        try:
+            return task_result[key]
+        except KeyError:
+            if default is NoDefault.value:
+                raise
+            return default
 
 
 class GetAttr(Task):
-    """``getattr(task_result, attr)``; dotted paths follow attributes in turn."""
+    """``task_result.attr``; a dotted path follows attributes in turn. With a ``default`` (given here
+    or when called), a missing attribute gives it; without one, the task fails with AttributeError."""
 
-    def __init__(self, default: Any = None, **kwargs: Any) -> None:
+    def __init__(self, default: Any = NoDefault.value, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.default = default
-        super().__init__(**kwargs)
 
-    def run(self, task_result: Any, attr: str) -> Any:
-        value = task_result
-        for part in attr.split("."):
-            value = getattr(value, part, self.default)
-        return value
+    @defaults_from_attrs("default")
+    def run(self, task_result: Any, attr: str, default: Any = NoDefault.value) -> Any:
+        try:
+            return operator.attrgetter(attr)(task_result)
+        except AttributeError:
+            if default is NoDefault.value:
+                raise
+            return default
 
 
 def _binary(name: str, fn: Callable[[Any, Any], Any], doc: str) -> type:

@@ -39,6 +39,7 @@ def build():
     with Flow("defaults") as flow:
         Greeter(greeting="hi")(name="ann")
         Greeter()(greeting="yo", task_args={"name": "g2"})
+        Greeter(greeting="hi", name="g3")(greeting=None)
     return flow
 ''',
     "as_task_wraps_values": '''

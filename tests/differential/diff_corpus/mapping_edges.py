@@ -203,4 +203,41 @@ def build():
         show(FilterTask(filter_func=lambda v: v > 1)(flatten(repeat.map(numbers()))))
     return flow
 ''',
+    "flatten_of_mixed_result_passes_it_whole": '''
+@task
+def mixed():
+    return [[1, 2], 3]
+
+def build():
+    with Flow("flatten") as flow:
+        show.map(flatten(mixed()))
+        show(flatten(mixed()))
+        show(flatten(show.map(mixed())))
+    return flow
+''',
+    "flatten_of_strings_gives_characters": '''
+@task
+def words():
+    return ["ab", "c"]
+
+def build():
+    with Flow("flatten") as flow:
+        show.map(flatten(words()))
+        show.map(flatten(show.map(words())))
+        show(flatten(words()))
+        show.map(flatten(["ab", "c"]))
+    return flow
+''',
+    "flatten_of_none_or_scalar_is_unmappable": '''
+@task
+def nothing():
+    return None
+
+def build():
+    with Flow("flatten") as flow:
+        show.map(flatten(nothing()))
+        show.map(flatten(show(5)))
+        show(flatten(5))
+    return flow
+''',
 }

@@ -78,6 +78,24 @@ def build():
         show(boom()["x"])
     return flow
 ''',
+    "getitem_and_getattr_defaults": '''
+from types import SimpleNamespace
+from prefect.tasks.core.operators import GetAttr
+
+@task
+def thing():
+    return SimpleNamespace(a=SimpleNamespace(b=2))
+
+def build():
+    with Flow("defaults") as flow:
+        show(GetItem(default="d")(record(), "missing"), task_args={"name": "item_default"})
+        show(GetItem()(record(), "missing", default="late"), task_args={"name": "item_late"})
+        show(GetAttr()(thing(), "a.b"), task_args={"name": "attr_path"})
+        show(GetAttr(default=0)(thing(), "a.zz"), task_args={"name": "attr_default"})
+        show(GetAttr()(thing(), "missing", "pos"), task_args={"name": "attr_positional"})
+        GetAttr(name="attr_missing")(thing(), "missing")
+    return flow
+''',
     "getitem_task_explicit": '''
 def build():
     with Flow("getitem") as flow:
