@@ -73,9 +73,16 @@ class PAUSE(PrefectStateSignal):
 
 
 class LOOP(PrefectStateSignal):
-    """Run the task again with ``task_loop_result`` in context."""
+    """Run the task again with ``task_loop_result`` in context.
+
+    Without ``result=``, the looped result is the signal's repr (``"LOOP('why')"``), as in Prefect 1.
+    """
 
     _state_cls = _state.Looped
+
+    def __init__(self, message: str | None = None, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("result", repr(self))
+        super().__init__(message, *args, **kwargs)
 
 
 class ENDRUN(PrefectSignal):

@@ -161,7 +161,11 @@ class Scheduled(Pending):
     def __init__(self, message: str | None = None, result: Any = None, start_time: datetime.datetime | None = None,
                  context: dict | None = None, cached_inputs: dict | None = None, run_count: int | None = None) -> None:
         super().__init__(message, result, context, cached_inputs)
-        self.start_time = start_time if start_time is not None else datetime.datetime.now(datetime.timezone.utc)
+        if start_time is None:
+            start_time = datetime.datetime.now(datetime.timezone.utc)
+        elif start_time.tzinfo is None:  # a naive time is UTC, as Prefect 1 reads it
+            start_time = start_time.replace(tzinfo=datetime.timezone.utc)
+        self.start_time = start_time
         self.run_count = run_count
         data = getattr(thread_local, "data", None)
         count = data.get("task_run_count") if data else None
@@ -178,7 +182,8 @@ class Paused(Scheduled):
     def __init__(self, message: str | None = None, result: Any = None, start_time: Any = None,
                  context: dict | None = None, cached_inputs: dict | None = None) -> None:
         super().__init__(message, result, start_time, context, cached_inputs)
-        self.start_time = start_time  # as in Prefect 1: no start time means "until resumed"
+        if start_time is None:  # as in Prefect 1: no start time means "until resumed"
+            self.start_time = None
 
 
 class Resume(Scheduled):

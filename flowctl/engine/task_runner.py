@@ -190,6 +190,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
                 state = self.run_pipeline(state, upstream_states, constants, is_mapped_parent)
             if isinstance(state, Looped):
                 state = self.run_loop(state, upstream_states, constants, run_context, raw)
+            elif not isinstance(state, State):  # a state handler returned something else
+                state = self.not_a_state(state, run_context["task_full_name"])
             if debug_log:
                 RUNNER_LOG.debug("Task '%s': Finished task run for task with final state: '%s'",
                                   run_context["task_full_name"], type(state).__name__)

@@ -128,8 +128,6 @@ class TaskSteps:
             new_state = self._call_task(raw) if raised is None else self.call_outcome(raised)
         except signals.PrefectStateSignal as signal:  # FAIL, SKIP, RETRY, PAUSE... end as their state
             self.logger.info("%s signal raised: %r", type(signal).__name__, signal)  # type: ignore[attr-defined]
-            if debug.raising() and isinstance(signal, signals.FAIL):
-                raise
             return self.handle_state_change(state, signal.state)
         except ENDRUN as end:  # raised by the task itself: the handlers still see where it ends
             raise ENDRUN(self.change_state(state, end.state or state)) from None
@@ -185,6 +183,19 @@ class TaskSteps:
         self.logger.error("Task %r: Exception encountered during task execution!", name,  # type: ignore[attr-defined]
                           exc_info=(type(exc), exc, exc.__traceback__))
         return Failed(f"Error during execution of task: {describe_exception(exc)}", result=exc)
+
+    def not_a_state(self, value: Any, name: str) -> State:
+        """The run's end when a state handler returned ``value``, neither a State nor None: Prefect 1
+        takes it as the new state, and the run fails when its last step asks it ``is_looped()``."""
+        try:
+            value.is_looped()
+            raise TypeError(f"a state handler returned {value!r}, not a State")
+        except Exception as exc:  # noqa: BLE001 - what that step raises ends the run, as there
+            if debug.raising():
+                raise
+            message = f"Task '{name}': Unexpected error while running task: {exc!r}"
+            self.logger.exception(message)
+            return Failed(message, result=exc)
 
     def store_value(self, value: Any, raw_inputs: dict) -> Any:
         """Checkpoint ``value`` when checkpointing is on and the task allows it; the state's result."""

@@ -76,3 +76,31 @@ def test_task_decorator_and_tags_are_the_same_objects_everywhere():
     assert flowctl.task is tasks.task
     assert flowctl.tags is tasks.tags
     assert flowctl.case is importlib.import_module("flowctl.tasks.control_flow").case
+
+
+def test_every_documented_path_imports_first_in_a_fresh_interpreter():
+    """A user's first import may be any documented path: none may hit an import cycle (one did, when
+    ``flowctl.utilities.tasks`` was imported before ``flowctl.core``). One process forks a fresh child
+    per path, before anything of flowctl is imported."""
+    import subprocess
+    import sys
+
+    statements = [f"import {module}" for module in PATHS] + [f"from flowctl import {name}" for name in TOP_LEVEL]
+    script = (
+        "import os, sys\n"
+        "failed = []\n"
+        f"for statement in {statements!r}:\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        try:\n"
+        "            exec(statement)\n"
+        "        except BaseException as exc:\n"
+        "            print(statement, '->', repr(exc), flush=True)\n"
+        "            os._exit(1)\n"
+        "        os._exit(0)\n"
+        "    if os.waitpid(pid, 0)[1] != 0:\n"
+        "        failed.append(statement)\n"
+        "sys.exit(1 if failed else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -85,6 +85,23 @@ def test_retrying_and_scheduled_carry_start_time_and_run_count():
     assert s.start_time == when
 
 
+def test_a_naive_start_time_is_read_as_utc_as_prefect_1():
+    import datetime
+
+    naive = datetime.datetime(2030, 1, 1, 12, 0)
+    for state in (st.Scheduled(start_time=naive), st.Retrying(start_time=naive), st.Paused(start_time=naive)):
+        assert state.start_time == naive.replace(tzinfo=datetime.timezone.utc)
+        assert state.start_time.tzinfo is not None
+
+
+def test_a_loop_signal_without_result_carries_its_repr():
+    from flowctl.engine import signals
+
+    assert signals.LOOP("again").state.result == "LOOP('again')"
+    assert signals.LOOP(message="again").state.result == "LOOP()"  # a keyword message is not in args
+    assert signals.LOOP("again", result=3).state.result == 3
+
+
 def test_state_result_is_settable():
     s = st.Success(result=1)
     s.result = 2

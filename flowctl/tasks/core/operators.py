@@ -6,7 +6,6 @@ from typing import Any, Callable
 
 from flowctl.core.parameter import NoDefault
 from flowctl.core.task import Task
-from flowctl.utilities.tasks import defaults_from_attrs
 
 
 class GetItem(Task):
@@ -17,8 +16,9 @@ class GetItem(Task):
         super().__init__(*args, **kwargs)
         self.default = default
 
-    @defaults_from_attrs("default")
     def run(self, task_result: Any, key: Any, default: Any = NoDefault.value) -> Any:
+        if default is NoDefault.value:  # not given to the call: the task's own (defaults_from_attrs)
+            default = self.default
         try:
             return task_result[key]
         except KeyError:
@@ -35,8 +35,9 @@ class GetAttr(Task):
         super().__init__(*args, **kwargs)
         self.default = default
 
-    @defaults_from_attrs("default")
     def run(self, task_result: Any, attr: str, default: Any = NoDefault.value) -> Any:
+        if default is NoDefault.value:  # not given to the call: the task's own (defaults_from_attrs)
+            default = self.default
         try:
             return operator.attrgetter(attr)(task_result)
         except AttributeError:

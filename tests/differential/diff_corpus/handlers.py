@@ -34,6 +34,27 @@ def build():
         watched()
     return flow
 ''',
+    "task_handler_returning_a_non_state_fails_the_task": '''
+# Only final states are compared (in observe): the handlers' calls differ on purpose (README).
+def truthy(task, old, new):
+    return True
+
+@task(state_handlers=[truthy])
+def confused():
+    return 1
+
+def build():
+    with Flow("not-a-state") as flow:
+        ok()
+    return flow
+
+def observe(flow, state):
+    with Flow("inner") as inner:
+        downstream = after(confused)
+    inner_state = inner.run()
+    return [repr(TaskRunner(confused).run()), repr(inner_state),
+            repr(inner_state.result[confused]), repr(inner_state.result[downstream])]
+''',
     "task_handler_output_feeds_next": '''
 def upgrade(task, old, new):
     if new.is_successful() and not new.is_running():

@@ -54,6 +54,31 @@ def observe(flow, state):
         return ["raised", str(exc)]
     return ["not raised"]
 ''',
+    "raise_on_exception_signals_become_states": '''
+@task
+def fails():
+    raise signals.FAIL("told to fail")
+
+@task
+def skips():
+    raise signals.SKIP("told to skip")
+
+def build():
+    with Flow("raise-signals") as flow:
+        fails()
+        skips()
+    return flow
+
+def observe(flow, state):
+    seen = []
+    for task in sorted(flow.tasks, key=lambda t: t.name):
+        try:
+            with raise_on_exception():
+                seen.append(repr(flow.run(task_states={}).result[task]))
+        except Exception as exc:
+            seen.append("raised " + type(exc).__name__)
+    return seen
+''',
     "config_default_max_retries": '''
 def build():
     with set_temporary_config({"tasks.defaults.max_retries": 2, "tasks.defaults.retry_delay": timedelta(0)}):

@@ -183,6 +183,21 @@ def build():
         counter()
     return flow
 ''',
+    "loop_without_result_passes_its_repr": '''
+@task
+def counter():
+    loop = prefect.context.get("task_loop_count", 1)
+    if loop == 1:
+        raise signals.LOOP("first")
+    if loop == 2:
+        raise signals.LOOP(message="second")
+    return prefect.context.get("task_loop_result")
+
+def build():
+    with Flow("loop") as flow:
+        after(counter())
+    return flow
+''',
     "loop_then_fail": '''
 @task
 def counter():
