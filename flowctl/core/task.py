@@ -105,6 +105,8 @@ class Task(TaskOperators):
             "result": result, "target": target, "task_run_name": task_run_name,
             "nout": options.nout_option(nout, self.run, self.name), "auto_generated": False,
         }, Task, _CLASS_DEFAULTS)
+        if target and result is not None:
+            options.locate_result_at_target(self)
 
     # -- identity and introspection --------------------------------------
     def __repr__(self) -> str:
@@ -213,6 +215,8 @@ class Task(TaskOperators):
             setattr(self, attribute, value)
         if "run" in task_args:
             self.__dict__.pop("_run_binder", None)
+        if "target" in task_args or "result" in task_args:
+            options.locate_result_at_target(self)
         if "cache_validator" not in task_args and task_args.get("cache_for"):
             from flowctl.engine import cache_validators
 

@@ -167,6 +167,21 @@ def store_options(task: Any, values: dict[str, Any], base: type, defaults: dict[
             setattr(task, name, value)
 
 
+def locate_result_at_target(task: Any) -> None:
+    """With both a ``target`` and a ``result``, the task's result becomes a copy located at the target,
+    as Prefect 1 does in ``__init__`` and ``copy`` (warning when the result had another location)."""
+    target, result = task.target, task.result
+    if not (target and result is not None):
+        return
+    location = getattr(result, "location", None)
+    if location and location != target:
+        warnings.warn("Both `result.location` and `target` were provided. The `target` value will be used.",
+                      stacklevel=4)
+    result = result.copy()
+    result.location = target
+    task.result = result
+
+
 def _is_default(value: Any, default: Any) -> bool:
     """``value`` is the default (defaults are None, bools, 0 and functions: compared by type, then value)."""
     return value is default or (type(value) is type(default) and value == default)

@@ -171,21 +171,40 @@ class FlowRunner(Runner):
                        parameters: dict) -> FlowRunnerInitializeResult:  # type: ignore[override]
         """The run's context (flow name, run id, parameters with defaults, dates) and starting state."""
         flow = self.flow
-        now = context.get("date")
-        if not isinstance(now, datetime.datetime):
-            now = datetime.datetime.now(datetime.timezone.utc)
         run_context = {k: v for k, v in flowctl_context.to_dict().items() if k != "flow"}
         run_context.update(config.get("context") or {})
+        given = {**run_context, **context}.get("date")
+        date = self._run_date(given)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        # the dates derive from a `date` set in the context (a backfill), and like it yield to any set there
+        dates = {key: value for key, value in _dates(date or now).items() if key not in run_context}
         run_context.update(flow_name=flow.name, flow_run_id=str(uuid.uuid4()), flow_run_name=flow.name,
                            scheduled_start_time=now, caches=run_context.get("caches", {}),  # (flow.run passes the process's)
-                           
-                           logger=get_logger(flow.name), config=config, **_dates(now))
+                           logger=get_logger(flow.name), config=config, **dates)
         run_context.update(context)
+        if date is not None and isinstance(given, str):  # parsed: the same type whatever the source
+            run_context["date"] = date
         defaults = {p.name: p.default for p in flow.parameters() if not p.required}
         run_context["parameters"] = {**defaults, **(context.get("parameters") or {}), **parameters}
         run_context.setdefault("checkpointing", config.flows.checkpointing)
         state, run_context = super().initialize_run(state, run_context)
         return FlowRunnerInitializeResult(state, task_states, run_context, task_contexts)
+
+    def _run_date(self, date: Any) -> datetime.datetime | None:
+        """The ``date`` set in the context, as a datetime (an ISO string is read); None when there is
+        none, or (with a warning, as Prefect 1 gives) when it cannot be read: the dates are then now's."""
+        if isinstance(date, str):
+            try:
+                date = datetime.datetime.fromisoformat(date)
+            except ValueError:
+                pass
+        if date is None or isinstance(date, datetime.datetime):
+            return date
+        self.logger.warning(
+            "`date` was set in the context manually but could not be parsed into a `datetime`. "
+            "Additional context variables that rely on the current date i.e `today` and `tomorrow` "
+            "will be based on the current time instead of the `date` context variable.")
+        return None
 
     # -- the steps -------------------------------------------------------------------
     @contextmanager

@@ -66,7 +66,7 @@ class Result:
     def read(self, location: str) -> "Result":
         raise ResultNotImplementedError(_NOT_IMPLEMENTED)
 
-    def write(self, value: Any, **kwargs: Any) -> "Result":
+    def write(self, value_: Any, **kwargs: Any) -> "Result":
         raise ResultNotImplementedError(_NOT_IMPLEMENTED)
 
     def exists(self, location: str, **kwargs: Any) -> bool:
@@ -79,9 +79,9 @@ class NoResultType(Result):
     def read(self, location: str) -> "Result":
         return self.copy()
 
-    def write(self, value: Any, **kwargs: Any) -> "Result":
+    def write(self, value_: Any, **kwargs: Any) -> "Result":
         new = self.copy()
-        new.value = value
+        new.value = value_
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:

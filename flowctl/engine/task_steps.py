@@ -23,9 +23,6 @@ from flowctl.utilities.context import thread_local as _CONTEXT_LOCAL  # the run'
 _NO_CONTEXT: dict = {}  # read only: a thread that never entered a run has no context dict
 
 #: Keys a ``Result.write`` call takes itself; never passed on as template values.
-_WRITE_ARGUMENTS = ("value", "location")
-
-
 def _raw(inputs: dict) -> dict:
     return {key: result.value for key, result in inputs.items()}
 
@@ -202,9 +199,8 @@ class TaskSteps:
         task = self.task
         if flowctl_context.get("checkpointing") is True and task.checkpoint is not False:
             result = self.result
-            kwargs = {k: v for k, v in self.format_kwargs_raw(raw_inputs).items() if k not in _WRITE_ARGUMENTS}
             try:
-                return result.write(value, **kwargs)
+                return result.write(value, **self.format_kwargs_raw(raw_inputs))
             except ResultNotImplementedError:
                 return result.from_value(value)
         if task.result is None and self.flow_result is None:

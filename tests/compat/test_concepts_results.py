@@ -130,8 +130,8 @@ def test_custom_serializer_round_trips(tmp_path):
         def deserialize(self, value: bytes) -> Any:
             return value.decode()[2:]
 
-    r = LocalResult(dir=str(tmp_path), serializer=MySerializer())
-    written = r.write("hello", location="s.txt")
+    r = LocalResult(dir=str(tmp_path), location="s.txt", serializer=MySerializer())
+    written = r.write("hello")
     assert (tmp_path / "s.txt").read_bytes() == b"v:hello"
     assert r.read(written.location).value == "hello"
     assert Result(serializer=MySerializer()).serializer is not None

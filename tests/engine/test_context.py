@@ -49,6 +49,19 @@ def test_context_holds_run_information_inside_a_flow_run():
     assert ctx["flow_run_id"] and ctx["task_run_id"]
 
 
+def test_a_date_in_the_context_sets_the_run_dates_a_standard_datetime_too():
+    @task
+    def dates():
+        return [flowctl.context.get(k) for k in ("date", "today", "yesterday", "tomorrow_nodash")]
+
+    flow = Flow("backfill", tasks=[dates])
+    given = datetime.datetime(2024, 3, 1, 23, 0)  # Prefect 1.4.1 reads only pendulum's (README)
+    assert flow.run(context={"date": given}).result[dates].result == [given, "2024-03-01", "2024-02-29", "20240302"]
+    parsed = flow.run(context={"date": "2024-02-29T10:00:00+02:00"}).result[dates].result
+    assert parsed[0] == datetime.datetime(2024, 2, 29, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+    assert parsed[1:] == ["2024-02-29", "2024-02-28", "20240301"]
+
+
 def test_task_run_ids_differ_between_tasks_and_flow_run_ids_between_runs():
     with Flow("ids") as flow:
         a = snapshot()

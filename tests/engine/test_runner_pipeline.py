@@ -13,6 +13,7 @@ from flowctl.engine import state as st
 from flowctl.engine.flow_runner import FlowRunner, FlowRunnerInitializeResult
 from flowctl.engine.result import Result
 from flowctl.engine.task_runner import TaskRunner, TaskRunnerInitializeResult
+from tests_support_results import located
 
 ENDRUN = runner.ENDRUN
 
@@ -131,7 +132,7 @@ def test_check_for_retry_schedules_a_retry_while_runs_remain():
 def test_check_target_loads_an_existing_target(tmp_path):
     from flowctl.engine.results import LocalResult
 
-    LocalResult(dir=tmp_path).write(41, location="t.pkl")
+    located(LocalResult(dir=tmp_path), "t.pkl").write(41)
     targeted = inc.copy(target="t.pkl", result=LocalResult(dir=tmp_path))
     state = TaskRunner(targeted).check_target(st.Pending(), {})
     assert isinstance(state, st.Cached) and state.result == 41

@@ -12,6 +12,7 @@ from flowctl.engine.result import NoResult, Result
 from flowctl.engine.results import LocalResult, PrefectResult
 from flowctl.engine.serializers import JSONSerializer, PickleSerializer
 from flowctl.utilities.configuration import set_temporary_config
+from tests_support_results import located
 
 
 def files_in(path):
@@ -20,7 +21,7 @@ def files_in(path):
 
 def test_local_result_write_then_read_round_trips(tmp_path):
     result = LocalResult(dir=tmp_path)
-    written = result.write({"a": [1, 2]}, location="out.pkl")
+    written = located(result, "out.pkl").write({"a": [1, 2]})
     assert written.location == str(tmp_path / "out.pkl")  # the full path, as in Prefect 1
     assert written.value == {"a": [1, 2]}
     assert result.exists("out.pkl")
@@ -53,14 +54,14 @@ def test_local_result_dir_that_is_a_file_is_rejected(tmp_path):
 
 def test_local_result_with_json_serializer_writes_readable_json(tmp_path):
     result = LocalResult(dir=tmp_path, serializer=JSONSerializer())
-    result.write({"k": [1, 2]}, location="data.json")
+    located(result, "data.json").write({"k": [1, 2]})
     assert json.loads((tmp_path / "data.json").read_text()) == {"k": [1, 2]}
     assert result.read("data.json").value == {"k": [1, 2]}
 
 
 def test_local_result_with_pickle_serializer_writes_pickle(tmp_path):
     result = LocalResult(dir=tmp_path, serializer=PickleSerializer())
-    result.write((1, "two"), location="data.pkl")
+    located(result, "data.pkl").write((1, "two"))
     assert pickle.loads((tmp_path / "data.pkl").read_bytes()) == (1, "two")
 
 
@@ -194,8 +195,8 @@ def test_failed_tasks_are_not_checkpointed(tmp_path):
 def test_writes_leave_no_temporary_files(tmp_path):
     result = LocalResult(dir=tmp_path)
     for index in range(5):
-        result.write(index, location=f"r{index}.pkl")
-    result.write("overwrite", location="r0.pkl")
+        located(result, f"r{index}.pkl").write(index)
+    located(result, "r0.pkl").write("overwrite")
     assert files_in(tmp_path) == [f"r{i}.pkl" for i in range(5)]
     assert result.read("r0.pkl").value == "overwrite"
 
@@ -207,13 +208,13 @@ def test_a_write_that_fails_midway_leaves_no_partial_file(tmp_path):
 
     result = LocalResult(dir=tmp_path, serializer=BrokenSerializer())
     with pytest.raises(RuntimeError):
-        result.write("x", location="bad.pkl")
+        located(result, "bad.pkl").write("x")
     assert files_in(tmp_path) == []
 
 
 def test_a_crash_during_the_file_write_leaves_no_partial_or_temporary_file(tmp_path, monkeypatch):
     result = LocalResult(dir=tmp_path)
-    result.write("old", location="value.pkl")
+    located(result, "value.pkl").write("old")
     real_fsync = os.fsync
 
     def crash(fd):
@@ -221,7 +222,7 @@ def test_a_crash_during_the_file_write_leaves_no_partial_or_temporary_file(tmp_p
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError):
-        result.write("new value", location="value.pkl")
+        located(result, "value.pkl").write("new value")
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert files_in(tmp_path) == ["value.pkl"]
     assert result.read("value.pkl").value == "old"

@@ -8,6 +8,7 @@ from flowctl.engine.results import LocalResult
 from flowctl.engine.serializers import JSONSerializer
 from flowctl.engine.state import Cached
 from flowctl.utilities.configuration import set_temporary_config
+from tests_support_results import located
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +66,7 @@ def test_cached_target_value_flows_downstream(tmp_path):
 
 
 def test_target_file_written_by_someone_else_is_loaded(tmp_path):
-    LocalResult(dir=tmp_path, serializer=JSONSerializer()).write({"pre": "made"}, location="given.json")
+    located(LocalResult(dir=tmp_path, serializer=JSONSerializer()), "given.json").write({"pre": "made"})
     calls = []
 
     @task(target="given.json", result=LocalResult(dir=tmp_path, serializer=JSONSerializer()))

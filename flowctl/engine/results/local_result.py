@@ -69,7 +69,7 @@ class LocalResult(Result):
         if isinstance(template, str):
             new.location = check_contained(template, template.format(**kwargs), self.dir) if "{" in template \
                 else template
-        elif callable(template):
+        elif callable(template):  # the user's own code chooses the path (Prefect 1's idiom: absolute ones too)
             new.location = str(template(**kwargs))
         else:
             new.location = self.default_location
@@ -82,19 +82,11 @@ class LocalResult(Result):
             new.value = self.serializer.deserialize(handle.read())
         return new
 
-    def write(self, value_: Any, location: str | None = None, **kwargs: Any) -> "LocalResult":
-        """Write ``value_`` at the formatted location; the returned copy's location is the full path.
-
-        ``location`` (flowctl's addition) is a finished location, used as
-        given; otherwise the template is formatted with ``kwargs`` as in
-        Prefect 1. The task runner never passes ``location``, so an input of
-        that name is only ever a template value.
-        """
-        if location is not None:
-            new = self.copy()
-            new.location = str(location)
-        else:
-            new = self.format(**kwargs)
+    def write(self, value_: Any, **kwargs: Any) -> "LocalResult":
+        """Write ``value_`` at the location formatted with ``kwargs`` (every name, ``value`` and
+        ``location`` too, is a template value, as in Prefect 1); the returned copy's location is
+        the full path."""
+        new = self.format(**kwargs)
         new.value = value_
         path = os.path.join(self.dir, new.location)
         atomic_write(path, self.serializer.serialize(value_))

@@ -95,6 +95,44 @@ def observe(flow, state):
     s = final(flow, state, "child")
     return [sorted(os.listdir(WORKDIR)), [os.path.basename(c._result.location or "") for c in s.map_states]]
 ''',
+    "result_location_from_inputs_named_value_and_location": '''
+@task(result=LocalResult(dir=WORKDIR, location="{value}-{location}.out"))
+def keep(value, location):
+    return value * 2
+
+def build():
+    with Flow("ckpt") as flow:
+        keep(3, "here")
+    return flow, {"context": {"checkpointing": True}}
+
+def observe(flow, state):
+    s = final(flow, state, "keep")
+    return [sorted(os.listdir(WORKDIR)), os.path.basename(s._result.location or "")]
+''',
+    "target_and_result_locate_the_result": '''
+import warnings
+
+@task(target="t-{task_name}.out", result=LocalResult(dir=WORKDIR))
+def targeted():
+    return 1
+
+@task
+def plain():
+    return 2
+
+def build():
+    with Flow("ckpt") as flow:
+        targeted()
+        plain(task_args={"target": "p.out", "result": LocalResult(dir=WORKDIR)})
+    return flow, {"context": {"checkpointing": True}}
+
+def observe(flow, state):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        relocated = targeted.copy(result=LocalResult(dir=WORKDIR, location="other.out"))
+    return [targeted.result.location, [t.result.location for t in flow.tasks if t.name == "plain"],
+            relocated.result.location, [str(w.message) for w in caught], sorted(os.listdir(WORKDIR))]
+''',
     "success_state_result_location_without_checkpoint": '''
 @task(result=LocalResult(dir=WORKDIR, location="x.out"))
 def child():

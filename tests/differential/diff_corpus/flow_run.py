@@ -131,6 +131,29 @@ def build():
         dates()
     return flow
 ''',
+    "context_date_string_sets_the_dates": '''
+@task
+def dates():
+    c = prefect.context
+    return [str(c.get("date"))[:19], c.get("today"), c.get("yesterday"), c.get("tomorrow"),
+            c.get("today_nodash"), c.get("yesterday_nodash"), c.get("tomorrow_nodash")]
+
+def build():
+    with Flow("backfill") as flow:
+        dates()
+    return flow
+
+def observe(flow, state):
+    seen = [flow.run(context={"date": "2024-02-29T10:00:00"}).result]
+    with prefect.context(date="2023-12-31T23:30:00", today="kept"):
+        seen.append(flow.run().result)
+        seen.append(flow.run(context={"date": "2024-01-15"}).result)
+    with prefect.context(date="not a date"):
+        unread = flow.run().result
+    seen = [list(s.values())[0].result for s in seen]
+    unread = list(unread.values())[0].result
+    return seen + [unread[0], len(unread[1])]
+''',
     "context_manager_values_reach_tasks": '''
 @task
 def ctx():
