@@ -141,10 +141,10 @@ def dates():
 def build():
     with Flow("backfill") as flow:
         dates()
-    return flow
+    return flow, {"context": {"date": "2024-02-29T10:00:00"}}
 
 def observe(flow, state):
-    seen = [flow.run(context={"date": "2024-02-29T10:00:00"}).result]
+    seen = [state.result]
     with prefect.context(date="2023-12-31T23:30:00", today="kept"):
         seen.append(flow.run().result)
         seen.append(flow.run(context={"date": "2024-01-15"}).result)
