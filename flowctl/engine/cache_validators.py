@@ -21,6 +21,20 @@ def _cached_values(state: Any) -> dict:
             for key, value in (state.cached_inputs or {}).items()}
 
 
+def _hashes_match(state: Any, inputs: dict, names: Iterable[str] | None = None) -> bool | None:
+    """Whether ``inputs`` hash as the state's ``hashed_inputs`` (only the ``names`` ones, when given);
+    None when the state has none. Prefect 1's caches keep Dask tokens of their inputs: a state made
+    there (or by hand) is checked as Prefect checks it, with ``dask.base.tokenize``, imported only then."""
+    hashed = getattr(state, "hashed_inputs", None)
+    if hashed is None:
+        return None
+    from dask.base import tokenize
+
+    wanted = (lambda key: True) if names is None else set(names).__contains__
+    return ({key: tokenize(value) for key, value in (inputs or {}).items() if wanted(key)}
+            == {key: value for key, value in hashed.items() if wanted(key)})
+
+
 def never_use(state: Any, inputs: dict, parameters: dict) -> bool:
     """Never reuse a cache."""
     return False
@@ -33,7 +47,10 @@ def duration_only(state: Any, inputs: dict, parameters: dict) -> bool:
 
 def all_inputs(state: Any, inputs: dict, parameters: dict) -> bool:
     """Reuse while unexpired and every input equals the cached one."""
-    return _unexpired(state) and _cached_values(state) == (inputs or {})
+    if not _unexpired(state):
+        return False
+    hashes = _hashes_match(state, inputs)
+    return hashes if hashes is not None else _cached_values(state) == (inputs or {})
 
 
 def all_parameters(state: Any, inputs: dict, parameters: dict) -> bool:
@@ -61,6 +78,9 @@ def partial_inputs_only(validate_on: Iterable[str] | None = None) -> Callable:
             return False
         if validate_on is None:  # as Prefect 1: nothing to validate on, so the cache is valid
             return True
+        hashes = _hashes_match(state, inputs, names)
+        if hashes is not None:
+            return hashes
         cached, inputs = _cached_values(state), inputs or {}
         return ({k: v for k, v in inputs.items() if k in names}
                 == {k: v for k, v in cached.items() if k in names})

@@ -5,9 +5,8 @@ step is a public method taking and returning a ``State`` (or ending the run
 by raising ``ENDRUN``), and a step that changes the state calls the state
 handlers through ``change_state``. The steps about values (calling the
 task, results, targets, caches, retries, the run's name) live in
-``task_steps.py``; timeouts and captured stdout in ``task_execution.py``.
-``run_unit`` is the scheduler's entry: ``initialize_run`` and ``run_pipeline``
-without the tuple in between.
+``task_steps.py``; timeouts and captured stdout in ``task_execution.py``. ``run_unit``
+is the scheduler's entry: ``initialize_run`` and ``run_pipeline`` without the tuple between.
 
 Only ``KeyboardInterrupt`` escapes a task run (it is the user stopping the
 run). Anything else raised by the task, its state handlers or its trigger
@@ -34,7 +33,8 @@ from flowctl.engine.task_units import (
 )
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
-from flowctl.utilities.context import context as flowctl_context, thread_local as _CONTEXT_LOCAL
+from flowctl.utilities.context import Deferred, context as flowctl_context, thread_local as _CONTEXT_LOCAL
+from flowctl.utilities.configuration import config
 from flowctl.utilities.logging import get_logger  # (also configures the flowctl logger tree on workers)
 
 __all__ = ["ENDRUN", "TaskRunner", "TaskRunnerInitializeResult", "run_unit"]
@@ -74,6 +74,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         task.name  # noqa: B018 - read at once: a task whose __init__ forgot super().__init__ is reported here
         self.task = task
         self.flow_result = flow_result
+        self._made_in = getattr(_CONTEXT_LOCAL, "data", None)  # the context (by reference) for ``context``
 
     # Per-run attributes start as these class-level defaults (a flow run makes one runner
     # per task, so each store saved in ``__init__`` counts); the instance sets its own.
@@ -87,6 +88,12 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
     fast_base: dict | None = None
     _debug_log = False  # set with the context template: DEBUG progress lines wanted
     _run_id = ""  # "<flow run id>:<slug>:", set with the context template
+
+    @property
+    def context(self) -> dict:
+        """The context this runner was made in, as a dict (Prefect 1's ``TaskRunner.context``)."""
+        made_in = self._made_in  # (a Deferred dict is made on reading, as any reader makes it)
+        return flowctl_context.to_dict() if made_in is None else dict(Deferred.made(made_in))
 
     def _is_plain(self) -> bool:
         """Whether a fresh run may take the short pipeline: nothing a skipped step would do
@@ -145,7 +152,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         (the flow runner runs the children itself), or in the state that stopped the map.
         """
         upstream_states = upstream_states or {}
-        base = {**flowctl_context.to_dict(), **(context or {})}
+        base = {"config": config, **flowctl_context.to_dict(), **(context or {})}  # config: as a flow run's
         if is_mapped_parent:
             from flowctl.engine.mapping import run_mapped_parent
 

@@ -37,6 +37,11 @@ class Deferred(tuple):
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         return self.resolve().get(key, default)
 
+    @staticmethod
+    def made(data: Any) -> dict:
+        """``data`` as a dict: itself, or a Deferred's made dict."""
+        return data.resolve() if data.__class__ is Deferred else data
+
 
 class Context:
     """A dict-like object with attribute access, local to each thread."""

@@ -49,3 +49,24 @@ def test_input_validators_read_cached_inputs_held_as_results():
     assert not cache_validators.all_inputs(cached, {"x": 1, "y": 3}, {})
     assert cache_validators.partial_inputs_only(["x"])(cached, {"x": 1, "y": 9}, {})
     assert cache_validators.partial_inputs_only()(cached, {"x": 5}, {})  # nothing named: valid
+
+
+def test_validators_check_a_cached_state_holding_dask_tokens_of_its_inputs():
+    """Prefect 1's caches keep ``hashed_inputs`` (``dask.base.tokenize`` of each input), not values."""
+    from dask.base import tokenize
+
+    cached = st.Cached(hashed_inputs={"x": tokenize(1), "s": tokenize("str")})
+    assert cache_validators.all_inputs(cached, {"x": 1, "s": "str"}, {})
+    assert not cache_validators.all_inputs(cached, {"x": 2, "s": "str"}, {})
+    assert not cache_validators.all_inputs(cached, {"x": 1, "s": "str", "extra": 0}, {})
+    assert cache_validators.partial_inputs_only(["x"])(cached, {"x": 1, "s": "other"}, {})
+    assert not cache_validators.partial_inputs_only(["s"])(cached, {"x": 1, "s": "other"}, {})
+
+
+def test_a_runner_keeps_the_context_it_was_made_in():
+    from flowctl.engine import TaskRunner
+
+    with flowctl.context(who="me"):
+        runner = TaskRunner(flowctl.Task())
+    assert runner.context["who"] == "me" and "who" not in flowctl.context
+    assert TaskRunner(flowctl.Task()).context == {}  # outside a run the context is empty (API.md)
