@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flowctl.engine.result import NoResult, Result
+from flowctl.exceptions import PrefectSignal
 
 _MISSING = object()
 
@@ -27,6 +28,37 @@ class ResultHolder:
     __slots__ = ()
     _value: Any
     _result_object: Result | None
+
+    def __getstate__(self) -> Any:
+        """What pickling keeps: an exception result that cannot be pickled (it holds a lock, a
+        socket...) becomes a message naming it, as Prefect 1 does, so the state can still leave a
+        worker process or a Dask worker. The state itself keeps its exception."""
+        data = object.__getstate__(self)
+        value = self.result
+        if isinstance(value, Exception) and not isinstance(value, PrefectSignal):
+            import cloudpickle
+
+            try:
+                cloudpickle.dumps(value)
+            except Exception as exc:  # noqa: BLE001 - whatever pickling raised is named in the message
+                attributes, slots = data
+                slots = dict(slots)
+                slots["_value"] = f"The following exception could not be pickled due to {exc!r}: {value!r}"
+                if slots.get("_result_object") is not None:
+                    slots["_result_object"] = slots["_result_object"].copy()
+                    slots["_result_object"].value = slots["_value"]
+                data = (attributes, slots)
+        return data
+
+    def __copy__(self) -> Any:
+        """A shallow copy, exception results included (only pickling replaces them)."""
+        new = object.__new__(type(self))
+        attributes, slots = object.__getstate__(self)
+        for name, value in slots.items():
+            object.__setattr__(new, name, value)
+        if attributes:
+            new.__dict__.update(attributes)
+        return new
 
     @property
     def result(self) -> Any:

@@ -70,3 +70,25 @@ def test_a_runner_keeps_the_context_it_was_made_in():
         runner = TaskRunner(flowctl.Task())
     assert runner.context["who"] == "me" and "who" not in flowctl.context
     assert TaskRunner(flowctl.Task()).context == {}  # outside a run the context is empty (API.md)
+
+
+def test_a_state_pickles_with_an_unpicklable_exception_named_in_a_message():
+    import copy
+    import pickle
+    import threading
+
+    class Locked(Exception):
+        def __init__(self, *args):
+            self.lock = threading.RLock()
+            super().__init__(*args)
+
+    state = st.Failed("broke", result=Locked("held"))
+    state.seen_by = "handler"
+    loaded = pickle.loads(pickle.dumps(state))
+    assert loaded.result.startswith("The following exception could not be pickled due to TypeError(")
+    assert loaded.result.endswith(": Locked('held')")
+    assert loaded.message == "broke" and loaded.seen_by == "handler"
+    assert isinstance(state.result, Locked)  # the state itself keeps its exception
+    copied = copy.copy(state)  # a copy is no pickle: the exception stays
+    assert copied.result is state.result and copied.seen_by == "handler"
+    assert pickle.loads(pickle.dumps(st.Failed(result=ValueError("fine")))).result.args == ("fine",)
