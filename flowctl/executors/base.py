@@ -42,8 +42,15 @@ class Executor:
         raise NotImplementedError
 
     def on_done(self, future: Any, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(future)`` once ``future`` is done (from any thread)."""
-        future.add_done_callback(callback)
+        """Call ``callback(future)`` once ``future`` is done (from any thread).
+
+        What ``submit`` returned need not be a future: an executor written for Prefect 1 may return
+        a value (delegating to ``LocalExecutor``) or an object only its ``wait`` resolves. Such a
+        one is handed on at once, and ``result_of`` resolves it through ``wait``."""
+        if callable(getattr(type(future), "add_done_callback", None)):
+            future.add_done_callback(callback)
+        else:
+            callback(future)
 
     def result_of(self, future: Any, task: Any, map_index: int | None) -> Any:
         """The value of a finished future, turning transport errors into a Failed state."""
@@ -52,6 +59,8 @@ class Executor:
         from flowctl.utilities import debug
 
         try:
+            if not callable(getattr(type(future), "result", None)):  # no future's result() (see ``on_done``)
+                return self.wait(future)
             return future.result()
         except BaseException as exc:  # noqa: BLE001 - the run must not crash
             if isinstance(exc, KeyboardInterrupt) or debug.raising():

@@ -62,3 +62,36 @@ def build():
         show(merge(a, b))
     return flow, {{"executor": LocalDaskExecutor(scheduler="{_scheduler}", num_workers=2)}}
 '''
+
+#: A user's executor written against the base class, delegating to a built-in one (Prefect 1's idiom
+#: for counting or tagging submissions): submit may return a value (LocalExecutor) or a future.
+_WRAPPING = '''
+from contextlib import contextmanager
+from prefect.executors import Executor, LocalExecutor
+
+class Wrapping(Executor):
+    def __init__(self, inner):
+        self.inner = inner
+        self.submitted = 0
+        super().__init__()
+
+    @contextmanager
+    def start(self):
+        with self.inner.start():
+            yield
+
+    def submit(self, fn, *args, **kwargs):
+        self.submitted += 1
+        return self.inner.submit(fn, *args, **kwargs)
+
+    def wait(self, futures):
+        return self.inner.wait(futures)
+'''
+for _name, _inner in {"local": "LocalExecutor()", "threads": 'LocalDaskExecutor(scheduler="threads", num_workers=2)'}.items():
+    SCENARIOS[f"wrapping_executor_over_{_name}"] = _WRAPPING + f'''
+def build():
+    with Flow("executors") as flow:
+        gather(picky.map(numbers()))
+        gather(flaky.map(numbers()))
+    return flow, {{"executor": Wrapping({_inner})}}
+'''
