@@ -82,11 +82,16 @@ def map_width(task: Any, upstream_states: dict) -> State:
     return Mapped(READY, n_map_states=min(widths, default=0))
 
 
-def map_sources(upstream_states: dict, mapped_children: dict) -> tuple[list[MapSource], int]:
+def map_sources(upstream_states: dict, mapped_children: dict, previous: State | None = None,
+                ) -> tuple[list[MapSource], int]:
     """Each mapped edge's source, and how many children they feed together (the shortest).
 
     ``mapped_children`` gives, for edges from mapped upstreams, that upstream's
-    list of child states (filled in as the children finish).
+    list of child states (filled in as the children finish). ``previous``: the
+    parent's given state; when it is ``Mapped`` (a run resumed from earlier
+    states) and an upstream's result cannot be sliced (not kept), its children
+    are rerun as many as there were, each with that upstream's state holding no
+    value, as Prefect 1 reruns them.
     """
     sources: list[MapSource] = []
     for edge, upstream_state in upstream_states.items():
@@ -102,9 +107,13 @@ def map_sources(upstream_states: dict, mapped_children: dict) -> tuple[list[MapS
             value = upstream_state.result
             if edge in mapped_children:
                 value = [s.result for s in mapped_children[edge]]
-            sources.append(MapSource(edge, items=_items(edge, value) or ()))
+            items = _items(edge, value)
+            if items is None and isinstance(previous, Mapped):
+                sources.append(MapSource(edge, template=upstream_state))
+            else:
+                sources.append(MapSource(edge, items=items or ()))
     lengths = [n for n in (s.length() for s in sources) if n is not None]
-    return sources, min(lengths, default=0)
+    return sources, min(lengths, default=previous.n_map_states if isinstance(previous, Mapped) else 0)
 
 
 def flattened_children(children: list) -> list:
@@ -153,7 +162,7 @@ def run_mapped_parent(runner: Any, state: State | None, upstream_states: dict, c
     if not isinstance(parent, Mapped):
         return parent
     mapped_children = {e: s.map_states for e, s in upstream_states.items() if e.mapped and s.is_mapped()}
-    sources, width = map_sources(upstream_states, mapped_children)
+    sources, width = map_sources(upstream_states, mapped_children, state)
     children = expand(parent, state, width)
     for index in range(width):
         child_state = children[index] if children[index] is not None else Pending()

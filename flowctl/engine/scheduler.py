@@ -104,7 +104,7 @@ class Scheduler:
             self._node_final(node, parent)
             return
         mapped_children = {e: up.children for e, up in node.child_edges if up.state.is_mapped()}
-        node.sources, n = map_sources(node.upstream_states, mapped_children)
+        node.sources, n = map_sources(node.upstream_states, mapped_children, node.initial)
         if self.runner(node).is_plain():  # children whose mapped inputs are plain successes take the short way
             fixed = {e: s for e, s in node.upstream_states.items() if not e.mapped}
             node.fixed_raw = plain_inputs(fixed, node.constants)

@@ -202,6 +202,20 @@ def build():
         show(a, task_args={"name": "b"})
     return flow, {"task_states": {a: Failed("injected failure")}}
 ''',
+    "task_states_resume_a_map_whose_upstream_kept_no_result": '''
+from prefect.engine.state import Mapped, Pending
+
+@task
+def numbers():
+    return [1, 2, 3]
+
+def build():
+    with Flow("resume-map") as flow:
+        n = numbers()
+        x = show.map(n, task_args={"name": "x"})
+        show.map(x, task_args={"name": "y"})
+    return flow, {"task_states": {n: Success("kept no result"), x: Mapped(map_states=[Pending()] * 3)}}
+''',
     "task_states_skipped_injected": '''
 def build():
     with Flow("inject") as flow:
