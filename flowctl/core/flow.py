@@ -17,9 +17,10 @@ slugs in use, needed only to check a slug the user chose (generated
 from __future__ import annotations
 
 import collections
+import logging
 import uuid
 from contextlib import ExitStack
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from flowctl.core import blocks, build_gc
 from flowctl.core.edge import Edge
@@ -28,6 +29,7 @@ from flowctl.core.flow_edits import FlowEdits
 from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries, index_edge  # noqa: F401 - NO_EDGES and FlowCycleError are public here too
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
+from flowctl.core.task_options import call_on_failure
 from flowctl.tasks.core.constants import Constant
 from flowctl.exceptions import FlowDefinitionError
 from flowctl.utilities.context import context
@@ -80,7 +82,8 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         self.edges: set[Edge] = set()
         self.constants: dict[Task, dict[str, Any]] = collections.defaultdict(dict)
         self.slugs: dict[Task, str] = {}
-        self.state_handlers = list(state_handlers or [])
+        # as Prefect 1: on_failure is a state handler, the last of the flow's
+        self.state_handlers = list(state_handlers or []) + ([call_on_failure] if on_failure is not None else [])
         self.on_failure = on_failure
         self.result = result
         self.executor = executor
@@ -104,6 +107,27 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
 
     def __repr__(self) -> str:
         return f'<Flow: name="{self.name}">'
+
+    def __eq__(self, other: Any) -> bool:
+        """As Prefect 1: flows of one class are equal with the same name, tasks, edges and reference
+        tasks (``flow.copy() == flow``). Hashing stays by identity, so flows can still key dicts."""
+        if type(self) is not type(other):
+            return False
+        return (self.name, self.tasks, self.edges, self.reference_tasks()) == (
+            other.name, other.tasks, other.edges, other.reference_tasks())
+
+    __hash__ = object.__hash__
+
+    def __iter__(self) -> Iterator[Task]:
+        """The tasks in topological order (``sorted_tasks()``)."""
+        yield from self.sorted_tasks()
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The flow's logger, ``flowctl.<flow name>`` (Prefect 1's ``flow.logger``)."""
+        from flowctl.utilities.logging import get_logger
+
+        return get_logger(self.name)
 
     # -- functional API ------------------------------------------------------
     def __enter__(self) -> "Flow":

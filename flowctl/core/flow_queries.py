@@ -186,7 +186,15 @@ class FlowQueries:
         if root_tasks is None and self._sorted_cache is not None:
             return tuple(self._sorted_cache)
         order = list(self.slugs)
+        if root_tasks is not None and not root_tasks:  # as Prefect 1: no roots given means every task
+            root_tasks = None
+            if self._sorted_cache is not None:
+                return tuple(self._sorted_cache)
         if root_tasks is not None:
+            root_tasks = list(root_tasks)
+            for task in root_tasks:
+                if task not in self.slugs:
+                    raise FlowDefinitionError(f"Task {task!r} was not found in Flow {self!r}")
             keep = reachable_from(root_tasks, self._downstream_of)
             order = [t for t in order if t in keep]
         elif self._insertion_order_is_sorted(order):  # the usual case: what Kahn's algorithm would give
@@ -215,15 +223,22 @@ class FlowQueries:
 
     def validate(self) -> None:
         """Raise a FlowDefinitionError for cycles, foreign tasks, or bad reference tasks."""
-        if any(t not in self.slugs for t in self._reference_tasks):
-            raise FlowDefinitionError(f"Some reference tasks are not tasks of flow {self.name!r}.")
-        self._derived("valid", self._validate_graph)
+        tasks = self.tasks  # the public set (a user may have edited it), as Prefect 1 checks it
+        if any(t not in tasks for t in self._reference_tasks):
+            raise FlowDefinitionError(f"Some reference tasks are not contained in this flow ({self.name!r}).")
+        if len(tasks) != len(self.slugs):  # the set was edited by hand: nothing cached can be trusted
+            self._sorted_cache = None
+            self._validate_graph()
+        else:
+            self._derived("valid", self._validate_graph)
 
     def _validate_graph(self) -> bool:
         if self._sorted_cache is None or not self._sorted_by_insertion:  # else every edge is known to be in the flow
+            tasks = self.tasks
             for edge in self.edges:
-                if edge.upstream_task not in self.slugs or edge.downstream_task not in self.slugs:
-                    raise FlowDefinitionError(f"{edge!r} refers to a task that is not in flow {self.name!r}.")
+                if edge.upstream_task not in tasks or edge.downstream_task not in tasks:
+                    raise FlowDefinitionError(f"Some edges refer to tasks not contained in this flow: {edge!r} "
+                                              f"refers to a task that is not in flow {self.name!r}.")
         lists = list(self._upstream.values())
         for edges in itertools.compress(lists, map((1).__lt__, map(len, lists))):  # one edge cannot repeat a key
             keys = [e.key for e in edges if e.key is not None]

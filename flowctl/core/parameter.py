@@ -34,7 +34,8 @@ class Parameter(Task):
             default = None
         self.required = required
         self.default = default
-        super().__init__(name=name, slug=name, tags=tags)
+        # its value comes from the run: never written by checkpointing, not even to the flow's Result
+        super().__init__(name=name, slug=name, tags=tags, checkpoint=False)
 
     def __repr__(self) -> str:
         return f"<Parameter: {self.name}>"

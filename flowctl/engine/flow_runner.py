@@ -97,16 +97,7 @@ class FlowRunner(Runner):
         return self.flow
 
     def target_handlers(self) -> list[Callable]:
-        flow = self.flow
-        if flow.on_failure is None:
-            return flow.state_handlers
-
-        def call_on_failure(target: Any, old: State, new: State) -> State:
-            if new.is_failed():
-                flow.on_failure(target, new)
-            return new
-
-        return [*flow.state_handlers, call_on_failure]
+        return self.flow.state_handlers  # (on_failure among them, made a handler by Flow)
 
     def publish(self, old_state: State, new_state: State) -> None:
         if bus.active:

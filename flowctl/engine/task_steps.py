@@ -197,7 +197,8 @@ class TaskSteps:
     def store_value(self, value: Any, raw_inputs: dict) -> Any:
         """Checkpoint ``value`` when checkpointing is on and the task allows it; the state's result."""
         task = self.task
-        if flowctl_context.get("checkpointing") is True and task.checkpoint is not False:
+        if flowctl_context.get("checkpointing") is True and task.checkpoint is not False and value is not None:
+            # (as Prefect 1: a None value is never written)
             result = self.result
             try:
                 return result.write(value, **self.format_kwargs_raw(raw_inputs))

@@ -39,14 +39,33 @@ def as_task(x: Any, flow: Any = None) -> Task:
     if isinstance(x, Task):
         return x
     if isinstance(x, list):
-        return List().bind(*x, flow=flow)
-    if isinstance(x, tuple):
-        return Tuple().bind(*x, flow=flow)
-    if isinstance(x, (set, frozenset)):
-        return Set().bind(*x, flow=flow)
+        made = List().bind(*x, flow=flow)
+    elif isinstance(x, tuple):
+        made = Tuple().bind(*x, flow=flow)
+    elif isinstance(x, (set, frozenset)):
+        made = Set().bind(*x, flow=flow)
+    elif isinstance(x, dict):
+        made = Dict().bind(keys=list(x.keys()), values=list(x.values()), flow=flow)
+    else:
+        made = Constant(x)
+    made.auto_generated = True
+    if _holds_only_constants(x):  # Prefect 1 makes such a value one Constant, which never writes a result
+        made.checkpoint = False
+    return made
+
+
+_PLAIN_TYPES = frozenset({int, float, str, bool, bytes, complex, type(None)})
+
+
+def _holds_only_constants(x: Any) -> bool:
+    """Whether ``x`` holds no task (nor edge annotation) at any depth."""
+    if isinstance(x, (Task, edge_annotations.EdgeAnnotation)):
+        return False
+    if isinstance(x, (list, tuple, set, frozenset)):  # (a list of plain values, a million long: told in C)
+        return all(map(_PLAIN_TYPES.__contains__, map(type, x))) or all(map(_holds_only_constants, x))
     if isinstance(x, dict):
-        return Dict().bind(keys=list(x.keys()), values=list(x.values()), flow=flow)
-    return Constant(x)
+        return all(map(_holds_only_constants, x.values()))
+    return True
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable:

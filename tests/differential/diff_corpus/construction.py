@@ -1,6 +1,56 @@
 """Task and Flow construction errors: compared by exception class (API.md "Errors")."""
 
 SCENARIOS = {
+    "flow_equality_iteration_logger_and_on_failure": '''
+def notify(flow, state):
+    LOG.append(["on_failure", type(state).__name__])
+
+@task
+def one():
+    return 1
+
+@task
+def two(x):
+    return x + 1
+
+def build():
+    with Flow("equal", on_failure=notify) as flow:
+        two(one())
+    return flow
+
+def observe(flow, state):
+    other = flow.copy()
+    changed = flow.copy()
+    changed.add_task(Task(name="extra"))
+    return [flow == other, flow == changed, flow == "equal", [t.name for t in flow],
+            flow.logger.name.split(".")[-1], len(flow.state_handlers)]
+''',
+    "sorted_tasks_from_roots_and_validate_edited_tasks": '''
+def build():
+    flow = Flow("roots")
+    a, b, c, d = Task(name="a"), Task(name="b"), Task(name="c"), Task(name="d")
+    flow.add_edge(a, b)
+    flow.add_edge(b, c)
+    flow.add_edge(b, d)
+    return flow
+
+def observe(flow, state):
+    seen = [sorted(t.name for t in flow.sorted_tasks(root_tasks=[])),
+            sorted(t.name for t in flow.sorted_tasks(root_tasks=flow.get_tasks(name="b")))]
+    for attempt in (lambda: flow.sorted_tasks(root_tasks=[Task(name="stranger")]),):
+        try:
+            attempt()
+            seen.append("no error")
+        except ValueError as exc:
+            seen.append(["ValueError", "was not found in Flow" in str(exc)])
+    flow.tasks.remove(flow.get_tasks(name="d")[0])
+    try:
+        flow.validate()
+        seen.append("valid")
+    except ValueError as exc:
+        seen.append(["ValueError", str(exc).startswith("Some edges refer to tasks not contained in this flow")])
+    return seen
+''',
     "task_run_with_varargs": '''
 class Bad(Task):
     def run(self, *args):

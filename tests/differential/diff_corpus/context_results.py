@@ -109,6 +109,20 @@ def observe(flow, state):
     s = final(flow, state, "keep")
     return [sorted(os.listdir(WORKDIR)), os.path.basename(s._result.location or "")]
 ''',
+    "flow_result_formats_inputs_and_skips_none_parameters_and_constants": '''
+@task
+def echo(x, param):
+    return x
+
+def build():
+    with Flow("ckpt", result=LocalResult(dir=WORKDIR, location="{map_index}-{x}-{param}.txt")) as flow:
+        p = Parameter("param", default="book")
+        echo.map(x=[1, 42, None, "word"], param=unmapped(p))
+    return flow, {"context": {"checkpointing": True}}
+
+def observe(flow, state):
+    return sorted(os.listdir(WORKDIR))
+''',
     "target_and_result_locate_the_result": '''
 import warnings
 
