@@ -180,8 +180,7 @@ class FlowBinding:
         if validate is None:  # read once here rather than once per edge
             validate = _eager_validation()
         for upstream in upstream_tasks or ():
-            is_mapped = (mapped and not isinstance(upstream, edge_annotations.unmapped)) or isinstance(
-                upstream, edge_annotations.mapped)
+            is_mapped = edge_annotations.annotations_of(upstream).get("mapped", mapped)
             self.add_edge(task_utilities.as_task(upstream, flow=self), task, mapped=is_mapped, validate=validate)
         for downstream in downstream_tasks or ():
             self.add_edge(task, task_utilities.as_task(downstream, flow=self), validate=validate)
@@ -197,12 +196,10 @@ class FlowBinding:
 
     def _bind_keyword(self, task: Task, key: str, value: Any, mapped: bool, validate: bool | None) -> None:
         """Bind an annotated (``unmapped``/``mapped``/``flatten``), collection or mapped argument."""
-        is_mapped = (mapped and not isinstance(value, edge_annotations.unmapped)) or isinstance(
-            value, edge_annotations.mapped)
-        flattened = isinstance(value, edge_annotations.flatten)
-        raw = value
-        while isinstance(raw, edge_annotations.EdgeAnnotation):
-            raw = raw.task
+        annotations = edge_annotations.annotations_of(value)
+        is_mapped = annotations.get("mapped", mapped)
+        flattened = annotations.get("flattened", False)
+        raw = value.value if annotations else value
         if is_mapped and isinstance(raw, (dict, set, frozenset)):
             raise FlowDefinitionError(
                 f"{task!r} cannot map over a {type(raw).__name__} (argument {key!r}): mapping "

@@ -34,8 +34,8 @@ def as_task(x: Any, flow: Any = None) -> Task:
     from flowctl.tasks.core.collections import Dict, List, Set, Tuple
     from flowctl.tasks.core.constants import Constant
 
-    while isinstance(x, edge_annotations.EdgeAnnotation):
-        x = x.task
+    if isinstance(x, edge_annotations.EdgeAnnotation):
+        x = x.value
     if isinstance(x, Task):
         return x
     if isinstance(x, list):
@@ -103,8 +103,8 @@ def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> An
     placeholders: dict[Task, Any] = {}
 
     def placeholder_for(value: Any) -> Any:
-        if isinstance(value, edge_annotations.unmapped):
-            return value.task
+        if edge_annotations.annotations_of(value).get("mapped", True) is False:  # unmapped
+            return value.value
         p = Task(name="apply_map_input")
         placeholders[p] = value
         return p
@@ -126,7 +126,8 @@ def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> An
         upstream = edge.upstream_task
         if upstream in placeholders:
             upstream = as_task(placeholders[upstream], flow=flow)
-        flattened = edge.flattened or isinstance(placeholders.get(edge.upstream_task), edge_annotations.flatten)
+        flattened = edge.flattened or edge_annotations.annotations_of(
+            placeholders.get(edge.upstream_task)).get("flattened", False)
         flow.add_edge(upstream, edge.downstream_task, key=edge.key,
                       mapped=edge.upstream_task in tainted, flattened=flattened)
     for t, values in scratch.constants.items():

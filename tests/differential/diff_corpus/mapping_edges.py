@@ -240,4 +240,26 @@ def build():
         show(flatten(5))
     return flow
 ''',
+    "combined_edge_annotations": '''
+from prefect.utilities.edges import mapped, unmapped
+
+@task
+def nested():
+    return [[1, 2], [3]]
+
+@task
+def add(x, y):
+    return x + y
+
+def build():
+    with Flow("annotations") as flow:
+        add.map(flatten(nested()), unmapped(100))
+        add(mapped(flatten(nested())), 1000)
+        add.map(unmapped(mapped(numbers())), numbers())
+    return flow
+
+def observe(flow, state):
+    return [sorted(mapped(flatten(1)).annotations.items()), unmapped(2).annotations,
+            flatten(unmapped(3)).annotations, mapped(4).value]
+''',
 }
