@@ -29,7 +29,7 @@ from flowctl.core.flow_edits import FlowEdits
 from flowctl.core.flow_queries import NO_EDGES, FlowCycleError, FlowQueries, index_edge  # noqa: F401 - NO_EDGES and FlowCycleError are public here too
 from flowctl.core.parameter import Parameter
 from flowctl.core.task import Task
-from flowctl.core.task_options import call_on_failure
+from flowctl.core.task_options import call_on_failure, refuse_mapping_in_mapped_context
 from flowctl.tasks.core.constants import Constant
 from flowctl.exceptions import FlowDefinitionError
 from flowctl.utilities.context import context
@@ -205,6 +205,8 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
     def add_edge(self, upstream_task: Task, downstream_task: Task, key: str | None = None,
                  mapped: bool = False, validate: bool | None = None, flattened: bool = False) -> Edge:
         """Make ``upstream_task`` run before ``downstream_task`` (passing its result as ``key``)."""
+        if mapped:
+            refuse_mapping_in_mapped_context()
         if isinstance(downstream_task, Parameter):
             raise FlowDefinitionError(
                 f"{downstream_task!r} cannot have upstream tasks: parameters are the roots of a flow."

@@ -15,6 +15,7 @@ from flowctl.core import blocks
 from flowctl.core.edge import Edge
 from flowctl.core.flow_queries import NO_EDGES, index_edge
 from flowctl.core.parameter import Parameter
+from flowctl.core import task_options
 from flowctl.core.task import Task
 from flowctl.exceptions import FlowDefinitionError, TaskArgumentError
 from flowctl.utilities import edges as edge_annotations
@@ -176,6 +177,8 @@ class FlowBinding:
                          keyword_tasks: dict[str, Any] | None = None, mapped: bool = False,
                          validate: bool | None = None) -> None:
         """Wire ``task`` to its upstream, downstream and keyword tasks (or constants)."""
+        if mapped:
+            task_options.refuse_mapping_in_mapped_context()
         self.add_task(task)
         if validate is None:  # read once here rather than once per edge
             validate = _eager_validation()

@@ -278,6 +278,7 @@ class Task(TaskOperators):
         **kwargs: Any,
     ) -> "Task":
         """Like calling the task, but run one child per element of the mapped inputs."""
+        options.check_map_call(args)
         active_flow, context_tags = context.get("flow"), context.get("tags")
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
         if new.nout is not None:  # as Prefect 1: a map's result is its children's list, never unpacked by nout

@@ -249,3 +249,24 @@ def outside_flow_error(task: Any) -> FlowctlErrorNoFlow:
         f"Could not infer an active Flow context while creating edge to {task!r}. This often means you called "
         f"a task outside a `with Flow(...)` block (or pass flow=). If you're trying to run this task outside of "
         f"a Flow context, you need to call `{name}.run(...)`")
+
+
+def check_map_call(args: tuple) -> None:
+    """``task.map(*args)``'s checks, in Prefect 1's order: each positional argument must be
+    subscriptable (or an edge annotation); no map inside ``apply_map``'s function."""
+    from flowctl.utilities.edges import EdgeAnnotation
+
+    for arg in args:
+        if not hasattr(arg, "__getitem__") and not isinstance(arg, EdgeAnnotation):
+            raise TypeError(f"Cannot map over unsubscriptable object of type {type(arg)}: {repr(arg)[:10]}...")
+    refuse_mapping_in_mapped_context()
+
+
+def refuse_mapping_in_mapped_context() -> None:
+    """Inside ``apply_map``'s function every edge is mapped already: an explicit map there is an error,
+    as in Prefect 1."""
+    from flowctl.utilities.context import context
+
+    if context.get("mapped"):
+        raise ValueError("Cannot set `mapped=True` when running from inside a mapped context "
+                         "(apply_map maps what its function builds: call the task, not .map).")

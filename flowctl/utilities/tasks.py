@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -54,6 +55,7 @@ def as_task(x: Any, flow: Any = None) -> Task:
     return made
 
 
+_COLLECTION_TYPES = (list, tuple, set, frozenset, dict)
 _PLAIN_TYPES = frozenset({int, float, str, bool, bytes, complex, type(None)})
 
 
@@ -89,50 +91,79 @@ def defaults_from_attrs(*attr_args: str) -> Callable:
 
 
 def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> Any:
-    """Call ``func`` (which builds tasks) so every task it builds runs mapped.
+    """Call ``func`` (which builds tasks) so that what it builds runs once per element of its inputs.
 
-    Arguments wrapped in ``unmapped`` stay whole; tasks that ``func`` creates
-    are mapped child-to-child over the mapped arguments.
+    As Prefect 1 does it: ``func`` receives the input tasks themselves (with ``flow=`` when a flow
+    was passed here); every edge it builds is mapped, but those from ``unmapped`` inputs; each task
+    it builds with no upstream among its own waits on every input (``_wait_on_inputs``). ``case``
+    and resource blocks around the call are set aside while ``func`` builds; ``.map`` in it is an error.
     """
     from flowctl.core.flow import Flow
+    from flowctl.tasks.core.constants import Constant
 
+    given = flow is not None
+    flow = _apply_map_flow(flow, (*args, *kwargs.values()))
+    before = set(flow.tasks)
+    sub = Flow("apply_map")
+    inputs: dict[Task, tuple[bool, bool, bool]] = {}  # input task -> (mapped, a constant, flattened)
+
+    def as_input(value: Any) -> Any:
+        annotations = edge_annotations.annotations_of(value)
+        raw = value.value if annotations else value
+        if annotations.get("mapped") is False and not isinstance(raw, (Task, *_COLLECTION_TYPES)):
+            return raw  # an unmapped plain value: bound as a constant where func uses it, as in Prefect 1
+        with context(case=None, resource=None):
+            made = as_task(value, flow=sub)
+            constant = isinstance(made, Constant)
+            if not constant:
+                sub.add_task(made)
+                flow.add_task(made)
+        inputs[made] = (annotations.get("mapped", True), constant, annotations.get("flattened", False))
+        return made
+
+    call_args = [as_input(value) for value in args]
+    call_kwargs = {key: as_input(value) for key, value in kwargs.items()}
+    prepared = set(sub.tasks) | set(inputs), set(sub.edges)  # the inputs (and collection tasks making them)
+    with context(flow=sub, mapped=True, case=None, resource=None):
+        output = func(*call_args, flow=sub, **call_kwargs) if given else func(*call_args, **call_kwargs)
+    for task in sub.sorted_tasks():
+        if task not in flow.slugs:
+            flow.add_task(task)
+    for edge in sub.edges:  # edges become mapped (but from unmapped inputs), as in Prefect 1, except
+        is_mapped, _, flattened = inputs.get(edge.upstream_task, (True, False, False))
+        if edge in prepared[1] and edge.upstream_task not in before:  # inside a collection of constants
+            is_mapped, flattened = edge.mapped, False
+        flow.add_edge(edge.upstream_task, edge.downstream_task, key=edge.key, mapped=is_mapped,
+                      flattened=edge.flattened or flattened)
+    for task, values in sub.constants.items():
+        flow.constants[task].update(values)
+    _wait_on_inputs(flow, [t for t in sub.sorted_tasks() if t not in before and t not in prepared[0]], inputs)
+    return output
+
+
+def _apply_map_flow(flow: Any, values: tuple) -> Any:
+    """The flow ``apply_map`` adds to (given, or the active one), once its inputs are known mappable."""
     flow = flow if flow is not None else context.get("flow")
     if flow is None:
-        raise ValueError("apply_map needs an active flow: call it inside `with Flow(...)` or pass flow=.")
-    scratch = Flow("apply_map")
-    placeholders: dict[Task, Any] = {}
+        raise ValueError("Couldn't infer a flow in the current context: call apply_map inside "
+                         "`with Flow(...)` or pass flow=.")
+    for value in values:
+        if not isinstance(value, (Task, edge_annotations.EdgeAnnotation, Sequence)):
+            raise TypeError(f"Cannot map over non-sequence object of type `{type(value).__name__}`")
+    return flow
 
-    def placeholder_for(value: Any) -> Any:
-        if edge_annotations.annotations_of(value).get("mapped", True) is False:  # unmapped
-            return value.value
-        p = Task(name="apply_map_input")
-        placeholders[p] = value
-        return p
 
-    new_args = [placeholder_for(a) for a in args]
-    new_kwargs = {k: placeholder_for(v) for k, v in kwargs.items()}
-    with context(flow=scratch):
-        output = func(*new_args, **new_kwargs)
-    # A built task is mapped when anything it depends on is a mapped input or
-    # another mapped task; edges between two mapped tasks run child-to-child.
-    tainted: set[Task] = set(placeholders)
-    for task in scratch.sorted_tasks():
-        if task in placeholders:
-            continue
-        flow.add_task(task)
-        if any(e.upstream_task in tainted for e in scratch.edges_to(task)):
-            tainted.add(task)
-    for edge in scratch.edges:
-        upstream = edge.upstream_task
-        if upstream in placeholders:
-            upstream = as_task(placeholders[upstream], flow=flow)
-        flattened = edge.flattened or edge_annotations.annotations_of(
-            placeholders.get(edge.upstream_task)).get("flattened", False)
-        flow.add_edge(upstream, edge.downstream_task, key=edge.key,
-                      mapped=edge.upstream_task in tainted, flattened=flattened)
-    for t, values in scratch.constants.items():
-        flow.constants[t].update(values)
-    return output
+def _wait_on_inputs(flow: Any, built: list, inputs: dict) -> None:
+    """Each task ``apply_map``'s function built with no upstream among them waits on every input
+    (but unmapped constants), mapped over the mapped ones: all map over the same length."""
+    built_set = set(built)
+    for task in built:
+        upstream = flow.upstream_tasks(task)
+        if upstream & built_set:
+            continue  # it waits on the inputs through its upstreams
+        for input_task, (is_mapped, constant, flattened) in inputs.items():
+            if input_task not in upstream and (is_mapped or not constant):
+                flow.add_edge(input_task, task, mapped=is_mapped, flattened=flattened)
 
 
 def pause_task(message: str | None = None, duration: Any = None) -> None:

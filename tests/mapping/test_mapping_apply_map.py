@@ -59,7 +59,8 @@ def test_apply_map_with_an_unmapped_task_argument():
     assert not state.result[ten].is_mapped()
 
 
-def test_tasks_inside_apply_map_not_depending_on_mapped_args_stay_unmapped():
+def test_a_task_apply_map_builds_with_no_input_is_mapped_over_the_inputs_too():
+    """As Prefect 1.4.1: each root of what the function builds waits on every mapped input."""
     built = {}
 
     def pipeline(x):
@@ -69,8 +70,8 @@ def test_tasks_inside_apply_map_not_depending_on_mapped_args_stay_unmapped():
     with Flow("f") as flow:
         result = apply_map(pipeline, [1, 2, 3])
     state = flow.run()
-    assert not state.result[built["ten"]].is_mapped()
-    assert state.result[built["ten"]].result == 10
+    assert state.result[built["ten"]].is_mapped()
+    assert state.result[built["ten"]].result == [10, 10, 10]
     assert results(state.result[result]) == [11, 12, 13]
 
 

@@ -265,6 +265,71 @@ def build():
         double.map(flatten(empties()))
     return flow
 ''',
+    "apply_map_roots_lengths_and_chaining": '''
+from prefect import apply_map, unmapped
+
+@task
+def ten():
+    return 10
+
+@task
+def add(x, y):
+    return x + y
+
+@task
+def pair_sum(p):
+    return p[0] + p[1]
+
+def with_root(x):
+    return add(x, ten())
+
+def two_ways(x, y):
+    return add(x, 1), add(y, 100)
+
+def combine(p):
+    return pair_sum(p)
+
+def build():
+    with Flow("apply-map") as flow:
+        apply_map(with_root, [1, 2, 3])
+        apply_map(two_ways, [1, 2, 3, 4, 5], numbers())
+        pair = apply_map(two_ways, numbers(), numbers())
+        apply_map(combine, pair)
+        apply_map(lambda x, y: add(x, y), numbers(), unmapped(7))
+    return flow
+''',
+    "apply_map_inside_case_and_errors": '''
+from prefect import apply_map, unmapped
+from prefect.tasks.control_flow import case
+
+@task
+def add(x, y):
+    return x + y
+
+def pipeline(x, a):
+    return add(x, 1), add(x, a)
+
+def build():
+    with Flow("apply-map-case") as flow:
+        branch = Parameter("branch", default=False)
+        with case(branch, True):
+            a = add(1, 1)
+            b, c = apply_map(pipeline, range(3), unmapped(a))
+            add.map(b, c)
+    return flow
+
+def observe(flow, state):
+    seen = [sorted(type(s).__name__ for s in flow.run(branch=True).result.values())]
+    for attempt in (lambda: apply_map(lambda x: add(x, 1), 1, flow=Flow("f")),
+                    lambda: apply_map(lambda x, flow: add.map(x, 1), [1], flow=Flow("f")),
+                    lambda: apply_map(lambda x: add(x, 1), [1])):
+        try:
+            attempt()
+            seen.append("no error")
+        except (TypeError, ValueError) as exc:
+            seen.append(type(exc).__name__)
+    return seen
+''',
     "apply_map_simple": '''
 def pipeline(x):
     return double(double(x))
