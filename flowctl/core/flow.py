@@ -161,7 +161,7 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         if slug:
             taken = self._taken_slugs()
             if slug in taken:
-                raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in flow {self.name!r}.')
+                raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in this flow ({self.name!r}).')
             taken.add(slug)
         elif not task.__dict__.get("tags"):  # the usual case: NAME-N (tags read without making an empty set)
             slug = self._numbered_slug(task.name)
@@ -209,7 +209,7 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
             refuse_mapping_in_mapped_context()
         if isinstance(downstream_task, Parameter):
             raise FlowDefinitionError(
-                f"{downstream_task!r} cannot have upstream tasks: parameters are the roots of a flow."
+                f"Parameters must be root tasks and can not have upstream dependencies: {downstream_task!r} is a parameter."
             )
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         order = self.slugs

@@ -163,7 +163,7 @@ class FlowBinding:
             keys = self._edge_keys[task] = {e.key for e in self._upstream.get(task, NO_EDGES) if e.key is not None}
         if key in keys or key in self.constants.get(task, ()):
             raise FlowDefinitionError(
-                f'Argument "{key}" of {task!r} is already bound in flow {self.name!r}. To call the '
+                f'Argument "{key}" for task {task!r} has already been assigned in flow {self.name!r}. To call the '
                 f"task again with new arguments, call it as a copy: task(...) or task.copy()."
             )
         if (validate if validate is not None else _eager_validation()) and not task.accepts_key(key):

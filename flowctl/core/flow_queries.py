@@ -141,7 +141,7 @@ class FlowQueries:
         tasks = set(tasks)
         missing = [t for t in tasks if t not in self.slugs]
         if missing:
-            raise FlowDefinitionError(f"Reference tasks {missing} are not tasks of flow {self.name!r}.")
+            raise FlowDefinitionError(f"Reference tasks must be part of the flow: {missing} are not tasks of flow {self.name!r}.")
         self._reference_tasks = tasks
 
     def parameters(self) -> set[Parameter]:
@@ -159,12 +159,12 @@ class FlowQueries:
 
     def edges_to(self, task: Task) -> set[Edge]:
         if task not in self.slugs:
-            raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
+            raise FlowDefinitionError(f"Task {task!r} was not found in Flow {self!r}: it is not a task of flow {self.name!r}.")
         return set(self._upstream.get(task, NO_EDGES))
 
     def edges_from(self, task: Task) -> set[Edge]:
         if task not in self.slugs:
-            raise FlowDefinitionError(f"{task!r} is not a task of flow {self.name!r}.")
+            raise FlowDefinitionError(f"Task {task!r} was not found in Flow {self!r}: it is not a task of flow {self.name!r}.")
         return set(self._downstream_index().get(task, NO_EDGES))
 
     def all_upstream_edges(self) -> dict[Task, set[Edge]]:

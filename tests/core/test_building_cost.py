@@ -190,10 +190,10 @@ def test_a_task_slug_is_suffixed_on_each_copy():
 def test_binding_an_argument_again_is_still_an_error_after_a_call():
     with Flow("f"):
         bound = pair(1, y=2)
-        with pytest.raises(FlowDefinitionError, match="already bound"):
+        with pytest.raises(FlowDefinitionError, match="has already been assigned"):
             bound.bind(x=3)
         other = add_one(0)
-        with pytest.raises(FlowDefinitionError, match="already bound"):
+        with pytest.raises(FlowDefinitionError, match="has already been assigned"):
             bound.set_upstream(other, key="y")
 
 
