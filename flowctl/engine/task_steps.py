@@ -216,9 +216,10 @@ class TaskSteps:
         """
         if not isinstance(state, Looped):
             return state
-        if context is not None:
+        if context is not None:  # each iteration is a first run again (a retry counted one iteration only)
             context["task_loop_result"] = state.result
             context["task_loop_count"] = (state.loop_count or 1) + 1
+            context["task_run_count"] = 1
         return Pending(message=f"Looping task (on loop index {state.loop_count})")
 
     def cache_result(self, state: State, inputs: dict) -> State:

@@ -198,6 +198,26 @@ def build():
         after(counter())
     return flow
 ''',
+    "loop_retried_once_counts_runs_per_iteration": '''
+SEEN = []
+
+@task(max_retries=1, retry_delay=timedelta(0))
+def looper(x):
+    SEEN.append([prefect.context.get("task_loop_count"), prefect.context.get("task_run_count")])
+    if prefect.context.get("task_loop_count") == 2 and prefect.context.get("task_run_count") == 1:
+        raise ValueError("second iteration fails once")
+    if prefect.context.get("task_loop_count", 1) < 4:
+        raise signals.LOOP(result=prefect.context.get("task_loop_result", 0) + x)
+    return prefect.context.get("task_loop_result") + x
+
+def build():
+    with Flow("loop-retry") as flow:
+        after(looper(1))
+    return flow
+
+def observe(flow, state):
+    return SEEN
+''',
     "loop_then_fail": '''
 @task
 def counter():
