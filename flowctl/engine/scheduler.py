@@ -21,7 +21,7 @@ from typing import Any
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.mapping import child_upstream_states, expand, map_sources
 from flowctl.engine.nodes import Node, build_nodes, child_raw
-from flowctl.engine.state import Mapped, Pending, Retrying, State, Success
+from flowctl.engine.state import Mapped, Paused, Pending, Scheduled, State, Success
 from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
 from flowctl.engine.task_units import call_alone, call_told, facts_for, unit_context
@@ -180,7 +180,9 @@ class Scheduler:
         return (self.runner(node), initial, upstream_states, node.context, index, node.constants)
 
     def _complete(self, node: Node, index: int | None, state: State) -> None:
-        if isinstance(state, Retrying):
+        # a unit left Retrying, or Scheduled/Resume by a handler, runs again at its start time (flow.run's
+        # passes, as Prefect 1's); a Paused one waits to be resumed by hand
+        if isinstance(state, Scheduled) and not isinstance(state, Paused) and state.start_time is not None:
             start = state.start_time.timestamp()
             heapq.heappush(self.retries, (start, next(self._sequence), node, index, state))
             if index is None:

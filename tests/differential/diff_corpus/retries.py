@@ -218,6 +218,31 @@ def build():
 def observe(flow, state):
     return SEEN
 ''',
+    "handler_resumes_a_paused_task_with_retries": '''
+from prefect.engine.state import Paused, Resume
+
+RUNS = []
+
+def resume_then_fail(task, old, new):
+    if isinstance(new, Paused):
+        return Resume()
+    if old.is_running():
+        raise signals.FAIL("fails after each run")
+    return new
+
+@task(max_retries=2, retry_delay=timedelta(0), state_handlers=[resume_then_fail],
+      trigger=prefect.triggers.manual_only)
+def gated():
+    RUNS.append(1)
+
+def build():
+    with Flow("resume") as flow:
+        after(gated())
+    return flow
+
+def observe(flow, state):
+    return len(RUNS)
+''',
     "loop_then_fail": '''
 @task
 def counter():
