@@ -28,6 +28,10 @@ class TaskArgumentError(FlowctlError, TypeError):
     """A task was called with arguments of the wrong kind."""
 
 
+class NotCallableError(TaskDefinitionError, TypeError):
+    """A function task was given something that is not callable (a ``TypeError``, as in Prefect 1)."""
+
+
 class SerializationError(FlowctlError, TypeError):
     """A task, input or result could not cross a process boundary."""
 

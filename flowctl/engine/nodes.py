@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flowctl.engine.state import Cached, State, Success
+from flowctl.engine.state import Cached, Pending, State, Success
 from flowctl.tasks.core.constants import Constant
+from flowctl.tasks.core.resource_manager import ResourceCleanupTask, ResourceSetupTask
+
+_RESOURCE_STEPS = (ResourceSetupTask, ResourceCleanupTask)
 
 if TYPE_CHECKING:
     from flowctl.engine.task_runner import TaskRunner
@@ -87,6 +90,17 @@ class Node:
         self.final_listeners: list[Node] = []
 
 
+def _given_state(task: Any, task_states: dict | None) -> State | None:
+    """The state a run starts ``task`` from: the one given, except that a finished (not cached)
+    resource setup or cleanup runs again, as Prefect 1 restarts them (a resource does not outlive
+    the run that set it up)."""
+    state = task_states.get(task) if task_states else None
+    if (state is not None and isinstance(task, _RESOURCE_STEPS) and state.is_finished()
+            and not state.is_cached()):
+        return Pending()
+    return state
+
+
 def build_nodes(flow: Any, context: dict, task_states: dict, task_contexts: dict) -> tuple[dict, list, bool]:
     """One node per task, in topological order, so each edge's upstream node already exists:
     ``(nodes by task, the nodes with no upstream in the flow's order, whether any is mapped or
@@ -98,7 +112,7 @@ def build_nodes(flow: Any, context: dict, task_states: dict, task_contexts: dict
     given = task_states or task_contexts
     for task in flow.sorted_tasks():
         if given:  # a state or a context of its own for some tasks
-            node = nodes[task] = Node(task, task_states.get(task) if task_states else None,
+            node = nodes[task] = Node(task, _given_state(task, task_states),
                                       {**context, **task_contexts[task]} if task_contexts and task in task_contexts
                                       else context)
         else:

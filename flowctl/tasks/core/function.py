@@ -5,7 +5,7 @@ import functools
 from typing import Any, Callable
 
 from flowctl.core.task import Task, validate_run_signature
-from flowctl.exceptions import TaskDefinitionError
+from flowctl.exceptions import NotCallableError
 
 
 class FunctionTask(Task):
@@ -13,7 +13,7 @@ class FunctionTask(Task):
 
     def __init__(self, fn: Callable, name: str | None = None, **kwargs: Any) -> None:
         if not callable(fn):
-            raise TaskDefinitionError(f"FunctionTask needs a callable, received {type(fn).__name__}.")
+            raise NotCallableError(f"FunctionTask needs a callable, received {type(fn).__name__}.")
         if name is None:
             name = getattr(fn, "__name__", type(self).__name__)
         validate_run_signature(fn, name)

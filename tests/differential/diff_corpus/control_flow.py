@@ -302,3 +302,39 @@ def build():
 ''',
 }.items():
     SCENARIOS[_name] = RESOURCE_PRELUDE + _body
+
+SCENARIOS["resource_steps_rerun_on_restart"] = '''
+from prefect import resource_manager
+
+CALLS = []
+
+@resource_manager
+class Conn:
+    def __init__(self):
+        CALLS.append("init")
+
+    def setup(self):
+        CALLS.append("setup")
+        return 1
+
+    def cleanup(self, value):
+        CALLS.append("cleanup")
+
+@task
+def plus(x, y=1):
+    return x + y
+
+def build():
+    with Flow("restart") as flow:
+        manager = Conn()
+        with manager as conn:
+            a = plus(conn)
+            plus(a, 10)
+    states = {manager.init_task: Success(result=Conn.resource_class()), manager.setup_task: Success(),
+              manager.cleanup_task: Success(), a: Success(result=2)}
+    CALLS.clear()
+    return flow, {"task_states": states}
+
+def observe(flow, state):
+    return CALLS
+'''
