@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import logging
 import uuid
+import warnings
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable, Iterator
 
@@ -138,14 +139,27 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
                 f"after the other, or combine them with flow.update(other)."
             )
         stack = ExitStack()
-        stack.enter_context(context(flow=self))
+        stack.enter_context(context(flow=self, _unused_task_tracker=set()))  # (see __exit__)
         build_gc.building_started()  # see build_gc: building allocates no garbage worth full collections
         stack.callback(build_gc.building_ended)
         self._contexts.append(stack)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        """Close the block; as Prefect 1, warn of tasks made in it (``Task(...)``, ``@task``,
+        ``copy()``) that never joined the flow: usually a task defined but never called."""
+        unused = context.get("_unused_task_tracker")
         self._contexts.pop().close()
+        unused = unused.difference(self.tasks) if unused and exc_info[0] is None else None
+        if unused:  # a task called or mapped joined as its copies (which share its run binder)
+            called = {id(binder) for binder in (t.__dict__.get("_run_binder") for t in self.tasks) if binder}
+            unused = {t for t in unused if id(t.__dict__.get("_run_binder") or t) not in called
+                      and not isinstance(t, Constant)}
+        if unused:
+            warnings.warn(
+                f"Tasks were created but not added to the flow: {unused}. This can occur when `Task` "
+                "classes, including `Parameters`, are instantiated inside a `with flow:` block but not "
+                "added to the flow either explicitly or as the input to another task.", stacklevel=2)
 
     # -- building --------------------------------------------------------------
     def _changed(self) -> None:
@@ -277,7 +291,7 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         for key in ("flow_run_id", "flow_run_name"):
             context.setdefault(key, kwargs.pop(key, None) or str(uuid.uuid4()))
         context.setdefault("caches", flowctl_context.get("caches", PROCESS_CACHES))  # as Prefect 1: kept between runs
-        runner = FlowRunner(flow=self)
+        runner = (kwargs.pop("runner_cls", None) or FlowRunner)(flow=self)  # (a FlowRunner subclass, as in Prefect 1)
         runner.waits_for_retries = True  # one run to the end, where Prefect 1's flow.run loops over passes
         if return_tasks is None:  # as Prefect 1's flow.run: every task's state
             return_tasks = self.tasks

@@ -165,6 +165,7 @@ def store_options(task: Any, values: dict[str, Any], base: type, defaults: dict[
                 del attributes[name]
         else:
             setattr(task, name, value)
+    track_creation(task)
 
 
 def locate_result_at_target(task: Any) -> None:
@@ -180,6 +181,17 @@ def locate_result_at_target(task: Any) -> None:
     result = result.copy()
     result.location = target
     task.result = result
+
+
+def track_creation(task: Any) -> Any:
+    """Note ``task`` as made inside the open ``with Flow`` block, if any (it warns at the block's end
+    of tasks that never joined it, as Prefect 1 does); returns ``task``."""
+    from flowctl.utilities.context import thread_local
+
+    tracker = getattr(thread_local, "data", {}).get("_unused_task_tracker")
+    if tracker is not None:
+        tracker.add(task)
+    return task
 
 
 def _is_default(value: Any, default: Any) -> bool:

@@ -51,6 +51,36 @@ def observe(flow, state):
         seen.append(["ValueError", str(exc).startswith("Some edges refer to tasks not contained in this flow")])
     return seen
 ''',
+    "unused_tasks_made_in_a_flow_block_warn": '''
+import warnings
+
+def build():
+    with Flow("used") as flow:
+        @task
+        def ten():
+            return 10
+        ten()
+    return flow
+
+def observe(flow, state):
+    seen = []
+    for body in ("plain", "copy", "decorated", "parameter", "called"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with Flow(body) as other:
+                if body == "plain":
+                    Task(name="stray")
+                elif body == "copy":
+                    Parameter("x").copy("x2")
+                elif body == "decorated":
+                    task(lambda: 1)
+                elif body == "parameter":
+                    Parameter("p")
+                else:
+                    task(lambda: 1)()
+        seen.append([body, [str(w.message).split(":")[0] for w in caught]])
+    return seen
+''',
     "task_run_with_varargs": '''
 class Bad(Task):
     def run(self, *args):
