@@ -123,7 +123,7 @@ def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> An
 
     call_args = [as_input(value) for value in args]
     call_kwargs = {key: as_input(value) for key, value in kwargs.items()}
-    prepared = set(sub.tasks) | set(inputs), set(sub.edges)  # the inputs (and collection tasks making them)
+    prepared_tasks, prepared_edges = set(sub.tasks) | set(inputs), set(sub.edges)  # the inputs, as made
     with context(flow=sub, mapped=True, case=None, resource=None):
         output = func(*call_args, flow=sub, **call_kwargs) if given else func(*call_args, **call_kwargs)
     for task in sub.sorted_tasks():
@@ -131,13 +131,13 @@ def apply_map(func: Callable, *args: Any, flow: Any = None, **kwargs: Any) -> An
             flow.add_task(task)
     for edge in sub.edges:  # edges become mapped (but from unmapped inputs), as in Prefect 1, except
         is_mapped, _, flattened = inputs.get(edge.upstream_task, (True, False, False))
-        if edge in prepared[1] and edge.upstream_task not in before:  # inside a collection of constants
+        if edge in prepared_edges and edge.upstream_task not in before:  # inside a collection of constants
             is_mapped, flattened = edge.mapped, False
         flow.add_edge(edge.upstream_task, edge.downstream_task, key=edge.key, mapped=is_mapped,
                       flattened=edge.flattened or flattened)
     for task, values in sub.constants.items():
         flow.constants[task].update(values)
-    _wait_on_inputs(flow, [t for t in sub.sorted_tasks() if t not in before and t not in prepared[0]], inputs)
+    _wait_on_inputs(flow, [t for t in sub.sorted_tasks() if t not in before and t not in prepared_tasks], inputs)
     return output
 
 
