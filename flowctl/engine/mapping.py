@@ -16,7 +16,7 @@ import copy
 from typing import Any
 
 from flowctl.engine.state import Failed, Mapped, Pending, State, Success
-from flowctl.engine.task_execution import NOT_FLATTENABLE, flatten_once
+from flowctl.engine.task_execution import NOT_FLATTENABLE, flatten_once, sliceable
 from flowctl.utilities.logging import get_logger
 
 NOTHING_TO_MAP = "No upstream states can be mapped over."
@@ -54,7 +54,7 @@ class MapSource:
 
 def _items(edge: Any, value: Any) -> Any:
     """The sequence a mapped edge iterates over, or None when it cannot be mapped over (nor flattened)."""
-    if isinstance(value, dict) or not (hasattr(value, "__getitem__") and hasattr(value, "__len__")):
+    if isinstance(value, dict) or not sliceable(value):
         return None
     return flatten_once(value) if edge.flattened else value
 
@@ -123,7 +123,7 @@ def flattened_children(children: list) -> list:
     flat: list = []
     for child in children:
         value = child.result
-        flattenable = hasattr(value, "__len__") and hasattr(value, "__getitem__")
+        flattenable = sliceable(value)
         if not child.is_successful() or child.is_skipped():
             flat.extend([child] * (len(value) if flattenable else 1))
         elif flattenable:

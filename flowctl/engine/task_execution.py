@@ -27,6 +27,11 @@ NOT_FLATTENABLE = ("`flatten` was used on upstream task that did not return an i
                    "The value will be passed downstream unmodified.")
 
 
+def sliceable(value: Any) -> bool:
+    """Whether ``value`` has a length and items by position: what mapping and ``flatten`` expand."""
+    return hasattr(value, "__len__") and hasattr(value, "__getitem__")
+
+
 def flatten_once(value: Any) -> Any:
     """``[[1, 2], [3]] -> [1, 2, 3]``: ``flatten`` over one upstream's result, as Prefect 1 does it.
 
@@ -51,7 +56,7 @@ def flatten_results(results: list) -> list:
     gives its items, any other stays one item (Prefect 1's rule for mapped children)."""
     flat: list = []
     for value in results:
-        if hasattr(value, "__len__") and hasattr(value, "__getitem__"):
+        if sliceable(value):
             flat.extend(value[index] for index in range(len(value)))
         else:
             get_logger("FlowRunner").warning(NOT_FLATTENABLE)
