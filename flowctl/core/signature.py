@@ -157,3 +157,23 @@ class Binder:
         if extras:
             bound.update(extras)
         return bound
+
+
+class CallSignature:
+    """``inspect.signature(task)``: ``run``'s parameters plus ``__call__``'s keyword-only
+    ones (``mapped``, ``task_args``, ``upstream_tasks``, ``flow``), as in Prefect 1.
+
+    Editors, docs tools and wrappers read it to show what calling a task takes;
+    on the class itself it is absent, so ``inspect.signature(Task)`` stays the
+    constructor's.
+    """
+
+    def __get__(self, task: object, owner: type | None = None) -> inspect.Signature:
+        if task is None:
+            raise AttributeError("__signature__")
+        extras = [p for p in inspect.signature(type(task).__call__).parameters.values() if p.kind is _KEYWORD_ONLY]
+        by_kind: dict = {}
+        for parameter in [*inspect.signature(task.run).parameters.values(), *extras]:
+            by_kind.setdefault(parameter.kind, []).append(parameter)
+        ordered = [p for kind in sorted(by_kind) for p in by_kind[kind]]
+        return inspect.Signature(parameters=ordered, return_annotation="Task")

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from flowctl import triggers as _triggers
 from flowctl.core import task_options as options
-from flowctl.core.signature import RESERVED_KEYWORDS, Binder, validate_run_signature
+from flowctl.core.signature import RESERVED_KEYWORDS, Binder, CallSignature, validate_run_signature
 from flowctl.core.task_options import FlowctlErrorNoFlow, TaskOptionTypeError  # noqa: F401 - importable here too
 from flowctl.core.task_operators import TaskOperators
 from flowctl.exceptions import FlowctlError, TaskArgumentError
@@ -27,10 +27,8 @@ _LOGGERS: dict = {}  # task loggers by task name: copies share one, with no trip
 
 #: Attributes set by ``Task.__init__`` (read on a task whose subclass forgot ``super().__init__``: a clear error).
 _INIT_ATTRIBUTES = frozenset(
-    "name slug tags max_retries retry_delay retry_on timeout trigger skip_on_upstream_skip "
-    "cache_for cache_validator cache_key checkpoint state_handlers on_failure log_stdout "
-    "result target task_run_name nout auto_generated".split()
-)
+    "name slug tags max_retries retry_delay retry_on timeout trigger skip_on_upstream_skip cache_for cache_validator "
+    "cache_key checkpoint state_handlers on_failure log_stdout result target task_run_name nout auto_generated".split())
 
 
 class TaskNotInitializedError(FlowctlError, AttributeError):
@@ -54,6 +52,7 @@ _new_object = object.__new__
 
 class Task(TaskOperators):
     """A unit of work. Subclasses implement ``run(self, **inputs)``."""
+    __signature__ = CallSignature()  # inspect.signature(task): run's arguments and the call's keywords
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

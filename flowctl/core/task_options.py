@@ -69,8 +69,11 @@ def _retry_on(retry_on: Any, max_retries: int, owner: str) -> set | None:
         raise TaskDefinitionError(f"A number of `max_retries` must be provided if `retry_on` is set (task {owner!r}).")
     classes = {retry_on} if isinstance(retry_on, type) else set(retry_on)
     for value in classes:
-        if not (isinstance(value, type) and issubclass(value, Exception)):
-            raise TaskArgumentError(f"Task {owner!r}: invalid retry_on value {value!r}: expected an Exception subclass.")
+        if not isinstance(value, type):  # Prefect 1's words, then whose
+            raise TaskArgumentError(f"Invalid `retry_on` value {value!r}. Expected an exception type but got an "
+                                    f"instance of {type(value).__name__} (task {owner!r}).")
+        if not issubclass(value, Exception):
+            raise TaskArgumentError(f"Invalid `retry_on` value {value!r}. Expected an exception subclass (task {owner!r}).")
     return classes
 
 

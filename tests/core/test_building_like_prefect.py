@@ -134,6 +134,30 @@ def test_inconsistent_task_options_are_rejected(kwargs, error):
         Task(**kwargs)
 
 
+@pytest.mark.parametrize("retry_on, words", [
+    ("foo", "Expected an exception type but got an instance of str"),
+    (KeyboardInterrupt, "Expected an exception subclass"),
+])
+def test_a_bad_retry_on_is_refused_in_prefect_1s_words(retry_on, words):
+    with pytest.raises(TypeError, match=words):
+        Task(max_retries=1, retry_delay=datetime.timedelta(0), retry_on=[ValueError, retry_on])
+
+
+def test_the_signature_of_a_task_is_its_run_plus_the_call_keywords():
+    class Load(Task):
+        def run(self, x: int, y: bool, z: int = 1, **kwargs):
+            pass
+
+    import inspect
+    signature = inspect.signature(Load())
+    names = list(signature.parameters)
+    assert names == ["x", "y", "z", "mapped", "task_args", "upstream_tasks", "flow", "kwargs"]
+    assert signature.parameters["z"] == inspect.signature(Load().run).parameters["z"]
+    assert signature.parameters["mapped"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert list(inspect.signature(add).parameters)[:2] == ["x", "y"]
+    assert "name" in inspect.signature(Task).parameters  # the class keeps its constructor's
+
+
 def test_timedelta_timeout_is_stored_in_seconds():
     assert Task(timeout=datetime.timedelta(seconds=2)).timeout == 2
 
