@@ -17,6 +17,7 @@ slugs in use, needed only to check a slug the user chose (generated
 from __future__ import annotations
 
 import collections
+import datetime
 import logging
 import uuid
 import warnings
@@ -286,8 +287,10 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         names = {p.name for p in self.parameters()}
         parameters = {**(parameters or {}), **{k: kwargs.pop(k) for k in list(kwargs) if k in names}}
         parameters = self.check_parameters(parameters)
-        # as Prefect 1's flow.run: the flow's id is its name, and the run's name (like its id) a uuid
-        context = {**(context or {}), "flow_id": self.name}
+        # as Prefect 1's flow.run: the flow's id is its name, the run's name (like its id) a uuid, and
+        # it is scheduled now, whatever the context says (a FlowRunner alone keeps a given time)
+        context = {**(context or {}), "flow_id": self.name,
+                   "scheduled_start_time": datetime.datetime.now(datetime.timezone.utc)}
         for key in ("flow_run_id", "flow_run_name"):
             context.setdefault(key, kwargs.pop(key, None) or str(uuid.uuid4()))
         context.setdefault("caches", flowctl_context.get("caches", PROCESS_CACHES))  # as Prefect 1: kept between runs

@@ -2,6 +2,7 @@
 triggers are shown, and which log lines come from the runner's logger."""
 from __future__ import annotations
 
+import datetime
 import logging
 
 import flowctl
@@ -100,6 +101,20 @@ def test_flow_run_names_the_flow_and_its_run_as_prefect_does():
     flow_id, run_name, run_id, has_config = flow.run().result[got].result
     assert flow_id == "named" and len(run_name) == 36 and run_name != run_id and has_config
     assert flow.run(flow_run_name="nightly").result[got].result[1] == "nightly"
+
+
+def test_flow_run_schedules_now_whatever_the_context_says_and_a_flow_runner_keeps_it():
+    @task
+    def scheduled():
+        return flowctl.context.get("scheduled_start_time")
+
+    flow = Flow("scheduled", tasks=[scheduled])
+    when = flow.run(context={"scheduled_start_time": 42}).result[scheduled].result
+    assert isinstance(when, datetime.datetime) and when.tzinfo is not None
+    from flowctl.engine.flow_runner import FlowRunner
+
+    state = FlowRunner(flow).run(context={"scheduled_start_time": 42}, return_tasks=[scheduled])
+    assert state.result[scheduled].result == 42
 
 
 def test_the_context_logger_is_the_tasks_own_on_every_path():
