@@ -117,8 +117,12 @@ class TaskChecks:
         """A mapped parent ends here: ``Mapped`` when it can map, ``Failed`` saying why not."""
         from flowctl.engine.mapping import map_width
 
-        new_state = state if state.is_mapped() else map_width(self.task, upstream_states)
-        self.end_run(state, new_state)
+        if state.is_mapped():  # a rerun (given states): as Prefect 1, keep what regenerates the children
+            if not state.map_states and state.n_map_states > 0:
+                state.map_states = [None] * state.n_map_states
+            state.cached_inputs = {edge.key: upstream._result for edge, upstream in upstream_states.items() if edge.key}
+            raise ENDRUN(state)
+        self.end_run(state, map_width(self.task, upstream_states))
         return state  # pragma: no cover - end_run always raises
 
     def set_task_to_running(self, state: State, inputs: dict) -> State:

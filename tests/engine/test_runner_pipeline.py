@@ -105,6 +105,16 @@ def test_check_task_ready_to_map_ends_mapped_with_the_width_or_failed():
     assert end.value.state.message == "No upstream states can be mapped over."
 
 
+def test_check_task_ready_to_map_on_a_rerun_keeps_the_mapped_state_with_its_inputs():
+    mapped_edge = edge_into(inc, mapped=True)
+    given = st.Mapped(n_map_states=2)
+    upstream = st.Success(result=[5, 6])
+    with pytest.raises(ENDRUN) as end:
+        TaskRunner(inc).check_task_ready_to_map(given, {mapped_edge: upstream})
+    assert end.value.state is given and given.map_states == [None, None]
+    assert given.cached_inputs == {"x": upstream._result} and given.cached_inputs["x"].value == [5, 6]
+
+
 def test_running_steps_go_from_pending_to_success():
     runner_ = TaskRunner(inc)
     inputs = {"x": Result(value=1)}
