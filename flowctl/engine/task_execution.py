@@ -2,8 +2,9 @@
 
 Timeouts interrupt the task with ``TaskTimeoutSignal``: on the main thread a
 ``SIGALRM`` timer raises it inside the running code; elsewhere (thread pools,
-Dask workers) the call moves to a helper thread that is abandoned once the
-time is up, the way Prefect 1 did it, since Python cannot kill a thread.
+Dask workers) the call moves to a helper thread, which is interrupted once
+the time is up (``thread_interrupt``): it stops at its next line of Python,
+or, blocked in a call, when that call returns.
 A retry must not start while such a thread still runs, so a unit that runs
 away from the scheduler's thread (on a Dask worker or a thread pool) runs
 through ``run_holding_retries``, which holds back its ``Retrying`` until the
@@ -18,6 +19,7 @@ import threading
 from contextlib import redirect_stdout
 from typing import Any, Callable
 
+from flowctl.engine.thread_interrupt import ThreadStopper
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities.context import context as flowctl_context
 from flowctl.utilities.logging import get_logger
@@ -87,8 +89,9 @@ def describe_exception(exc: BaseException) -> str:
 
 _abandoned = threading.local()  # .threads: the list ``_call_in_thread`` records into, or None
 
-ABANDONED = ("the timed-out attempt could not be stopped (Python cannot interrupt a worker thread): it keeps "
-             "running on its worker until it returns")
+ABANDONED = ("the timed-out attempt could not be stopped yet: it is blocked in a call Python cannot interrupt "
+             "(a sleep, a read), and it stops when that call returns")
+_INTERRUPT_GRACE = 0.05  # seconds to interrupt an attempt, then for it to stop, before it counts as still running
 
 
 def note_abandoned(threads: list | None) -> None:
@@ -182,20 +185,23 @@ def _call_with_alarm(task: Any, inputs: dict, run_context: dict, seconds: float,
 
 def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float, stdout_logger: Any) -> Any:
     outcome: dict[str, Any] = {}
+    stopper = ThreadStopper(boundary=_call.__code__)
 
-    def target() -> None:
+    def call() -> None:
         flowctl_context.swap(run_context)
         try:
             outcome["value"] = _call(task, inputs, run_context, stdout_logger)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
             outcome["error"] = exc
 
-    worker = threading.Thread(target=target, name=f"flowctl-timeout-{task.name}", daemon=True)
+    worker = threading.Thread(target=stopper.run, args=(call,), name=f"flowctl-timeout-{task.name}", daemon=True)
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
+        if stopper.interrupt(within=_INTERRUPT_GRACE):  # stops it at its next line of the task's code
+            worker.join(_INTERRUPT_GRACE)
         abandoned = getattr(_abandoned, "threads", None)
-        if abandoned is not None:
+        if worker.is_alive() and abandoned is not None:  # blocked in a call: it stops when that returns
             abandoned.append(worker)
             _say_abandoned(task, run_context)
         raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words

@@ -3,9 +3,9 @@
 Attempt 1 overstays its 1 s timeout by sleeping 3 s; each attempt writes
 its start and end times (``time.time()``, one host) to files. The retry must
 start only after attempt 1 really ended: on Dask and on the threads
-executor the thread running it cannot be interrupted, so the retry waits for
-it; on the processes executor the attempt is interrupted (or its worker
-process killed).
+executor the thread running it is blocked in that sleep, where no interrupt
+reaches it, so the retry waits for it; on the processes executor the attempt
+is interrupted (or its worker process killed).
 """
 from __future__ import annotations
 

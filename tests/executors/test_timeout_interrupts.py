@@ -1,0 +1,150 @@
+"""A timed-out task on a worker thread stops: at its next line of Python, or when the call it is
+blocked in returns. Prefect 1.4.1 stops it too (in a spawned process it terminates); the task's
+file writes tell how far it got.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cloudpickle
+import pytest
+
+from flowctl import Flow, task
+from flowctl.engine.events import LogEmitted
+from flowctl.engine.state import TimedOut
+from flowctl.engine.thread_interrupt import TaskInterrupted, ThreadStopper
+from flowctl.exceptions import TaskTimeoutSignal
+from flowctl.executors import DaskExecutor, LocalDaskExecutor
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+@task(timeout=1)
+def naps(folder):
+    """Naps in short steps for 3 s, swallowing every Exception on the way; then writes 'invalid'."""
+    path = Path(folder, "naps.txt")
+    path.write_text("called")
+    try:
+        for _ in range(60):
+            try:
+                time.sleep(0.05)
+            except Exception:  # noqa: BLE001 - the interrupt is not an Exception
+                pass
+    finally:
+        with path.open("a") as out:
+            out.write(" cleaned")
+    with path.open("a") as out:
+        out.write(" invalid")
+
+
+@task(timeout=1)
+def sleeps(folder):
+    """One 2 s sleep (not interruptible), then writes 'invalid'."""
+    time.sleep(2)
+    Path(folder, "sleeps.txt").write_text("invalid")
+
+
+def _executors():
+    return [pytest.param("threads", id="threads"), pytest.param("dask", id="dask")]
+
+
+def _executor(kind, dask_cluster):
+    if kind == "dask":
+        return DaskExecutor(address=dask_cluster.scheduler_address)
+    return LocalDaskExecutor("threads", num_workers=2)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("kind", _executors())
+def test_a_timed_out_task_on_a_thread_stops_where_it_is_and_cleans_up(kind, dask_cluster, tmp_path, events):
+    with Flow("naps") as flow:
+        napped = naps(str(tmp_path))
+        slept = sleeps(str(tmp_path))
+
+    state = flow.run(executor=_executor(kind, dask_cluster))
+    time.sleep(2.5)  # past the end of both tasks, had they kept running
+    for ended in (state.result[napped], state.result[slept]):
+        assert isinstance(ended, TimedOut) and isinstance(ended.result, TaskTimeoutSignal)
+    assert (tmp_path / "naps.txt").read_text() == "called cleaned"
+    assert not (tmp_path / "sleeps.txt").exists()
+    if kind == "threads":  # (a Dask worker's log lines reach the runner only with its states)
+        warnings = [e.message for e in events if isinstance(e, LogEmitted) and e.level == "WARNING"]
+        assert any("sleeps" in text and "blocked in a call" in text for text in warnings), warnings
+        assert not any("naps" in text and "blocked in a call" in text for text in warnings), warnings
+
+
+@task(timeout=0.5)
+def chatty():
+    logger = logging.getLogger("tests_chatty")
+    while True:
+        logger.info("still here")
+
+
+@pytest.mark.timeout(120)
+def test_a_task_logging_in_a_loop_is_stopped_and_logging_still_works():
+    handler = logging.StreamHandler(io.StringIO())
+    logger = logging.getLogger("tests_chatty")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # (thousands of lines: only this handler sees them)
+    try:
+        flow = Flow("chatty", tasks=[chatty])
+        for _ in range(5):
+            state = flow.run(executor=LocalDaskExecutor("threads", num_workers=2))
+            assert isinstance(state.result[chatty], TimedOut)
+        deadline = time.monotonic() + 30  # each is stopped once it is outside logging's code
+        while [t for t in threading.enumerate() if t.name.startswith("flowctl-timeout-chatty")]:
+            assert time.monotonic() < deadline, "a timed-out chatty task still runs"
+            time.sleep(0.05)
+        assert handler.lock.acquire(timeout=1), "the handler's lock was left taken"
+        handler.lock.release()
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+def _spin(stopper_flags):
+    while not stopper_flags.get("stop"):
+        sum(range(50))
+
+
+def test_the_stopper_never_interrupts_a_call_that_finished_or_one_that_never_began():
+    ran = []
+    early = ThreadStopper(boundary=_spin.__code__)
+    assert early.interrupt(within=0.01)  # before its thread begins: the call never runs
+    thread = threading.Thread(target=early.run, args=(lambda: ran.append(1),))
+    thread.start()
+    thread.join(5)
+    assert ran == []
+
+    flags: dict = {}
+    late = ThreadStopper(boundary=_spin.__code__)
+    thread = threading.Thread(target=late.run, args=(lambda: _spin(flags),))
+    thread.start()
+    flags["stop"] = True
+    thread.join(5)
+    assert not late.interrupt(within=0.01) and not thread.is_alive()
+
+
+def test_the_stopper_interrupts_the_call_inside_its_own_code():
+    caught = []
+
+    def spin():
+        try:
+            _spin({})
+        except TaskInterrupted:
+            caught.append(True)
+            raise
+
+    stopper = ThreadStopper(boundary=spin.__code__)
+    thread = threading.Thread(target=stopper.run, args=(spin,))
+    thread.start()
+    time.sleep(0.05)
+    assert stopper.interrupt(within=1)
+    thread.join(5)
+    assert caught == [True] and not thread.is_alive()
