@@ -24,6 +24,7 @@ MAP_DICT = "Mapping over a dict fails the mapped task with a clear message"
 NO_PROMPT = "A paused task never prompts"
 FLOW_HANDLER_SIGNAL = "A flow state handler that raises a signal moves the flow to that signal's state"
 DATETIME = "`DateTimeParameter` gives a timezone-aware standard `datetime`"
+SQLITE_COMMIT = "`SQLiteQuery` commits what its statement changed"
 
 _PAUSE_REASON = ("Prefect 1.4.1's flow.run asks on stdin whether to resume a paused task (EOFError without "
                  "a terminal); flowctl never prompts inside a library call: the flow stays Running with the "
@@ -33,6 +34,7 @@ _HANDLER_REASON = ("Prefect 1.4.1 moves the flow to the signal's state, then flo
                    "rule says, and no task runs when it is raised on Running")
 _FILTER_TASKS = {"FilterTask": ["Success"], "numbers": ["Success"], "picky": ["Mapped"], "total": ["Success"]}
 _DATETIME_TASKS = {"when": ["Success"], "year": ["Success"]}
+_SQLITE_TASKS = {"count": ["Success"], "insert": ["Success"], "setup": ["Success"], "show": ["Success"]}
 _FLOW_HANDLER_STATES = {"fail": "Failed", "skip": "Skipped", "success": "Success", "retry": "Retrying",
                         "endrun": "Failed"}
 _FLOW_HANDLER_MESSAGES = {"fail": "handler fails", "skip": "handler skips", "success": "handler succeeds",
@@ -172,5 +174,11 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
     "triggers.manual_only_pauses": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"),
         _paused("down", {"up_a": ["Success"], "up_b": ["Success"]})),
+    "library.sqlite_query_insert_is_committed": Deliberate(
+        "a statement's changes are kept; Prefect 1.4.1's SQLiteQuery closes its connection without "
+        "committing, so an INSERT it runs is silently rolled back",
+        SQLITE_COMMIT,
+        Outcome(flow="Success", tasks=_SQLITE_TASKS, results={"count": [[{"tuple": [0]}]]}),
+        Outcome(flow="Success", tasks=_SQLITE_TASKS, results={"count": [[{"tuple": [1]}]]})),
     **_flow_handler_entries(),
 }

@@ -1,0 +1,68 @@
+"""Prefect 1's task library beyond ``ShellTask``: ``StringFormatter`` and the SQLite tasks."""
+
+PRELUDE = '''
+import os, tempfile
+from prefect.tasks.templates import StringFormatter
+from prefect.tasks.database.sqlite import SQLiteQuery, SQLiteScript
+
+DB = os.path.join(tempfile.mkdtemp(), "library.db")
+
+@task
+def show(x=None):
+    return x
+
+@task
+def who():
+    return "Marvin"
+'''
+
+SCENARIOS = {
+    "string_formatter_fills_from_inputs_and_context": '''
+def build():
+    greet = StringFormatter(name="greet", template="{greeting}, {name}! ({flow_name}, {task_name})")
+    with Flow("templates") as flow:
+        show(greet(greeting="Hello", name=who()))
+    return flow
+''',
+    "string_formatter_template_given_at_run": '''
+def build():
+    with Flow("templates") as flow:
+        show(StringFormatter(name="fmt")(template="{a}-{b}", a=1, b=who()))
+    return flow
+''',
+    "string_formatter_missing_key_fails": '''
+def build():
+    with Flow("templates") as flow:
+        show(StringFormatter(name="fmt", template="{nowhere}")())
+    return flow
+''',
+    "sqlite_script_then_parametrised_query": '''
+def build():
+    setup = SQLiteScript(name="setup", db=DB, script=(
+        "CREATE TABLE t (k TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1); INSERT INTO t VALUES ('b', 2);"))
+    query = SQLiteQuery(name="query", db=DB)
+    with Flow("sqlite") as flow:
+        rows = query(query="SELECT k, v FROM t WHERE v >= ? ORDER BY k", data=(1,), upstream_tasks=[setup])
+        show(rows)
+    return flow
+''',
+    "sqlite_query_refuses_missing_arguments": '''
+def build():
+    with Flow("sqlite") as flow:
+        SQLiteQuery(name="no_db", query="SELECT 1")()
+        SQLiteQuery(name="no_data", db=DB, query="SELECT ?")()
+        SQLiteScript(name="no_script", db=DB)()
+        show(SQLiteQuery(name="plain", db=DB, query="SELECT 1 + 1")())
+    return flow
+''',
+    "sqlite_query_insert_is_committed": '''
+def build():
+    setup = SQLiteScript(name="setup", db=DB, script="CREATE TABLE t (v INTEGER);")
+    insert = SQLiteQuery(name="insert", db=DB, query="INSERT INTO t VALUES (?)", data=(7,))
+    count = SQLiteQuery(name="count", db=DB, query="SELECT COUNT(*) FROM t")
+    with Flow("sqlite") as flow:
+        inserted = insert(upstream_tasks=[setup])
+        show(count(upstream_tasks=[inserted]))
+    return flow
+''',
+}
