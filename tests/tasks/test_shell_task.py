@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import time
 
 import pytest
 
@@ -69,11 +68,9 @@ def test_the_script_file_is_private_to_its_owner():
 def test_a_timed_out_command_is_killed_not_waited_for(tmp_path):
     marker = tmp_path / "late"
     flow = Flow("shell", tasks=[ShellTask(name="slow", timeout=1, command=f"sleep 20; touch {marker}")])
-    started = time.monotonic()
     state = flow.run()
-    assert time.monotonic() - started < 15
     assert isinstance(list(state.result.values())[0], TimedOut)
-    assert not marker.exists()
+    assert not marker.exists()  # waited for, the command would have touched it before the run returned
 
 
 def test_shell_task_is_importable_where_prefect_1_has_it():
