@@ -99,8 +99,12 @@ class ThreadStopper:
         return True
 
     def _keep_trying(self) -> None:
+        """Until sent or finished, more and more rarely (up to once a second): a thread waiting
+        inside such code (a ``queue.get()`` that never returns) may stay there for good."""
+        pause = _POLL
         while not self._finished and not self._try_interrupt():
-            time.sleep(_POLL * 5)
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _try_interrupt(self) -> bool:
         with self._guard:

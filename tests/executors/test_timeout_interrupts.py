@@ -148,3 +148,27 @@ def test_the_stopper_interrupts_the_call_inside_its_own_code():
     assert stopper.interrupt(within=1)
     thread.join(5)
     assert caught == [True] and not thread.is_alive()
+
+
+def test_a_thread_waiting_inside_a_queue_is_interrupted_once_back_in_its_own_code():
+    import queue
+
+    inbox: queue.Queue = queue.Queue()
+    got = []
+
+    def waits():
+        item = inbox.get()  # inside queue's and threading's code: never interrupted there
+        try:
+            _spin({})
+        except TaskInterrupted:
+            got.append(item)
+            raise
+
+    stopper = ThreadStopper(boundary=waits.__code__)
+    thread = threading.Thread(target=stopper.run, args=(waits,))
+    thread.start()
+    time.sleep(0.05)
+    assert not stopper.interrupt(within=0.05)  # not sent yet: it keeps trying in the background
+    inbox.put("item")
+    thread.join(10)
+    assert got == ["item"] and not thread.is_alive()
