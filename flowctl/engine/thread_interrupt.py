@@ -121,7 +121,7 @@ class ThreadStopper:
         frame = sys._current_frames().get(self._ident)
         while frame is not None and frame.f_code is not self._boundary:
             name = frame.f_code.co_name.lower()
-            if frame.f_globals.get("__name__", "").startswith(_CRITICAL) or any(w in name for w in _LOCKING):
+            if (frame.f_globals.get("__name__") or "").startswith(_CRITICAL) or any(w in name for w in _LOCKING):
                 return False
             frame = frame.f_back
         return frame is not None
