@@ -113,6 +113,14 @@ def _spin(stopper_flags):
         sum(range(50))
 
 
+def _running(call, boundary=None):
+    """A stopper whose thread runs ``call`` (frames from ``boundary``, else ``call``, up are the task's)."""
+    stopper = ThreadStopper(boundary=(boundary or call).__code__)
+    thread = threading.Thread(target=stopper.run, args=(call,))
+    thread.start()
+    return stopper, thread
+
+
 def test_the_stopper_never_interrupts_a_call_that_finished_or_one_that_never_began():
     ran = []
     early = ThreadStopper(boundary=_spin.__code__)
@@ -123,9 +131,7 @@ def test_the_stopper_never_interrupts_a_call_that_finished_or_one_that_never_beg
     assert ran == []
 
     flags: dict = {}
-    late = ThreadStopper(boundary=_spin.__code__)
-    thread = threading.Thread(target=late.run, args=(lambda: _spin(flags),))
-    thread.start()
+    late, thread = _running(lambda: _spin(flags), boundary=_spin)
     flags["stop"] = True
     thread.join(5)
     assert not late.interrupt(within=0.01) and not thread.is_alive()
@@ -141,9 +147,7 @@ def test_the_stopper_interrupts_the_call_inside_its_own_code():
             caught.append(True)
             raise
 
-    stopper = ThreadStopper(boundary=spin.__code__)
-    thread = threading.Thread(target=stopper.run, args=(spin,))
-    thread.start()
+    stopper, thread = _running(spin)
     time.sleep(0.05)
     assert stopper.interrupt(within=1)
     thread.join(5)
@@ -164,9 +168,7 @@ def test_a_thread_waiting_inside_a_queue_is_interrupted_once_back_in_its_own_cod
             got.append(item)
             raise
 
-    stopper = ThreadStopper(boundary=waits.__code__)
-    thread = threading.Thread(target=stopper.run, args=(waits,))
-    thread.start()
+    stopper, thread = _running(waits)
     time.sleep(0.05)
     assert not stopper.interrupt(within=0.05)  # not sent yet: it keeps trying in the background
     inbox.put("item")
