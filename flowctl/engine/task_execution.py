@@ -91,6 +91,8 @@ _abandoned = threading.local()  # .threads: the list ``_call_in_thread`` records
 
 ABANDONED = ("the timed-out attempt could not be stopped yet: it is blocked in a call Python cannot interrupt "
              "(a sleep, a read), and it stops when that call returns")
+UNSAFE = ("the timed-out attempt could not be stopped yet: it is inside code an interrupt must not cut short "
+          "(a lock, an import, a queue), and it is stopped once it is back in the task's own code")
 _INTERRUPT_GRACE = 0.05  # seconds to interrupt an attempt, then for it to stop, before it counts as still running
 
 
@@ -198,21 +200,22 @@ def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float, 
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        if stopper.interrupt(within=_INTERRUPT_GRACE):  # stops it at its next line of the task's code
+        sent = stopper.interrupt(within=_INTERRUPT_GRACE)  # stops it at its next line of the task's code
+        if sent:
             worker.join(_INTERRUPT_GRACE)
         abandoned = getattr(_abandoned, "threads", None)
-        if worker.is_alive() and abandoned is not None:  # blocked in a call: it stops when that returns
+        if worker.is_alive() and abandoned is not None:  # still running: its retry waits for it
             abandoned.append(worker)
-            _say_abandoned(task, run_context)
+            _say_abandoned(task, run_context, ABANDONED if sent else UNSAFE)
         raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
 
 
-def _say_abandoned(task: Any, run_context: dict) -> None:
-    """Log, as the task, that its timed-out attempt still runs (and that its retry, if any, waits)."""
+def _say_abandoned(task: Any, run_context: dict, why: str) -> None:
+    """Log, as the task, that its timed-out attempt still runs, ``why`` (and that its retry, if any, waits)."""
     retried = run_context.get("task_run_count", 1) <= (task.max_retries or 0) and (
         not task.retry_on or issubclass(TaskTimeoutSignal, tuple(task.retry_on)))
-    run_context["logger"].warning("Task %r: %s%s.", run_context.get("task_full_name", task.name), ABANDONED,
+    run_context["logger"].warning("Task %r: %s%s.", run_context.get("task_full_name", task.name), why,
                                   ", and its retry waits until then" if retried else "")

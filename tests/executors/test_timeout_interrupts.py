@@ -4,6 +4,7 @@ file writes tell how far it got.
 """
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import cloudpickle
 import pytest
 
+import flowctl
 from flowctl import Flow, task
 from flowctl.engine.events import LogEmitted
 from flowctl.engine.state import TimedOut
@@ -76,6 +78,33 @@ def test_a_timed_out_task_on_a_thread_stops_where_it_is_and_cleans_up(kind, dask
         warnings = [e.message for e in events if isinstance(e, LogEmitted) and e.level == "WARNING"]
         assert any("sleeps" in text and "blocked in a call" in text for text in warnings), warnings
         assert not any("naps" in text and "blocked in a call" in text for text in warnings), warnings
+
+
+@task(timeout=0.5, max_retries=1, retry_delay=datetime.timedelta(0))
+def waits_on_a_queue(folder):
+    """Attempt 1 waits 1.5 s inside ``queue.get`` (never interrupted there), then naps in its own code."""
+    import queue
+
+    if flowctl.context["task_run_count"] == 1:
+        inbox: queue.Queue = queue.Queue()
+        threading.Timer(1.5, inbox.put, args=("item",)).start()
+        inbox.get()
+        Path(folder, "got.txt").write_text("got")
+        for _ in range(60):
+            time.sleep(0.05)
+        Path(folder, "got.txt").write_text("invalid")
+    return "retried"
+
+
+@pytest.mark.timeout(120)
+def test_a_timed_out_task_inside_a_queue_wait_is_stopped_once_back_in_its_code(tmp_path, events):
+    with Flow("queue") as flow:
+        waited = waits_on_a_queue(str(tmp_path))
+    state = flow.run(executor=LocalDaskExecutor("threads", num_workers=2))
+    assert state.result[waited].result == "retried"
+    assert (tmp_path / "got.txt").read_text() == "got"  # interrupted in its naps, its retry waited for it
+    warnings = [e.message for e in events if isinstance(e, LogEmitted) and e.level == "WARNING"]
+    assert any("must not cut short" in text and "its retry waits until then" in text for text in warnings), warnings
 
 
 @task(timeout=0.5)
