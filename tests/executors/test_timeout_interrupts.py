@@ -166,15 +166,20 @@ def test_the_stopper_never_interrupts_a_call_that_finished_or_one_that_never_beg
     assert not late.interrupt(within=0.01) and not thread.is_alive()
 
 
+def _spin_until_interrupted(caught: list, value) -> None:
+    """Spin in the caller's own code; record ``value`` in ``caught`` when the interrupt lands."""
+    try:
+        _spin({})
+    except TaskInterrupted:
+        caught.append(value)
+        raise
+
+
 def test_the_stopper_interrupts_the_call_inside_its_own_code():
-    caught = []
+    caught: list = []
 
     def spin():
-        try:
-            _spin({})
-        except TaskInterrupted:
-            caught.append(True)
-            raise
+        _spin_until_interrupted(caught, True)
 
     stopper, thread = _running(spin)
     time.sleep(0.05)
@@ -191,11 +196,7 @@ def test_a_thread_waiting_inside_a_queue_is_interrupted_once_back_in_its_own_cod
 
     def waits():
         item = inbox.get()  # inside queue's and threading's code: never interrupted there
-        try:
-            _spin({})
-        except TaskInterrupted:
-            got.append(item)
-            raise
+        _spin_until_interrupted(got, item)
 
     stopper, thread = _running(waits)
     time.sleep(0.05)
