@@ -28,10 +28,13 @@ _new_edge = tuple.__new__  # an Edge whose key needs no check: Edge is a named t
 #: Classes whose values are always plain constants: a set lookup rather than an isinstance of six classes.
 _SCALARS = frozenset({int, float, str, bytes, bool, complex, type(None)})
 _NO_SETTINGS: dict = {}  # flows settings when the configuration has none (never mutated)
+#: ``dict.get`` called on the settings: the settings are DotDicts, whose ``__getattr__`` makes every
+#: ``config.get`` a slow attribute lookup; the check runs once per edge of every flow built.
+_setting = dict.get
 
 
 def _eager_validation() -> bool:
-    return bool((config.get("flows") or _NO_SETTINGS).get("eager_edge_validation", False))
+    return bool(_setting(_setting(config, "flows") or _NO_SETTINGS, "eager_edge_validation", False))
 
 
 class FlowBinding:
@@ -94,7 +97,7 @@ class FlowBinding:
                 edge = _new_edge(Edge, (value, task, keys[0], False, False))
                 self.edges.add(edge)
                 self._upstream[task] = [edge]
-                if (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
+                if _setting(_setting(config, "flows") or _NO_SETTINGS, "eager_edge_validation"):
                     self.validate()
                 return
         self._bind_new(task, keys, values, False, True)
@@ -128,7 +131,7 @@ class FlowBinding:
                 self._edge_keys.pop(task, None)  # keys it cached would miss this loop's later edges
                 edges_in = self._upstream.get(task)  # it may have made the task's edge list
                 task_constants = self.constants.get(task)  # or its constants
-        if edges_in is not None and (config.get("flows") or _NO_SETTINGS).get("eager_edge_validation"):
+        if edges_in is not None and _setting(_setting(config, "flows") or _NO_SETTINGS, "eager_edge_validation"):
             self.validate()  # (_eager_validation, inline)
 
     def add_gathering_task(self, task: Task, keys: Sequence[str], values: Sequence[Any], mapped: bool = False) -> None:
