@@ -88,7 +88,8 @@ class RunRecord:
         self.warning: str | None = None
         self._warn_lock = threading.Lock()
         self._task_ids: dict[Any, int] = {}
-        self._parameter_ids: set[int] = set()
+        self._unstored_ids: set[int] = set()  # parameters (kept with the run) and secret tasks (never)
+        self._secret_tasks: set = set()  # secret tasks: their values are never stored, and scrubbed
         self._mapped: dict[Any, Any] = {}
         self._started: dict[tuple, float] = {}
         self._attempts: dict[tuple, int] = {}
@@ -145,13 +146,17 @@ class RunRecord:
 
     def _register_tasks(self, salt: bytes) -> None:
         from flowctl.core.parameter import Parameter
+        from flowctl.tasks.secrets import SecretBase
 
         prints = fingerprints.flow_fingerprints(self.flow, self.parameters, self.secret_names, salt)
         rows = []
         for task_id, task in enumerate(self.flow.sorted_tasks()):
             self._task_ids[task] = task_id
             if isinstance(task, Parameter):  # parameters are recorded with the run, never as checkpoints
-                self._parameter_ids.add(task_id)
+                self._unstored_ids.add(task_id)
+            elif isinstance(task, SecretBase):
+                self._unstored_ids.add(task_id)
+                self._secret_tasks.add(task)
             rows.append((task_id, task.name, self.flow.slugs.get(task, task.name), prints[task]))
         self.active.register_tasks(rows)
         try:  # the graph, so `flowctl runs show ID --html` can draw it later
@@ -188,7 +193,8 @@ class RunRecord:
                     else:
                         self._started[key] = event.at
                     return
-                if cls is Success and self._packed_children:
+                if cls is Success and self._packed_children and not (
+                        self._secret_tasks and event.task in self._secret_tasks):
                     self._child_success(event, active)
                     return
             self._other_event(event)
@@ -255,9 +261,11 @@ class RunRecord:
         key = (task, index)
         started = self._started.pop(key, None)
         attempts = (self._attempts.pop(key, 1) if self._attempts else 1) if started is not None else 0
+        if task in self._secret_tasks and new.is_successful():
+            self._learn_secret(new.result)
         payload = self._payloads.get(id(new)) if self._payloads else None
         if payload is None and self._checkpoints_here and name not in _NOT_CHECKPOINTED \
-                and task_id not in self._parameter_ids and new.is_successful():
+                and task_id not in self._unstored_ids and new.is_successful():
             payload = self._payload(new.result)
         self.active.task_run(task_id, index, name, attempts, started, event.at, message, payload)
 
@@ -272,6 +280,12 @@ class RunRecord:
     def _scrubbed_json(self, record: dict) -> str:
         text = _EVENT_JSON(record)
         return secret_rules.scrub(text, self.secret_values) if self.secret_values else text
+
+    def _learn_secret(self, value: Any) -> None:
+        """A secret task's value: scrubbed from every later record, and no checkpoint holding it is kept."""
+        text = "" if value is None else str(value)
+        if text and text not in self.secret_values:
+            self.secret_values = sorted([*self.secret_values, text], key=len, reverse=True)
 
     def _payload(self, value: Any) -> tuple | None:
         """The checkpoint of one value, or None when it cannot (or must not) be stored."""
@@ -296,9 +310,13 @@ class RunRecord:
         if self.in_process or not self.checkpoint or self.active is None or final_state is None:
             return
         states = final_state.result if isinstance(final_state.result, dict) else {}
+        for task in self._secret_tasks.intersection(states):  # first: what follows must not hold them
+            for child in (states[task].map_states if states[task].is_mapped() else [states[task]]):
+                if child is not None and child.is_successful():
+                    self._learn_secret(child.result)
         for task, state in states.items():
             task_id = self._task_ids.get(task)
-            if task_id is None or task_id in self._parameter_ids:
+            if task_id is None or task_id in self._unstored_ids:
                 continue
             units = enumerate(state.map_states) if state.is_mapped() else [(None, state)]
             for index, child in units:

@@ -162,8 +162,8 @@ class FlowRunner(Runner):
                        parameters: dict) -> FlowRunnerInitializeResult:  # type: ignore[override]
         """The run's context (flow name, run id, parameters with defaults, dates) and starting state."""
         flow = self.flow
-        run_context = {k: v for k, v in flowctl_context.to_dict().items() if k != "flow"}
-        run_context.update(config.get("context") or {})
+        run_context = dict(config.get("context") or {})  # the settings' context, under the caller's
+        run_context.update((k, v) for k, v in flowctl_context.to_dict().items() if k != "flow")
         given = {**run_context, **context}.get("date")
         date = self._run_date(given)
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -1,5 +1,8 @@
 """flowctl's settings: defaults, overridden by ``FLOWCTL__SECTION__KEY`` variables.
 
+Names are lower-cased, except secrets' (``FLOWCTL__CONTEXT__SECRETS__API_KEY``
+sets ``context.secrets.API_KEY``), which runs find in ``context.secrets``.
+
 The settings object is built once at import; the engine reads plain attributes
 from it, so consulting configuration costs nothing per task.
 """
@@ -49,7 +52,10 @@ def load_configuration(environ: dict[str, str] | None = None) -> DotDict:
     for name, raw in (os.environ if environ is None else environ).items():
         if not name.startswith(ENV_PREFIX):
             continue
-        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__") if part]
+        parts = [part for part in name[len(ENV_PREFIX):].split("__") if part]
+        path = [part.lower() for part in parts]
+        if path[:2] == ["context", "secrets"]:  # secret names keep their case, as in Prefect 1
+            path[2:] = parts[2:]
         if not path:
             continue
         node = config

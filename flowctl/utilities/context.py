@@ -12,6 +12,14 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 
+def _initial() -> dict:
+    """A thread's first context: the settings' ``context`` section (``FLOWCTL__CONTEXT__KEY``
+    variables, secrets among them), as Prefect 1's context starts from its configuration's."""
+    from flowctl.utilities.configuration import config
+
+    return dict(config.get("context") or ())
+
+
 class Deferred(tuple):
     """A thread's context dict not made yet: ``Deferred((build, *args))`` is made by
     ``build(*args)`` when first read.
@@ -58,7 +66,7 @@ class Context:
         try:
             data = local.data
         except AttributeError:
-            data = local.data = {}
+            data = local.data = _initial()
         return data if data.__class__ is not Deferred else data.resolve()
 
     def swap(self, data: dict) -> dict:
@@ -71,7 +79,7 @@ class Context:
         try:
             previous = local.data
         except AttributeError:
-            previous = {}
+            previous = _initial()
         local.data = data
         return previous
 

@@ -43,6 +43,13 @@ def one():
     ("flowctl.utilities.collections", "merge_dicts"),
     ("flowctl.utilities.collections", "as_nested_dict"),
     ("flowctl.utilities.collections", "flatten_seq"),
+    ("flowctl.tasks.secrets", "PrefectSecret"),
+    ("flowctl.tasks.secrets", "EnvVarSecret"),
+    ("flowctl.tasks.secrets.base", "SecretBase"),
+    ("flowctl.tasks.secrets.env_var", "EnvVarSecret"),
+    ("flowctl.client", "Secret"),
+    ("flowctl.client.secrets", "Secret"),
+    ("flowctl.engine.results", "SecretResult"),
 ])
 def test_prefect_import_paths_exist(module, name):
     assert hasattr(importlib.import_module(module), name)

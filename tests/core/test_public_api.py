@@ -37,6 +37,9 @@ PATHS = {
     "flowctl.utilities.collections": ["DotDict"],
     "flowctl.exceptions": ["PrefectSignal", "TaskTimeoutSignal", "FlowctlError"],
     "flowctl.engine.events": ["bus", "TaskStateChanged", "FlowStateChanged", "LogEmitted"],
+    "flowctl.tasks.secrets": ["SecretBase", "PrefectSecret", "EnvVarSecret"],
+    "flowctl.client": ["Secret"],
+    "flowctl.engine.results": ["Result", "LocalResult", "PrefectResult", "ConstantResult", "SecretResult"],
 }
 
 
