@@ -40,6 +40,8 @@ PATHS = {
     "flowctl.tasks.secrets": ["SecretBase", "PrefectSecret", "EnvVarSecret"],
     "flowctl.client": ["Secret"],
     "flowctl.engine.results": ["Result", "LocalResult", "PrefectResult", "ConstantResult", "SecretResult"],
+    "flowctl.engine.serializers": ["Serializer", "PickleSerializer", "JSONSerializer", "DateTimeSerializer",
+                                   "CompressedSerializer"],
 }
 
 
