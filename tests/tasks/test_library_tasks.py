@@ -33,3 +33,23 @@ def test_a_bad_statement_raises_sqlite_s_error(tmp_path):
         SQLiteQuery(db=str(tmp_path / "x.db"), query="SELECT * FROM missing").run()
     with pytest.raises(ValueError, match="must be specified"):
         SQLiteScript(script="SELECT 1;").run()
+
+
+def test_a_jinja_template_renders_in_the_sandbox():
+    from flowctl.tasks.templates import JinjaTemplate
+
+    with Flow("jinja") as flow:
+        fine = JinjaTemplate(template="{{ items | join(', ') }} in {{ flow_name }}")(items=["a", "b"])
+        reaching = JinjaTemplate(template="{{ name.__class__.__mro__ }}")(name="x")
+    result = flow.run().result
+    assert result[fine].result == "a, b in jinja"
+    assert result[reaching].is_failed() and "unsafe" in str(result[reaching].result)
+
+
+def test_importing_the_template_tasks_does_not_import_jinja():
+    import subprocess
+    import sys
+
+    code = "import sys, flowctl.tasks.templates; print('jinja2' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -1,8 +1,8 @@
-"""Prefect 1's task library beyond ``ShellTask``: ``StringFormatter`` and the SQLite tasks."""
+"""Prefect 1's task library beyond ``ShellTask``: ``StringFormatter``, ``JinjaTemplate`` and the SQLite tasks."""
 
 PRELUDE = '''
 import os, tempfile
-from prefect.tasks.templates import StringFormatter
+from prefect.tasks.templates import StringFormatter, JinjaTemplate
 from prefect.tasks.database.sqlite import SQLiteQuery, SQLiteScript
 
 DB = os.path.join(tempfile.mkdtemp(), "library.db")
@@ -34,6 +34,24 @@ def build():
 def build():
     with Flow("templates") as flow:
         show(StringFormatter(name="fmt", template="{nowhere}")())
+    return flow
+''',
+    "jinja_template_renders_inputs_context_loops_and_filters": '''
+def build():
+    page = JinjaTemplate(name="page", template=(
+        "{{ greeting | upper }}, {{ name }}! {% for n in numbers %}[{{ n * 2 }}]{% endfor %} "
+        "{{ flow_name }}/{{ task_name }} {{ missing }}|{{ numbers | length }}"))
+    with Flow("jinja") as flow:
+        show(page(greeting="hello", name=who(), numbers=[1, 2, 3]))
+    return flow
+''',
+    "jinja_template_given_at_run_and_broken_templates": '''
+def build():
+    with Flow("jinja") as flow:
+        show(JinjaTemplate(name="at_run")(template="{% if flag %}yes{% else %}no{% endif %}", flag=who()))
+        show(JinjaTemplate(name="default_empty")())
+        show(JinjaTemplate(name="unclosed", template="{% for x in y %}")(y=[1]))
+        show(JinjaTemplate(name="bad_filter", template="{{ x | no_such_filter }}")(x=1))
     return flow
 ''',
     "sqlite_script_then_parametrised_query": '''
