@@ -25,6 +25,7 @@ NO_PROMPT = "A paused task never prompts"
 FLOW_HANDLER_SIGNAL = "A flow state handler that raises a signal moves the flow to that signal's state"
 DATETIME = "`DateTimeParameter` gives a timezone-aware standard `datetime`"
 SQLITE_COMMIT = "`SQLiteQuery` commits what its statement changed"
+JINJA_SANDBOX = "`JinjaTemplate` renders in Jinja's sandbox"
 
 _PAUSE_REASON = ("Prefect 1.4.1's flow.run asks on stdin whether to resume a paused task (EOFError without "
                  "a terminal); flowctl never prompts inside a library call: the flow stays Running with the "
@@ -180,5 +181,11 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
         SQLITE_COMMIT,
         Outcome(flow="Success", tasks=_SQLITE_TASKS, results={"count": [[{"tuple": [0]}]]}),
         Outcome(flow="Success", tasks=_SQLITE_TASKS, results={"count": [[{"tuple": [1]}]]})),
+    "library.jinja_template_reaching_into_python": Deliberate(
+        "a template may come from a parameter given on the command line, so it renders in Jinja's sandbox; "
+        "Prefect 1.4.1 renders it unsandboxed and shows the class",
+        JINJA_SANDBOX,
+        Outcome(flow="Success", tasks={"reach": ["Success"]}, results={"reach": ["str"]}),
+        Outcome(flow="Failed", tasks={"reach": ["Failed"]})),
     **_flow_handler_entries(),
 }

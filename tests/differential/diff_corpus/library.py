@@ -54,6 +54,12 @@ def build():
         show(JinjaTemplate(name="bad_filter", template="{{ x | no_such_filter }}")(x=1))
     return flow
 ''',
+    "jinja_template_reaching_into_python": '''
+def build():
+    with Flow("jinja") as flow:
+        JinjaTemplate(name="reach", template="{{ name.__class__.__name__ }}")(name="x")
+    return flow
+''',
     "sqlite_script_then_parametrised_query": '''
 def build():
     setup = SQLiteScript(name="setup", db=DB, script=(
