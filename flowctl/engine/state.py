@@ -25,7 +25,7 @@ class State(ResultHolder):
     # ``__dict__`` keeps instances open to new attributes (handlers set
     # ``new_state.timestamp = ...``); the slots keep the common ones cheap.
     __slots__ = ("message", "_value", "_result_object", "_context", "_cached_inputs", "__dict__", "__weakref__")
-    color = "#996633"
+    color = "#696969"
 
     def __init__(self, message: str | None = None, result: Any = None, context: dict | None = None,
                  cached_inputs: dict | None = None) -> None:
@@ -149,7 +149,7 @@ def _context_count(key: str) -> int:
 
 class Pending(State):
     __slots__ = ()
-    color = "#d3d3d3"
+    color = "#7ebdff"
 
 
 class Scheduled(Pending):
@@ -177,7 +177,7 @@ class Paused(Scheduled):
     """Waiting to be resumed: by hand (no ``start_time``) or once ``start_time`` has passed."""
 
     __slots__ = ()
-    color = "#cfd8dc"
+    color = "#99a8e8"
 
     def __init__(self, message: str | None = None, result: Any = None, start_time: Any = None,
                  context: dict | None = None, cached_inputs: dict | None = None) -> None:
@@ -188,12 +188,12 @@ class Paused(Scheduled):
 
 class Resume(Scheduled):
     __slots__ = ()
-    color = "#20b2aa"
+    color = "#f58c0c"
 
 
 class Retrying(Scheduled):
     __slots__ = ()
-    color = "#ffa500"
+    color = "#f66a0a"
 
     def __init__(self, message: str | None = None, result: Any = None, start_time: Any = None,
                  context: dict | None = None, cached_inputs: dict | None = None, run_count: int | None = None) -> None:
@@ -224,12 +224,12 @@ class _MetaState(State):
 
 class Submitted(_MetaState):
     __slots__ = ()
-    color = "#fdd835"
+    color = "#ffdf5d"
 
 
 class Queued(_MetaState):
     __slots__ = ("start_time",)
-    color = "#ffd54f"
+    color = "#ffea7f"
 
     def __init__(self, message: str | None = None, result: Any = None, state: State | None = None,
                  start_time: Any = None, context: dict | None = None, cached_inputs: dict | None = None) -> None:
@@ -239,17 +239,17 @@ class Queued(_MetaState):
 
 class Running(State):
     __slots__ = ()
-    color = "#00a2ff"
+    color = "#3d67ff"
 
 
 class Cancelling(Running):
     __slots__ = ()
-    color = "#d08c00"
+    color = "#E8E8E8"
 
 
 class Finished(State):
     __slots__ = ()
-    color = "#bababa"
+    color = "#003ccb"
 
 
 class Success(Finished):
@@ -261,7 +261,7 @@ class Cached(Success):
     """A success whose value came from a cache or an existing target."""
 
     __slots__ = ("cached_parameters", "cached_result_expiration", "hashed_inputs")
-    color = "#88cc88"
+    color = "#34d058"
 
     def __init__(self, message: str | None = None, result: Any = None, context: dict | None = None,
                  cached_inputs: dict | None = None, cached_parameters: dict | None = None,
@@ -277,7 +277,7 @@ class Mapped(Success):
     """A mapped parent: ``map_states`` holds its children's states in map order."""
 
     __slots__ = ("map_states", "_n_map_states")
-    color = "#97d08a"
+    color = "#003ccb"
 
     def __init__(self, message: str | None = None, result: Any = None, map_states: list | None = None,
                  context: dict | None = None, cached_inputs: dict | None = None,
@@ -325,7 +325,7 @@ class Skipped(Success):
 
 class Looped(Finished):
     __slots__ = ("loop_count",)
-    color = "#f4f4f4"
+    color = "#003ccb"
 
     def __init__(self, message: str | None = None, result: Any = None, loop_count: int | None = None,
                  context: dict | None = None, cached_inputs: dict | None = None) -> None:
@@ -352,17 +352,17 @@ class ClientFailed(_MetaState):
 
 class TimedOut(Failed):
     __slots__ = ()
-    color = "#ff8c00"
+    color = "#ff4e33"
 
 
 class TriggerFailed(Failed):
     __slots__ = ()
-    color = "#c42800"
+    color = "#ff5131"
 
 
 class ValidationFailed(Failed):
     __slots__ = ()
-    color = "#b00000"
+    color = "#ff5131"
 
 
 __all__ = [

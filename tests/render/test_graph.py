@@ -81,7 +81,7 @@ def test_dot_colours_tasks_and_children_by_state_with_the_state_name_and_a_legen
             'fontcolor="#ffffff"];') in source
     assert 't2_m0 [label="inc[0]\\nSuccess", shape="box", fontsize="10", style="filled", fillcolor="#28a745"' in source
     assert "t2 -> t2_m3" in source
-    assert 'fillcolor="#c42800"' in source  # total: TriggerFailed
+    assert 'fillcolor="#ff5131"' in source  # total: TriggerFailed
     legend = source[source.index("subgraph cluster_legend"):]
     assert 'label="Success"' in legend and 'label="Failed"' in legend and 'label="TriggerFailed"' in legend
 

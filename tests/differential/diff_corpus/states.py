@@ -107,6 +107,14 @@ def observe(flow, state):
     s = final(flow, state, "double")
     return [s.n_map_states, [type(c).__name__ for c in s.map_states], s.result]
 ''',
+    "state_colors": '''
+NAMES = ["State", "Pending", "Scheduled", "Paused", "Resume", "Retrying", "Submitted", "Queued", "Running",
+         "Cancelling", "Finished", "Success", "Cached", "Mapped", "Skipped", "Looped", "Cancelled", "Failed",
+         "TimedOut", "TriggerFailed", "ValidationFailed"]
+
+def observe(flow, state):
+    return [[name, getattr(states, name)().color] for name in NAMES] + [state.color]
+''',
     "state_repr": '''
 def observe(flow, state):
     return [repr(states.Success("done")), repr(states.Pending()), repr(final(flow, state, "boom"))]
