@@ -40,6 +40,9 @@ PATHS = {
     "flowctl.tasks.secrets": ["SecretBase", "PrefectSecret", "EnvVarSecret"],
     "flowctl.client": ["Secret"],
     "flowctl.engine.results": ["Result", "LocalResult", "PrefectResult", "ConstantResult", "SecretResult"],
+    "flowctl.utilities.notifications": ["callback_factory", "slack_notifier", "slack_message_formatter"],
+    "flowctl.tasks.templates": ["StringFormatter", "JinjaTemplate"],
+    "flowctl.tasks.templates.jinja2": ["JinjaTemplate"],
     "flowctl.engine.serializers": ["Serializer", "PickleSerializer", "JSONSerializer", "DateTimeSerializer",
                                    "CompressedSerializer"],
 }
