@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 from flowctl.engine.state import Cached, Pending, State, Success
 from flowctl.tasks.core.constants import Constant
 from flowctl.tasks.core.resource_manager import ResourceCleanupTask, ResourceSetupTask
+from flowctl.tasks.secrets.base import SecretBase
 
-_RESOURCE_STEPS = (ResourceSetupTask, ResourceCleanupTask)
+#: Tasks a restarted run runs again though given finished: resources do not outlive the run that
+#: set them up, and a secret's value is never stored.
+_RERUN_ON_RESTART = (ResourceSetupTask, ResourceCleanupTask, SecretBase)
 
 if TYPE_CHECKING:
     from flowctl.engine.task_runner import TaskRunner
@@ -92,10 +95,9 @@ class Node:
 
 def _given_state(task: Any, task_states: dict | None) -> State | None:
     """The state a run starts ``task`` from: the one given, except that a finished (not cached)
-    resource setup or cleanup runs again, as Prefect 1 restarts them (a resource does not outlive
-    the run that set it up)."""
+    resource setup or cleanup, or secret task, runs again, as Prefect 1 restarts them."""
     state = task_states.get(task) if task_states else None
-    if (state is not None and isinstance(task, _RESOURCE_STEPS) and state.is_finished()
+    if (state is not None and isinstance(task, _RERUN_ON_RESTART) and state.is_finished()
             and not state.is_cached()):
         return Pending()
     return state

@@ -93,3 +93,15 @@ def test_the_caller_s_context_wins_over_the_settings_context(monkeypatch):
     with flowctl.context(secrets={"K": "from the caller"}):
         assert flow.run().result[value].result == "from the caller"
     assert flow.run(context={"secrets": {"K": "from the run"}}).result[value].result == "from the run"
+
+
+def test_a_restarted_run_fetches_a_secret_again():
+    from flowctl.engine.flow_runner import FlowRunner
+    from flowctl.engine.state import Success
+
+    secret = PrefectSecret("KEY")
+    with Flow("restart") as flow:
+        shown = show(secret)
+    with flowctl.context(secrets={"KEY": "new"}):
+        state = FlowRunner(flow=flow).run(task_states={secret: Success(result="stale")}, return_tasks=[shown])
+    assert state.result[shown].result == "new"

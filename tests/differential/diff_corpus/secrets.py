@@ -45,6 +45,23 @@ def build():
         show(EnvVarSecret("DIFF_SECRET_ABSENT", raise_if_missing=True)())
     return flow
 ''',
+    "secret_task_given_finished_runs_again_unless_cached": '''
+from prefect.engine.state import Cached, Success
+
+import datetime
+
+def build():
+    fresh, stale_cache = PrefectSecret("FRESH"), PrefectSecret("STALE")
+    kept = PrefectSecret("KEPT", cache_for=timedelta(hours=1))
+    with Flow("secrets") as flow:
+        show(fresh())
+        show(stale_cache())
+        show(kept())
+    expires = datetime.datetime.now(datetime.timezone.utc) + timedelta(hours=1)
+    states = {fresh: Success(result="stale"), stale_cache: Cached(result="cached value"),
+              kept: Cached(result="cached value", cached_result_expiration=expires)}
+    return flow, {"task_states": states, "context": {"secrets": {"FRESH": "new", "STALE": "new", "KEPT": "new"}}}
+''',
     "secret_task_refuses_a_result": '''
 def build():
     with Flow("secrets") as flow:
