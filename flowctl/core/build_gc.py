@@ -1,4 +1,4 @@
-"""Fewer full garbage collections while ``with Flow(...)`` blocks are open.
+"""Fewer full garbage collections while ``with Flow(...)`` blocks are open, and while flows run.
 
 Building a flow allocates long-lived objects only: every task copy, its
 attribute dict and tags, every edge and edge set stays alive as long as the
@@ -6,8 +6,12 @@ flow. CPython's collector nevertheless rescans the whole heap each time its
 oldest generation is due (every 10 middle-generation collections, once the
 heap has grown by a quarter), so a 100,000-task build paid for about six
 full scans of everything built so far: most of its cost, for no garbage.
+Running a flow is alike: each task run's state (each mapped child's too)
+lives until the run ends, and a 1,000,000-child map spent 0.7 µs per child
+in eight full collections (0.05 µs deferred). ``FlowRunner.run`` so defers
+them for the run (``deferred_full_collections``).
 
-While at least one flow is being built (in any thread), two thresholds change:
+While at least one flow is being built or run (in any thread), two thresholds change:
 
 - the oldest generation's threshold is multiplied by ``DEFERRAL`` (times
   the middle threshold plus one, for the reason that follows), so full
@@ -40,6 +44,8 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 #: How many times rarer full collections are while a flow is built.
 DEFERRAL = 100
@@ -86,3 +92,13 @@ def building_ended() -> None:
 def deferring() -> bool:
     """Whether full collections are deferred now (some flow is being built)."""
     return _open_blocks > 0
+
+
+@contextmanager
+def deferred_full_collections() -> Iterator[None]:
+    """Full collections deferred inside the block, as in an open ``with Flow`` block (a flow run)."""
+    building_started()
+    try:
+        yield
+    finally:
+        building_ended()

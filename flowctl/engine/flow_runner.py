@@ -18,6 +18,7 @@ import uuid
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
+from flowctl.core.build_gc import deferred_full_collections
 from flowctl.engine.events import FlowStateChanged, bus
 from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import Cancelled, Failed, Pending, Running, Scheduled, State, Success
@@ -128,7 +129,7 @@ class FlowRunner(Runner):
                 state = self.check_flow_is_pending_or_running(state)
                 state = self.check_flow_reached_start_time(state)
                 state = self.set_flow_to_running(state)
-                with frozen_heap(freeze_gc):
+                with frozen_heap(freeze_gc), deferred_full_collections():  # (see build_gc)
                     state = self.get_flow_run_state(state, task_states, task_contexts, return_tasks,
                                                     list(task_runner_state_handlers or []), executor)
             finally:
