@@ -1,6 +1,7 @@
 """Serializers turn result values into bytes and back."""
 from __future__ import annotations
 
+import base64
 import datetime
 import importlib
 import json
@@ -32,9 +33,17 @@ class PickleSerializer(Serializer):
         return cloudpickle.dumps(value)
 
     def deserialize(self, value: bytes) -> Any:
+        """The value; bytes that are not a pickle are tried as base64 text of one (as Prefect 1 wrote
+        them once), and when that fails too the first error is the one raised."""
         import pickle
 
-        return pickle.loads(value)
+        try:
+            return pickle.loads(value)
+        except Exception as exc:
+            try:
+                return pickle.loads(base64.b64decode(value))
+            except Exception as fallback:  # noqa: BLE001 - the first error says what was wrong
+                raise exc from fallback
 
 
 class JSONSerializer(Serializer):

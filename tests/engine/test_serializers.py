@@ -45,3 +45,13 @@ def test_datetimes_are_written_as_iso_text_naive_ones_as_utc():
     assert serializer.deserialize(serializer.serialize(plus_two)) == plus_two
     with pytest.raises(TypeError, match="not str"):
         serializer.serialize("2024-01-02")
+
+
+def test_a_pickle_written_as_base64_text_still_reads_and_garbage_raises_its_own_error():
+    import base64
+    import pickle
+
+    serializer = PickleSerializer()
+    assert serializer.deserialize(base64.b64encode(pickle.dumps({"old": 1}))) == {"old": 1}
+    with pytest.raises(pickle.UnpicklingError):
+        serializer.deserialize(b"not a pickle at all")
