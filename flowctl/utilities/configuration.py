@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
         "format": "[%(asctime)s] %(levelname)s - %(name)s | %(message)s",
         "datefmt": "%Y-%m-%d %H:%M:%S%z",
         "log_to_stderr": True,
+        "log_attributes": [],
     },
     "engine": {
         "executor": {"default_class": "flowctl.executors.LocalExecutor"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from flowctl.engine.events import LogEmitted, bus
 from flowctl.utilities.configuration import config
@@ -70,6 +71,36 @@ class CurrentStdoutHandler(logging.StreamHandler):
         super().emit(record)
 
 
+#: Context values every log record carries as attributes while they are set (so a format may use
+#: ``%(task_name)s``), as Prefect 1's records do; ``logging.log_attributes`` in the settings adds more
+#: (those are set to None when the context has no value).
+RECORD_ATTRIBUTES = ("flow_name", "flow_run_id", "task_name", "task_slug", "task_run_id")
+
+
+def _context_record_factory(make_record: Any) -> Any:
+    """A log record factory that adds the context's values to every record ``make_record`` makes."""
+
+    def make_record_with_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        settings = config.get("logging") or {}
+        extra = tuple(settings.get("log_attributes") or ())
+        for attribute in RECORD_ATTRIBUTES + extra:
+            value = context.get(attribute)
+            if value or attribute in extra:
+                setattr(record, attribute, value)
+        return record
+
+    make_record_with_context.flowctl_context = True  # type: ignore[attr-defined]
+    return make_record_with_context
+
+
+def _install_record_factory() -> None:
+    """Wrap the process's log record factory once (Prefect 1 does it for every record of the process)."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "flowctl_context", False):
+        logging.setLogRecordFactory(_context_record_factory(current))
+
+
 def _configure_root() -> logging.Logger:
     root = logging.getLogger(ROOT_NAME)
     root.setLevel(str(config.logging.level).upper())
@@ -81,6 +112,7 @@ def _configure_root() -> logging.Logger:
 
 
 _root = _configure_root()
+_install_record_factory()
 
 
 def get_logger(name: str | None = None) -> logging.Logger:

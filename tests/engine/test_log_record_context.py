@@ -1,0 +1,61 @@
+"""Log records carry the run's context (``flow_name``, ``task_name``, ``task_slug``, run ids), so a
+handler's format can name them, as with Prefect 1; ``logging.log_attributes`` adds context keys."""
+from __future__ import annotations
+
+import logging
+
+import flowctl
+from flowctl import Flow, task
+from flowctl.utilities.configuration import set_temporary_config
+
+
+class Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@task
+def speak():
+    flowctl.context.logger.info("from the task")
+    logging.getLogger("someone.else").warning("from another library")
+
+
+def test_a_format_names_the_flow_task_and_slug_of_any_record_logged_in_a_run():
+    keep = Keep()
+    others = logging.getLogger("someone.else")
+    for logger in (logging.getLogger("flowctl"), others):
+        logger.addHandler(keep)
+    try:
+        with Flow("talkative") as flow:
+            speak()
+        flow.run()
+    finally:
+        for logger in (logging.getLogger("flowctl"), others):
+            logger.removeHandler(keep)
+    form = logging.Formatter("%(flow_name)s/%(task_name)s/%(task_slug)s: %(message)s")
+    lines = [form.format(r) for r in keep.records if r.getMessage().startswith("from ")]
+    assert lines == ["talkative/speak/speak-1: from the task", "talkative/speak/speak-1: from another library"]
+    runs = [r for r in keep.records if r.getMessage() == "from the task"]
+    assert runs[0].flow_run_id and runs[0].task_run_id
+    flow_level = [r for r in keep.records if r.getMessage().startswith("Beginning Flow run")]
+    assert flow_level[0].flow_name == "talkative" and not hasattr(flow_level[0], "task_name")
+
+
+def test_listed_attributes_are_added_none_when_unset_and_nothing_outside_a_run():
+    keep = Keep()
+    logger = logging.getLogger("listed")
+    logger.addHandler(keep)
+    try:
+        with set_temporary_config({"logging.log_attributes": ["ticket"]}):
+            logger.warning("outside")
+            with flowctl.context(ticket="T-7"):
+                logger.warning("with a ticket")
+    finally:
+        logger.removeHandler(keep)
+    outside, ticketed = keep.records
+    assert outside.ticket is None and not hasattr(outside, "task_name")
+    assert ticketed.ticket == "T-7"
