@@ -44,6 +44,11 @@ from flowctl.executors.dask_chunks import GATHER_TIMEOUT_S, ChunkFeeder, _Chunk,
 
 __all__ = ["DaskExecutor", "parse_address", "check_connection"]
 
+#: What a DaskExecutor is made from (``__init__``'s arguments): all a copy or a pickle keeps.
+_SETTINGS = ("address", "cluster_class", "cluster_kwargs", "adapt_kwargs", "client_kwargs", "debug",
+             "connect_timeout", "heartbeat_timeout")
+
+
 class DaskExecutor(ChunkFeeder, Executor):
     """Runs task runs on Dask: a temporary ``LocalCluster`` or the cluster at ``address``.
 
@@ -93,6 +98,13 @@ class DaskExecutor(ChunkFeeder, Executor):
     def __repr__(self) -> str:
         where = self.address or "temporary LocalCluster"
         return f"<Executor: DaskExecutor ({where})>"
+
+    def __getstate__(self) -> dict:
+        """Its settings only: a copy or a pickle (a flow holding the executor) is a fresh, unstarted one."""
+        return {name: getattr(self, name) for name in _SETTINGS}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)  # type: ignore[misc]
 
     def describe(self) -> dict:
         """What a run record says about where the run ran."""

@@ -51,6 +51,13 @@ class LocalDaskExecutor(Executor):
     def __repr__(self) -> str:
         return f"<Executor: LocalDaskExecutor ({self.scheduler})>"
 
+    def __getstate__(self) -> dict:
+        """Its settings only: a copy or a pickle (a flow holding the executor) is a fresh, unstarted one."""
+        return {"scheduler": self.scheduler, "num_workers": self.num_workers}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
     def describe(self) -> dict:
         """What a run record says about where the run ran."""
         return {"executor": self.scheduler}

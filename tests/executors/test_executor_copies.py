@@ -1,0 +1,47 @@
+"""Executors copy and pickle as their settings (a flow holding one can be deep-copied or
+cloudpickled, as with Prefect 1): a copy is a fresh executor that has not started."""
+from __future__ import annotations
+
+import copy
+import pickle
+
+import cloudpickle
+
+from flowctl import Flow, task
+from flowctl.executors import DaskExecutor, LocalDaskExecutor, LocalExecutor
+
+
+@task
+def double(x):
+    return 2 * x
+
+
+def test_a_flow_with_a_local_dask_executor_deep_copies_pickles_and_runs():
+    with Flow("copied", executor=LocalDaskExecutor("threads", num_workers=2)) as flow:
+        doubled = double.map([1, 2, 3])
+    for duplicate in (copy.deepcopy(flow), pickle.loads(cloudpickle.dumps(flow))):
+        executor = duplicate.executor
+        assert (executor.scheduler, executor.num_workers) == ("threads", 2)
+        assert executor is not flow.executor
+    state = copy.deepcopy(flow).run()
+    assert state.is_successful()
+    assert [child.result for child in state.result[[t for t in state.result if t.name == "double"][0]].map_states] \
+        == [2, 4, 6]
+    assert doubled in flow.tasks
+
+
+def test_a_started_executor_copies_as_an_unstarted_one():
+    executor = LocalDaskExecutor("threads")
+    with executor.start():
+        duplicate = copy.deepcopy(executor)
+    assert duplicate._pool is None and duplicate.scheduler == "threads"
+
+
+def test_a_dask_executor_keeps_its_settings_through_a_pickle():
+    executor = DaskExecutor(address="tcp://127.0.0.1:8786", client_kwargs={"set_as_default": False},
+                            connect_timeout=3)
+    duplicate = pickle.loads(cloudpickle.dumps(Flow("f", executor=executor))).executor
+    assert (duplicate.address, duplicate.client_kwargs, duplicate.connect_timeout) == (
+        "tcp://127.0.0.1:8786", {"set_as_default": False}, 3)
+    assert duplicate.client is None
+    assert isinstance(copy.deepcopy(LocalExecutor()), LocalExecutor)
