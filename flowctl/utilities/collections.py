@@ -38,6 +38,12 @@ class DotDict(dict):
         except KeyError:
             raise AttributeError(key) from None
 
+    def __repr__(self) -> str:
+        """Its class and sorted keys, never its values (settings may hold secrets), as Prefect 1's."""
+        if not self:
+            return f"<{type(self).__name__}>"
+        return f"<{type(self).__name__}: {', '.join(sorted(repr(key) for key in self))}>"
+
     def to_dict(self) -> dict:
         """A plain nested dict copy."""
         return {k: v.to_dict() if isinstance(v, DotDict) else v for k, v in self.items()}

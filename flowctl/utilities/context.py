@@ -13,11 +13,11 @@ from typing import Any, Iterator
 
 
 def _initial() -> dict:
-    """A thread's first context: the settings' ``context`` section (``FLOWCTL__CONTEXT__KEY``
-    variables, secrets among them), as Prefect 1's context starts from its configuration's."""
+    """A thread's first context: the settings themselves (``config``) and their ``context`` section
+    (``FLOWCTL__CONTEXT__KEY`` variables, secrets among them), as Prefect 1's context starts."""
     from flowctl.utilities.configuration import config
 
-    return dict(config.get("context") or ())
+    return {"config": config, **(config.get("context") or {})}
 
 
 class Deferred(tuple):
@@ -130,6 +130,10 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<Context: {sorted(self._data)}>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Pickling context objects is explicitly not supported. You should always access "
+                        "context as an attribute of the `flowctl` module, as in `flowctl.context`")
 
     def get(self, key: str, default: Any = None) -> Any:
         try:  # the runners ask this many times per task: no property call in between

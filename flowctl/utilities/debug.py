@@ -16,11 +16,18 @@ def raising() -> bool:
 
 @contextmanager
 def raise_on_exception() -> Iterator[None]:
-    """Under this block, exceptions in task runs propagate instead of becoming ``Failed``."""
+    """Under this block, exceptions in task runs propagate instead of becoming ``Failed``.
+
+    The context says so too (``context.raise_on_exception`` is True), as in Prefect 1; the engine
+    reads a process-wide count instead, so task runs on worker threads raise as well.
+    """
+    from flowctl.utilities.context import context
+
     global _global_depth
     _global_depth += 1
     try:
-        yield
+        with context(raise_on_exception=True):
+            yield
     finally:
         _global_depth -= 1
 

@@ -1,0 +1,37 @@
+"""Small public surfaces of Prefect 1's utilities that user code reads: the settings in the
+context, DotDict's repr, the context refusing to pickle, ``raise_on_exception`` in the context."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import flowctl
+from flowctl.utilities.collections import DotDict
+from flowctl.utilities.debug import raise_on_exception
+
+
+def test_the_context_holds_the_settings_outside_a_run_too():
+    import threading
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(flowctl.context.get("config")))
+    thread.start()
+    thread.join()
+    assert seen == [flowctl.config] and flowctl.context.config.flows.checkpointing in (True, False)
+
+
+def test_a_dotdict_shows_its_sorted_keys_never_its_values():
+    assert repr(DotDict(token="hunter2", alpha=1)) == "<DotDict: 'alpha', 'token'>"
+    assert repr(DotDict()) == "<DotDict>"
+
+
+def test_the_context_refuses_to_pickle_and_says_how_to_reach_it():
+    with pytest.raises(TypeError, match="access context as an attribute of the `flowctl` module"):
+        pickle.dumps(flowctl.context)
+
+
+def test_raise_on_exception_is_in_the_context_inside_its_block():
+    with raise_on_exception():
+        assert flowctl.context.raise_on_exception is True
+    assert flowctl.context.get("raise_on_exception") is None
