@@ -1,4 +1,4 @@
-"""Shared fixtures: each test starts with a clean flowctl context."""
+"""Shared fixtures: each test starts with a fresh flowctl context."""
 from __future__ import annotations
 
 import pytest
@@ -8,11 +8,13 @@ import flowctl
 
 @pytest.fixture(autouse=True)
 def clean_context():
-    """Each test starts with an empty context and no states cached by earlier tests."""
+    """Each test starts with a fresh context (a new thread's: the settings only) and no states
+    cached by earlier tests."""
     from flowctl.engine.flow_runner import PROCESS_CACHES
+    from flowctl.utilities.context import initial_data
 
     PROCESS_CACHES.clear()
-    saved = flowctl.context.swap({})
+    saved = flowctl.context.swap(initial_data())
     yield
     flowctl.context.swap(saved)
 

@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 
-def _initial() -> dict:
-    """A thread's first context: the settings themselves (``config``) and their ``context`` section
-    (``FLOWCTL__CONTEXT__KEY`` variables, secrets among them), as Prefect 1's context starts."""
+def initial_data() -> dict:
+    """A thread's first context: the settings' ``context`` section (``FLOWCTL__CONTEXT__KEY``
+    variables, secrets among them), as Prefect 1's context starts from its configuration's.
+    Nothing else: outside a run the context holds only what the user set (API.md); a run adds
+    ``config`` and the rest."""
     from flowctl.utilities.configuration import config
 
-    return {"config": config, **(config.get("context") or {})}
+    return dict(config.get("context") or ())
 
 
 class Deferred(tuple):
@@ -66,7 +68,7 @@ class Context:
         try:
             data = local.data
         except AttributeError:
-            data = local.data = _initial()
+            data = local.data = initial_data()
         return data if data.__class__ is not Deferred else data.resolve()
 
     def swap(self, data: dict) -> dict:
@@ -79,7 +81,7 @@ class Context:
         try:
             previous = local.data
         except AttributeError:
-            previous = _initial()
+            previous = initial_data()
         local.data = data
         return previous
 
@@ -138,8 +140,8 @@ class Context:
     def get(self, key: str, default: Any = None) -> Any:
         try:  # the runners ask this many times per task: no property call in between
             return self._local.data.get(key, default)  # a Deferred answers get() too
-        except AttributeError:
-            return default
+        except AttributeError:  # this thread's first read: its context starts from the settings
+            return self._data.get(key, default)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         return self._data.setdefault(key, default)

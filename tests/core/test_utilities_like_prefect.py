@@ -1,5 +1,5 @@
-"""Small public surfaces of Prefect 1's utilities that user code reads: the settings in the
-context, DotDict's repr, the context refusing to pickle, ``raise_on_exception`` in the context."""
+"""Small public surfaces of Prefect 1's utilities that user code reads: the settings' context
+section in a new thread's context, DotDict's repr, the context refusing to pickle, ``raise_on_exception`` in the context."""
 from __future__ import annotations
 
 import pickle
@@ -11,14 +11,17 @@ from flowctl.utilities.collections import DotDict
 from flowctl.utilities.debug import raise_on_exception
 
 
-def test_the_context_holds_the_settings_outside_a_run_too():
+def test_a_new_thread_s_context_starts_from_the_settings_context_section(monkeypatch):
     import threading
 
+    from flowctl.utilities.configuration import config
+
+    monkeypatch.setitem(config, "context", {"region": "eu"})
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(flowctl.context.get("config")))
+    thread = threading.Thread(target=lambda: seen.append(flowctl.context.to_dict()))
     thread.start()
     thread.join()
-    assert seen == [flowctl.config] and flowctl.context.config.flows.checkpointing in (True, False)
+    assert seen == [{"region": "eu"}]  # what the user set, and nothing else (API.md): no `config`
 
 
 def test_a_dotdict_shows_its_sorted_keys_never_its_values():
