@@ -38,7 +38,8 @@ def pair(x, y=0):
 
 
 def python_calls(build, *args) -> int:
-    """How many Python-level function calls ``build(*args)`` makes."""
+    """How many Python-level function calls ``build(*args)`` makes (the collector off: it would run
+    finalizers of other tests' garbage in this thread, counting their calls as the build's)."""
     calls = 0
 
     def count(frame, event, arg):  # noqa: ANN001 - sys.setprofile's signature
@@ -46,11 +47,14 @@ def python_calls(build, *args) -> int:
         if event == "call":
             calls += 1
 
+    gc.collect()
+    gc.disable()
     sys.setprofile(count)
     try:
         build(*args)
     finally:
         sys.setprofile(None)
+        gc.enable()
     return calls
 
 
