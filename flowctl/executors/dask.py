@@ -64,6 +64,8 @@ class DaskExecutor(ChunkFeeder, Executor):
                  adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False,
                  connect_timeout: float | None = None, heartbeat_timeout: float | None = None) -> None:
         if address is not None:
+            if cluster_class is not None or cluster_kwargs:
+                raise ValueError("Cannot specify `address` and `cluster_class`/`cluster_kwargs`")
             parse_address(address)
         self.address = address
         self.cluster_class = cluster_class

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from flowctl.utilities.collections import DotDict
 
 DEFAULTS: dict[str, Any] = {
+    "home_dir": "~/.flowctl",
     "flows": {"checkpointing": False, "eager_edge_validation": False},
     "tasks": {"defaults": {"max_retries": 0, "retry_delay": None, "timeout": None}},
     "logging": {

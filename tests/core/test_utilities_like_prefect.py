@@ -38,3 +38,12 @@ def test_raise_on_exception_is_in_the_context_inside_its_block():
     with raise_on_exception():
         assert flowctl.context.raise_on_exception is True
     assert flowctl.context.get("raise_on_exception") is None
+
+
+def test_local_results_default_to_results_under_the_home_directory(monkeypatch, tmp_path):
+    from flowctl.engine.results import LocalResult
+    from flowctl.utilities.configuration import config
+
+    monkeypatch.setitem(config, "home_dir", str(tmp_path / "home"))
+    assert LocalResult().dir == str(tmp_path / "home" / "results")
+    assert LocalResult(dir=str(tmp_path / "mine")).dir == str(tmp_path / "mine")

@@ -45,3 +45,11 @@ def test_a_dask_executor_keeps_its_settings_through_a_pickle():
         "tcp://127.0.0.1:8786", {"set_as_default": False}, 3)
     assert duplicate.client is None
     assert isinstance(copy.deepcopy(LocalExecutor()), LocalExecutor)
+
+
+def test_an_address_with_cluster_settings_is_refused():
+    import pytest
+
+    for settings in ({"cluster_kwargs": {"n_workers": 1}}, {"cluster_class": "distributed.LocalCluster"}):
+        with pytest.raises(ValueError, match="Cannot specify `address` and `cluster_class`/`cluster_kwargs`"):
+            DaskExecutor(address="tcp://127.0.0.1:8786", **settings)

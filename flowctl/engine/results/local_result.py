@@ -20,6 +20,7 @@ from typing import Any
 
 from flowctl.engine.result import Result
 from flowctl.engine.serializers import Serializer
+from flowctl.utilities.configuration import config
 from flowctl.utilities.files import atomic_write
 
 
@@ -28,7 +29,8 @@ class LocationEscapeError(ValueError):
 
 
 def default_results_dir() -> str:
-    return os.path.join(os.path.expanduser("~"), ".flowctl", "results")
+    """``results`` under the settings' ``home_dir`` (``~/.flowctl``; ``FLOWCTL__HOME_DIR`` moves it)."""
+    return os.path.join(os.path.expanduser(str(config.get("home_dir") or "~/.flowctl")), "results")
 
 
 def check_contained(template: str, location: str, root: str) -> str:
