@@ -66,6 +66,8 @@ def load_configuration(environ: dict[str, str] | None = None) -> DotDict:
                 node[part] = DotDict()
             node = node[part]
         node[path[-1]] = _parse_env_value(raw)
+    if isinstance(config.get("home_dir"), str):  # a real directory, as Prefect 1's (its results go there)
+        config["home_dir"] = os.path.expanduser(config["home_dir"])
     return config
 
 

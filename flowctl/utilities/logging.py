@@ -75,6 +75,7 @@ class CurrentStdoutHandler(logging.StreamHandler):
 #: ``%(task_name)s``), as Prefect 1's records do; ``logging.log_attributes`` in the settings adds more
 #: (those are set to None when the context has no value).
 RECORD_ATTRIBUTES = ("flow_name", "flow_run_id", "task_name", "task_slug", "task_run_id")
+PREFECT_LOG_RECORD_ATTRIBUTES = RECORD_ATTRIBUTES  # Prefect 1's name for them
 
 
 def _context_record_factory(make_record: Any) -> Any:

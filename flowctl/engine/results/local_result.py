@@ -30,7 +30,7 @@ class LocationEscapeError(ValueError):
 
 def default_results_dir() -> str:
     """``results`` under the settings' ``home_dir`` (``~/.flowctl``; ``FLOWCTL__HOME_DIR`` moves it)."""
-    return os.path.join(os.path.expanduser(str(config.get("home_dir") or "~/.flowctl")), "results")
+    return os.path.join(os.path.expanduser(str(config.get("home_dir") or "~/.flowctl")), "results")  # (expanded)
 
 
 def check_contained(template: str, location: str, root: str) -> str:
