@@ -36,7 +36,11 @@ class PrefectSecret(SecretBase):
         super().__init__(name=name, **kwargs)
 
     def run(self, name: str | None = None) -> Any:
+        return Secret(self.name_to_fetch(name)).get()
+
+    def name_to_fetch(self, name: str | None) -> str:
+        """``name`` given to ``run``, else the one given at init; one of them is needed."""
         name = self.secret_name if name is None else name
         if name is None:
             raise ValueError("A secret name must be provided.")
-        return Secret(name).get()
+        return name

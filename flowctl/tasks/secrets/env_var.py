@@ -21,9 +21,7 @@ class EnvVarSecret(PrefectSecret):
         super().__init__(name=name, **kwargs)
 
     def run(self, name: str | None = None) -> Any:
-        name = self.secret_name if name is None else name
-        if name is None:
-            raise ValueError("A secret name must be provided.")
+        name = self.name_to_fetch(name)
         if self.raise_if_missing and name not in os.environ:
             raise ValueError(f"Environment variable not set: {name}")
         value = os.environ.get(name)

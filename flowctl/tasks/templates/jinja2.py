@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowctl.core.task import Task
-from flowctl.utilities.context import context
+from flowctl.tasks.templates.strings import TemplateTask
 
 __all__ = ["JinjaTemplate"]
 
@@ -29,17 +28,8 @@ def _environment() -> Any:
     return _ENVIRONMENT
 
 
-class JinjaTemplate(Task):
-    """Return the template rendered with ``**context, **inputs`` (``run(template=...)`` overrides the default)."""
+class JinjaTemplate(TemplateTask):
+    """Return the template rendered with ``**context, **inputs``."""
 
-    def __init__(self, template: str | None = None, **kwargs: Any) -> None:
-        self.template = template or ""
-        super().__init__(**kwargs)
-
-    def run(self, template: str | None = None, **format_kwargs: Any) -> str:
-        """The rendered template."""
-        if template is None:
-            template = self.template
-        compiled = _environment().from_string(template)
-        with context(**format_kwargs) as values:
-            return compiled.render(**values)
+    def fill(self, template: str, values: Any) -> str:
+        return _environment().from_string(template).render(**values)

@@ -2,6 +2,8 @@
 
 As in Prefect 1, the run's context (``today``, ``flow_name``, ``task_name``...)
 fills the template too, and an input of the same name wins over it.
+``TemplateTask`` is what it shares with ``JinjaTemplate``: the default
+template, and the values a template is filled with.
 """
 from __future__ import annotations
 
@@ -10,19 +12,30 @@ from typing import Any
 from flowctl.core.task import Task
 from flowctl.utilities.context import context
 
-__all__ = ["StringFormatter"]
+__all__ = ["StringFormatter", "TemplateTask"]
 
 
-class StringFormatter(Task):
-    """Return ``template.format(**context, **inputs)`` (``run(template=...)`` overrides the default)."""
+class TemplateTask(Task):
+    """A template (``run(template=...)`` overrides the default) filled with ``**context, **inputs``;
+    subclasses say how, in ``fill``."""
 
     def __init__(self, template: str | None = None, **kwargs: Any) -> None:
         self.template = template or ""
         super().__init__(**kwargs)
 
     def run(self, template: str | None = None, **format_kwargs: Any) -> str:
-        """The formatted template."""
+        """The filled template."""
         if template is None:
             template = self.template
         with context(**format_kwargs) as values:
-            return template.format(**values)
+            return self.fill(template, values)
+
+    def fill(self, template: str, values: Any) -> str:
+        raise NotImplementedError
+
+
+class StringFormatter(TemplateTask):
+    """Return ``template.format(**context, **inputs)``."""
+
+    def fill(self, template: str, values: Any) -> str:
+        return template.format(**values)
