@@ -14,6 +14,15 @@ The exception must never land after the task's code has finished (in
 flowctl's bookkeeping or in ``threading``'s own): ``ThreadStopper`` makes
 interrupting and finishing exclusive under one lock, and a thread that
 finishes after an interrupt was sent withdraws it if it has not been raised.
+
+Withdrawing never passes NULL to ``PyThreadState_SetAsyncExc``: on CPython
+3.11 that leaves the interpreter's "an exception is pending" flag set for
+good, and any thread running under a profiler or tracer (coverage, a
+debugger) then spins forever at its next function call. The finishing thread
+instead replaces the pending interrupt with one of its own and catches it at
+once, which clears the flag. While an interrupted thread is still blocked in
+C, a traced thread waits for it (CPython raises the exception only when that
+call returns); untraced threads run on.
 """
 from __future__ import annotations
 
@@ -23,16 +32,22 @@ import threading
 import time
 from typing import Any, Callable
 
-# the same C function twice: raising an exception class, and withdrawing one (a NULL exception)
+# (a PyDLL function: the GIL stays held across the call, so no other thread runs in between)
 _set_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.py_object)(
-    ("PyThreadState_SetAsyncExc", ctypes.pythonapi))
-_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
     ("PyThreadState_SetAsyncExc", ctypes.pythonapi))
 
 
 class TaskInterrupted(BaseException):
     """Raised inside a timed-out task's thread. A ``BaseException``, as ``KeyboardInterrupt`` is,
     so a task's ``except Exception`` does not swallow it."""
+
+
+class _Withdrawn(BaseException):
+    """What a finishing thread raises in itself to drop an interrupt that was not raised yet."""
+
+
+def _check_point() -> None:
+    """A Python call: its first instruction raises whatever exception is pending for the thread."""
 
 
 #: Modules whose code an exception must not cut through: thread and import machinery, context
@@ -79,11 +94,14 @@ class ThreadStopper:
                     with self._guard:
                         self._finished = True
                         withdraw = self._sent
-                    if withdraw:
-                        _clear_async_exc(self._ident, None)  # (a no-op when it was raised already)
+                    if withdraw:  # replaces a pending interrupt; raised at the call's return or the next
+                        _set_async_exc(self._ident, _Withdrawn)
+                        _check_point()
                     break
                 except TaskInterrupted:
                     continue  # raised while finishing: finish again
+                except _Withdrawn:
+                    break
 
     def interrupt(self, within: float) -> bool:
         """Stop the thread at its next line of the task's code: try for ``within`` seconds, then

@@ -204,3 +204,44 @@ def test_a_thread_waiting_inside_a_queue_is_interrupted_once_back_in_its_own_cod
     inbox.put("item")
     thread.join(10)
     assert got == ["item"] and not thread.is_alive()
+
+
+_TRACED_AFTER_INTERRUPTS = """
+import sys, threading, time
+from flowctl.engine.thread_interrupt import ThreadStopper
+
+def spin():
+    while True:
+        sum(range(50))
+
+def nap():
+    time.sleep(0.3)  # the interrupt is sent during the sleep and raised when it returns
+    sum(range(50))
+
+for call in (spin, nap):
+    stopper = ThreadStopper(boundary=call.__code__)
+    thread = threading.Thread(target=stopper.run, args=(call,))
+    thread.start()
+    time.sleep(0.05)
+    assert stopper.interrupt(within=1)
+    thread.join(10)
+    assert not thread.is_alive()
+
+calls = []
+sys.setprofile(lambda frame, event, arg: calls.append(event))
+(lambda: None)()
+sys.setprofile(None)
+print("traced calls ran:", "call" in calls)
+"""
+
+
+def test_code_under_a_profiler_runs_on_after_threads_were_interrupted(tmp_path):
+    """CPython 3.11 keeps an interpreter-wide "exception pending" flag: left set after a thread
+    finished, any profiled or traced thread (coverage, a debugger) spins at its next call."""
+    import subprocess
+
+    script = tmp_path / "traced.py"
+    script.write_text(_TRACED_AFTER_INTERRUPTS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "traced calls ran: True"
