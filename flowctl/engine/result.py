@@ -22,9 +22,16 @@ _NOT_IMPLEMENTED = ("Not implemented on the base Result class - if you are seein
 class Result:
     """Base class. Subclasses implement ``read``, ``write`` and ``exists``."""
 
+    #: A callable location given at init (Prefect 1 keeps it here; ``location`` stays None until formatted).
+    _formatter: Any = None
+
     def __init__(self, value: Any = None, location: Any = None, serializer: Serializer | None = None) -> None:
         self.value = value
-        self.location = location
+        if location is None or isinstance(location, str):
+            self.location = location
+        else:  # a function of the run's values: what ``format`` calls
+            self._formatter = location
+            self.location = None
         # serializers hold no state: one shared default keeps a Result per task cheap
         self.serializer = serializer if serializer is not None else _DEFAULT_SERIALIZER
 
@@ -59,8 +66,10 @@ class Result:
         new = self.copy()
         if isinstance(new.location, str):
             new.location = new.location.format(**kwargs)
-        elif callable(new.location):  # Prefect 1: callable(**kwargs) -> location
+        elif callable(new.location):  # Prefect 1: callable(**kwargs) -> location (set after init)
             new.location = str(new.location(**kwargs))
+        elif new._formatter is not None:  # given at init
+            new.location = str(new._formatter(**kwargs))
         return new
 
     def read(self, location: str) -> "Result":

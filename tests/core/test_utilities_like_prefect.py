@@ -47,3 +47,25 @@ def test_local_results_default_to_results_under_the_home_directory(monkeypatch, 
     monkeypatch.setitem(config, "home_dir", str(tmp_path / "home"))
     assert LocalResult().dir == str(tmp_path / "home" / "results")
     assert LocalResult(dir=str(tmp_path / "mine")).dir == str(tmp_path / "mine")
+    # as Prefect 1's: the home directory itself, or a folder inside it, means its results folder
+    assert LocalResult(dir=str(tmp_path / "home")).dir == str(tmp_path / "home" / "results")
+    assert LocalResult(dir=str(tmp_path / "home" / "other")).dir == str(tmp_path / "home" / "results")
+    assert LocalResult(dir=str(tmp_path / "homely")).dir == str(tmp_path / "homely")  # a sibling is not inside
+
+
+def test_a_callable_location_is_kept_apart_and_formats_each_write(tmp_path):
+    """Prefect 1 keeps a callable location as the result's formatter: ``location`` stays None (so the
+    result compares equal after a pickle) and each ``format``/``write`` calls it with the run's values."""
+    import cloudpickle
+
+    from flowctl.engine.results import LocalResult
+
+    def where(**kwargs):
+        return f"{kwargs['task_name']}.out"
+
+    result = LocalResult(dir=str(tmp_path), location=where)
+    assert result.location is None
+    assert result.format(task_name="a").location == "a.out"
+    assert cloudpickle.loads(cloudpickle.dumps(result)).location is None
+    written = result.write([1, 2], task_name="b")
+    assert written.location == str(tmp_path / "b.out") and result.read(written.location).value == [1, 2]

@@ -30,7 +30,25 @@ class LocationEscapeError(ValueError):
 
 def default_results_dir() -> str:
     """``results`` under the settings' ``home_dir`` (``~/.flowctl``; ``FLOWCTL__HOME_DIR`` moves it)."""
-    return os.path.join(os.path.expanduser(str(config.get("home_dir") or "~/.flowctl")), "results")  # (expanded)
+    return os.path.join(_home_dir(), "results")
+
+
+def _home_dir() -> str:
+    return os.path.expanduser(str(config.get("home_dir") or "~/.flowctl"))
+
+
+def _results_dir(given: str | os.PathLike | None) -> str:
+    """``dir`` as Prefect 1 takes it: none, the settings' ``home_dir`` or a folder inside it all mean
+    ``results`` under ``home_dir`` (a flow written for Prefect passes ``dir=config.home_dir``)."""
+    if given is None:
+        return default_results_dir()
+    given = os.fspath(given)
+    home = os.path.abspath(_home_dir())
+    try:
+        inside_home = os.path.commonpath([home, os.path.abspath(os.path.expanduser(given))]) == home
+    except ValueError:  # (paths on different drives)
+        inside_home = False
+    return default_results_dir() if inside_home else given
 
 
 def check_contained(template: str, location: str, root: str) -> str:
@@ -51,7 +69,7 @@ class LocalResult(Result):
 
     def __init__(self, dir: str | os.PathLike | None = None, validate_dir: bool = True,
                  location: Any = None, serializer: Serializer | None = None, value: Any = None) -> None:
-        directory = os.fspath(dir) if dir is not None else default_results_dir()
+        directory = _results_dir(dir)
         if validate_dir:
             directory = os.path.abspath(os.path.expanduser(directory))
             if os.path.exists(directory) and not os.path.isdir(directory):
@@ -67,7 +85,7 @@ class LocalResult(Result):
     def format(self, **kwargs: Any) -> "LocalResult":
         """A copy located at the template formatted once with ``kwargs``, checked to stay in its directory."""
         new = self.copy()
-        template = self.location
+        template = self.location if self.location is not None else self._formatter
         if isinstance(template, str):
             new.location = check_contained(template, template.format(**kwargs), self.dir) if "{" in template \
                 else template
