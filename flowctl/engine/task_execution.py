@@ -13,7 +13,6 @@ threads it left behind (recorded through ``note_abandoned``) have returned.
 from __future__ import annotations
 
 import datetime
-import io
 import signal
 import threading
 from contextlib import redirect_stdout
@@ -22,7 +21,7 @@ from typing import Any, Callable
 from flowctl.engine.thread_interrupt import ThreadStopper
 from flowctl.exceptions import TaskTimeoutSignal
 from flowctl.utilities.context import context as flowctl_context
-from flowctl.utilities.logging import get_logger
+from flowctl.utilities.logging import RedirectToLog, get_logger
 
 #: Prefect 1's warning (from its FlowRunner logger) for a mapped child ``flatten`` cannot expand.
 NOT_FLATTENABLE = ("`flatten` was used on upstream task that did not return an iterable. "
@@ -130,34 +129,10 @@ def _timeout_seconds(timeout: Any) -> float | None:
     return float(timeout)
 
 
-class _LogWriter(io.TextIOBase):
-    """A stdout replacement that sends each printed line to the task's logger."""
-
-    def __init__(self, logger: Any) -> None:
-        self.logger = logger
-        self.buffer_text = ""
-
-    def write(self, text: str) -> int:
-        self.buffer_text += text
-        while "\n" in self.buffer_text:
-            line, self.buffer_text = self.buffer_text.split("\n", 1)
-            self.logger.info(line)
-        return len(text)
-
-    def flush(self) -> None:
-        if self.buffer_text:
-            self.logger.info(self.buffer_text)
-            self.buffer_text = ""
-
-
 def _call(task: Any, inputs: dict, run_context: dict, stdout_logger: Any = None) -> Any:
     if task.log_stdout:  # printed lines go to the runner's logger, as Prefect 1's (filters on it see them)
-        writer = _LogWriter(stdout_logger or run_context["logger"])
-        with redirect_stdout(writer):
-            try:
-                return task.run(**inputs)
-            finally:
-                writer.flush()
+        with redirect_stdout(RedirectToLog(stdout_logger or run_context["logger"])):
+            return task.run(**inputs)
     return task.run(**inputs)
 
 

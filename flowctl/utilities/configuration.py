@@ -8,6 +8,7 @@ from it, so consulting configuration costs nothing per task.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
         "datefmt": "%Y-%m-%d %H:%M:%S%z",
         "log_to_stderr": True,
         "log_attributes": [],
+        "extra_loggers": [],
     },
     "engine": {
         "executor": {"default_class": "flowctl.executors.LocalExecutor"},
@@ -36,7 +38,8 @@ ENV_PREFIX = "FLOWCTL__"
 
 
 def _parse_env_value(raw: str) -> Any:
-    """Environment values are JSON when they parse as JSON, strings otherwise."""
+    """Environment values are JSON when they parse as JSON, else Python literals (Prefect 1's settings
+    take ``"['dask', 'boto3']"``), strings otherwise."""
     lowered = raw.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -45,6 +48,10 @@ def _parse_env_value(raw: str) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
+        pass
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
         return raw
 
 

@@ -8,6 +8,7 @@ the CLI, which renders logs from those events instead.
 """
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from typing import Any
@@ -102,17 +103,48 @@ def _install_record_factory() -> None:
         logging.setLogRecordFactory(_context_record_factory(current))
 
 
-def _configure_root() -> logging.Logger:
-    root = logging.getLogger(ROOT_NAME)
-    root.setLevel(str(config.logging.level).upper())
-    if not any(isinstance(h, EventBridgeHandler) for h in root.handlers):
-        root.addHandler(EventBridgeHandler())
-    if config.logging.get("log_to_stderr", True):
-        root.addHandler(CurrentStdoutHandler())
-    return root
+#: Loggers set up as flowctl's (its own and the settings' ``logging.extra_loggers``): the console
+#: switch of the CLI applies to all of them.
+_configured: dict[str, logging.Logger] = {}
 
 
-_root = _configure_root()
+def _create_logger(name: str) -> logging.Logger:
+    """``name``'s logger with flowctl's handlers (console and event bridge, once each) and the
+    settings' level and format, as Prefect 1 sets up its loggers (again on each call: new settings)."""
+    logger = logging.getLogger(name)
+    settings = config.get("logging") or {}
+    logger.setLevel(str(settings.get("level") or "INFO").upper())
+    if name.startswith(ROOT_NAME + "."):  # flowctl's own child: its records reach flowctl's handlers
+        return logger
+    if not any(isinstance(h, EventBridgeHandler) for h in logger.handlers):
+        logger.addHandler(EventBridgeHandler())
+    consoles = [h for h in logger.handlers if h.get_name() == "flowctl-console"]
+    for handler in consoles:  # a new formatter, not a second handler
+        handler.setFormatter(logging.Formatter(settings.get("format"), settings.get("datefmt")))
+    if not consoles and settings.get("log_to_stderr", True) and (name == ROOT_NAME or _console_on):
+        logger.addHandler(CurrentStdoutHandler())
+    _configured[name] = logger
+    return logger
+
+
+def configure_logging(testing: bool = False) -> logging.Logger:
+    """The ``flowctl`` logger set up from the settings (``testing``: a separate ``flowctl-test-logger``,
+    so a test leaves the real one alone), as Prefect 1's ``configure_logging``."""
+    return _create_logger("flowctl-test-logger" if testing else ROOT_NAME)
+
+
+def configure_extra_loggers() -> None:
+    """Give each logger named in ``logging.extra_loggers`` flowctl's handlers, level and format, so
+    a library's records show with the flow's (and in ``flowctl run``'s live view). Run at import, as
+    Prefect 1 does; call it again after changing the setting."""
+    names = (config.get("logging") or {}).get("extra_loggers") or []
+    for name in [names] if isinstance(names, str) else names:
+        _create_logger(str(name))
+
+
+_console_on = True
+_root = configure_logging()
+configure_extra_loggers()
 _install_record_factory()
 
 
@@ -121,15 +153,39 @@ def get_logger(name: str | None = None) -> logging.Logger:
     return _root if name is None else _root.getChild(name)
 
 
+class RedirectToLog(io.TextIOBase):
+    """A stand-in for stdout (``contextlib.redirect_stdout``) that logs each write at INFO, as a
+    ``log_stdout`` task's prints are logged: one record per non-blank write, as in Prefect 1
+    (``print("a", "b")`` makes two, ``print()`` none). ``logger``: the ``stdout`` child by default."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.stdout_logger = logger or get_logger("stdout")
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):  # (what a text file says)
+            raise TypeError(f"string argument expected, got {type(s)}")
+        if s.strip():
+            self.stdout_logger.info(s)
+        return len(s)
+
+    def flush(self) -> None:
+        for handler in self.stdout_logger.handlers:
+            handler.flush()
+
+
 def set_console_logging(enabled: bool) -> None:
-    """Turn the default console handler on or off (the CLI renders logs itself)."""
-    for handler in list(_root.handlers):
-        if handler.get_name() == "flowctl-console":
-            _root.removeHandler(handler)
-    if enabled:
-        _root.addHandler(CurrentStdoutHandler())
+    """Turn the console handlers of flowctl's loggers on or off (the CLI renders logs itself)."""
+    global _console_on
+    _console_on = enabled
+    for logger in _configured.values():
+        for handler in list(logger.handlers):
+            if handler.get_name() == "flowctl-console":
+                logger.removeHandler(handler)
+        if enabled:
+            logger.addHandler(CurrentStdoutHandler())
 
 
 def set_level(level: str | int) -> None:
-    """Set the level of the whole ``flowctl`` logger tree."""
-    _root.setLevel(level.upper() if isinstance(level, str) else level)
+    """Set the level of the whole ``flowctl`` logger tree (and of the extra loggers set up as flowctl's)."""
+    for logger in _configured.values():
+        logger.setLevel(level.upper() if isinstance(level, str) else level)

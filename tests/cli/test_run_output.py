@@ -173,6 +173,33 @@ def test_log_level_filters_records(run_cli, write):
     assert "a debug line" in loud.stdout
 
 
+def test_extra_loggers_from_the_settings_show_in_the_run_once_each(run_cli, write):
+    """``FLOWCTL__LOGGING__EXTRA_LOGGERS`` (Prefect 1's ``extra_loggers``, Python list syntax too) gives a
+    library's logger flowctl's handlers: its records show with the task's, at the run's log level."""
+    write("lib.py", '''
+        import logging
+        from flowctl import Flow, task
+
+        @task
+        def uses_a_library():
+            logging.getLogger("vendorlib").info("from the library")
+            logging.getLogger("vendorlib").debug("library detail")
+            logging.getLogger("otherlib").warning("not an extra logger")
+
+        with Flow("lib") as flow:
+            uses_a_library()
+    ''')
+    env = cli_env(FLOWCTL__LOGGING__EXTRA_LOGGERS="['vendorlib']")
+    plain = run_cli("run", "lib.py", "-o", "plain", env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.count("from the library") == 1 and "library detail" not in plain.stdout
+    assert "not an extra logger" not in plain.stdout
+    events = json_events(run_cli("run", "lib.py", "-o", "json", "--log-level", "debug", env=env).stdout)
+    logs = [e for e in events if e.get("event") == "log" and e["message"] in ("from the library", "library detail")]
+    assert [e["message"] for e in logs] == ["from the library", "library detail"]
+    assert {e.get("task") for e in logs} == {"uses_a_library"}
+
+
 def test_an_invalid_output_mode_is_a_usage_error(run_cli, mixed):
     result = run_cli("run", "mixed.py", "--output", "fancy")
     assert result.returncode == 2

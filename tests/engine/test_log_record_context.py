@@ -59,3 +59,24 @@ def test_listed_attributes_are_added_none_when_unset_and_nothing_outside_a_run()
     outside, ticketed = keep.records
     assert outside.ticket is None and not hasattr(outside, "task_name")
     assert ticketed.ticket == "T-7"
+
+
+def test_configure_logging_follows_the_settings_as_prefects_does(caplog):
+    from flowctl.utilities.configuration import set_temporary_config
+    from flowctl.utilities.logging import configure_logging
+
+    with set_temporary_config({"logging.level": "WARNING", "logging.datefmt": "%Y"}):
+        logger = configure_logging(testing=True)  # a separate logger: the real one is left alone
+        assert logger.name == "flowctl-test-logger" and logger.level == logging.WARNING
+        configure_logging(testing=True)  # again: the same handlers, re-set, never doubled
+        consoles = [h for h in logger.handlers if h.get_name() == "flowctl-console"]
+        assert len(consoles) == 1 and consoles[0].formatter.datefmt == "%Y"
+    assert logging.getLogger("flowctl").level == logging.INFO
+
+
+def test_settings_from_the_environment_take_python_list_syntax_as_prefects_do():
+    from flowctl.utilities.configuration import load_configuration
+
+    loaded = load_configuration({"FLOWCTL__LOGGING__EXTRA_LOGGERS": "['dask', 'boto3']",
+                                 "FLOWCTL__FLOWS__NAME": "not [a literal"})
+    assert loaded.logging.extra_loggers == ["dask", "boto3"] and loaded.flows.name == "not [a literal"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import logging
 
+import pytest
+
 import flowctl
 from flowctl import Flow, task
 from flowctl.engine import signals
@@ -88,6 +90,32 @@ def test_runner_lines_come_from_the_task_runner_logger(caplog):
     assert "printed line" in runner_lines
     assert "SKIP signal raised: SKIP('nothing to do')" in runner_lines
     assert "Task 'cached': Can't use cache because it is now invalid" in runner_lines
+
+
+def test_printed_output_is_logged_one_record_per_non_blank_write_as_prefect_does(caplog):
+    """Prefect 1 logs each write of a ``log_stdout`` task (``RedirectToLog``): a print of two values
+    makes two records, a write holding a newline stays one, and blank writes make none."""
+    from flowctl.utilities.logging import RedirectToLog
+
+    caplog.set_level(logging.INFO, logger="flowctl")
+
+    @task(log_stdout=True)
+    def printer():
+        print("a", "b")
+        print("multi\nline")
+        print()
+
+    with Flow("prints") as flow:
+        printer()
+    flow.run()
+    printed = [r.getMessage() for r in caplog.records
+               if r.name == "flowctl.TaskRunner" and not r.getMessage().startswith("Task 'printer'")]
+    assert printed == ["a", "b", "multi\nline"]
+
+    redirect = RedirectToLog()  # on its own: the flowctl.stdout logger, a text file to redirect_stdout
+    assert redirect.stdout_logger.name == "flowctl.stdout" and redirect.write("x\n") == 2
+    with pytest.raises(TypeError, match="string argument expected"):
+        redirect.write(b"bytes")
 
 
 def test_flow_run_names_the_flow_and_its_run_as_prefect_does():
