@@ -25,6 +25,7 @@ event loop). ``dask`` and ``distributed`` are imported only inside ``start()``.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import uuid
@@ -34,8 +35,8 @@ from typing import Any, Callable, Iterator
 from flowctl.engine.task_runner import run_unit
 from flowctl.executors.base import Executor, ExecutorError
 from flowctl.executors.dask_connection import (
-    CONNECT_TIMEOUT_ENV, HEARTBEAT_TIMEOUT_ENV, Heartbeat, check_connection, check_scheduler, close_quietly,
-    parse_address, quiet_distributed, resolve_class, seconds_from_env,
+    CONNECT_TIMEOUT_ENV, HEARTBEAT_TIMEOUT_ENV, Heartbeat, bounded, check_connection, check_scheduler, close_quietly,
+    parse_address, performance_report, quiet_distributed, resolve_class, seconds_from_env,
 )
 from flowctl.executors.forwarding import EventRelay
 from flowctl.executors.pools import LocalDaskExecutor  # noqa: F401 - Prefect 1 path: prefect.executors.dask
@@ -46,7 +47,7 @@ __all__ = ["DaskExecutor", "parse_address", "check_connection"]
 
 #: What a DaskExecutor is made from (``__init__``'s arguments): all a copy or a pickle keeps.
 _SETTINGS = ("address", "cluster_class", "cluster_kwargs", "adapt_kwargs", "client_kwargs", "debug",
-             "connect_timeout", "heartbeat_timeout")
+             "performance_report_path", "connect_timeout", "heartbeat_timeout")
 
 
 class DaskExecutor(ChunkFeeder, Executor):
@@ -62,6 +63,7 @@ class DaskExecutor(ChunkFeeder, Executor):
 
     def __init__(self, address: str | None = None, cluster_class: Any = None, cluster_kwargs: dict | None = None,
                  adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False,
+                 performance_report_path: str | os.PathLike | None = None,
                  connect_timeout: float | None = None, heartbeat_timeout: float | None = None) -> None:
         if address is not None:
             if cluster_class is not None or cluster_kwargs:
@@ -73,6 +75,7 @@ class DaskExecutor(ChunkFeeder, Executor):
         self.adapt_kwargs = dict(adapt_kwargs or {})
         self.client_kwargs = dict(client_kwargs or {})
         self.debug = debug
+        self.performance_report_path = performance_report_path
         self.connect_timeout = connect_timeout or seconds_from_env(CONNECT_TIMEOUT_ENV, 10.0)
         self.heartbeat_timeout = heartbeat_timeout or seconds_from_env(HEARTBEAT_TIMEOUT_ENV, 30.0)
         self.client: Any = None
@@ -172,7 +175,8 @@ class DaskExecutor(ChunkFeeder, Executor):
         relay = EventRelay("dask", topic)
         events: queue.SimpleQueue = queue.SimpleQueue()
         self.client.subscribe_topic(topic, lambda event: events.put(event[1]))
-        deliverer = threading.Thread(target=_deliver, args=(events, relay), name="flowctl-dask-events", daemon=True)
+        deliverer = threading.Thread(target=relay.deliver_queued, args=(events,), name="flowctl-dask-events",
+                                     daemon=True)
         deliverer.start()
         self._sender = UnitSender(relay)
         self._completed = as_completed(loop=self.client.loop)
@@ -184,7 +188,8 @@ class DaskExecutor(ChunkFeeder, Executor):
         heartbeat = Heartbeat(self._scheduler_address, self.heartbeat_timeout, self._declare_lost).start()
         interrupted = False
         try:
-            yield
+            with performance_report(self.client, self.performance_report_path):
+                yield
         except BaseException:
             interrupted = True
             raise
@@ -205,10 +210,10 @@ class DaskExecutor(ChunkFeeder, Executor):
                 with self._lock:
                     futures = [chunk.future for chunk in self._chunks.values()]
                 if futures:  # cancelled through Dask; a worker cannot interrupt a running thread
-                    _bounded(lambda: client.cancel(futures, force=True), 2.0)
+                    bounded(lambda: client.cancel(futures, force=True), 2.0)
             collector.join(timeout=10 if healthy and not interrupted else 2)
             if healthy:
-                _bounded(lambda: client.unsubscribe_topic(topic), 2.0)
+                bounded(lambda: client.unsubscribe_topic(topic), 2.0)
         finally:
             self._chunks.clear()
             self._origins.clear()
@@ -219,7 +224,7 @@ class DaskExecutor(ChunkFeeder, Executor):
             self._cluster = None
             close_quietly(client, timeout=3.0 if interrupted or not healthy else 5.0)
             if cluster is not None:
-                _bounded(lambda: cluster.close(timeout=5), 6.0)
+                bounded(lambda: cluster.close(timeout=5), 6.0)
 
     def _collect(self) -> None:
         """Collector thread: fetch finished chunks' results in batches, then call back per unit."""
@@ -373,26 +378,3 @@ def _outcome_of(future: Any) -> tuple[str, Any]:
         return "finished", future.result(timeout=GATHER_TIMEOUT_S)
     except BaseException as exc:  # noqa: BLE001 - cancelled, erred or lost
         return "error", exc
-
-
-def _bounded(action: Callable[[], Any], seconds: float) -> None:
-    """Run ``action`` in a daemon thread for at most ``seconds`` (it may talk to a frozen scheduler)."""
-    def guarded() -> None:
-        try:
-            action()
-        except Exception:  # noqa: BLE001 - best effort while stopping
-            pass
-
-    worker = threading.Thread(target=guarded, name="flowctl-dask-stop", daemon=True)
-    worker.start()
-    worker.join(seconds)
-
-
-def _deliver(events: queue.SimpleQueue, relay: EventRelay) -> None:
-    """Publish forwarded worker events on a flowctl thread, in arrival order, until the None sentinel."""
-    while True:
-        message = events.get()
-        if message is None:
-            return
-        relay.deliver(message)
-

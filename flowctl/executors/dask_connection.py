@@ -177,19 +177,43 @@ def quiet_distributed(debug: bool) -> Iterator[None]:
             logger.setLevel(level)
 
 
-def close_quietly(client: Any, timeout: float = 3.0) -> None:
-    """Close ``client`` within ``timeout`` seconds whatever state its scheduler is in.
-
-    Closing talks to the scheduler; a frozen one would hold the caller for
-    distributed's own timeouts, so the close runs in a daemon thread that is
-    abandoned at the deadline.
-    """
-    def close() -> None:
+def bounded(action: Callable[[], Any], seconds: float, name: str = "flowctl-dask-stop") -> None:
+    """Run ``action`` in a daemon thread for at most ``seconds``: it may talk to a frozen scheduler,
+    which would hold the caller for distributed's own timeouts; the thread is abandoned at the deadline."""
+    def guarded() -> None:
         try:
-            client.close(timeout=timeout)
-        except Exception:  # noqa: BLE001 - nothing left to close cleanly
+            action()
+        except Exception:  # noqa: BLE001 - best effort while stopping
             pass
 
-    closer = threading.Thread(target=close, name="flowctl-dask-close", daemon=True)
-    closer.start()
-    closer.join(timeout + 0.5)
+    worker = threading.Thread(target=guarded, name=name, daemon=True)
+    worker.start()
+    worker.join(seconds)
+
+
+def close_quietly(client: Any, timeout: float = 3.0) -> None:
+    """Close ``client`` within ``timeout`` seconds whatever state its scheduler is in."""
+    bounded(lambda: client.close(timeout=timeout), timeout + 0.5, "flowctl-dask-close")
+
+
+@contextmanager
+def performance_report(client: Any, path: str | os.PathLike | None) -> Iterator[None]:
+    """With a ``path``: Dask's HTML report of what runs inside, written there (owner-only).
+    Dask draws it with bokeh, which flowctl does not require: without it the run goes on, warned."""
+    if not path:
+        yield
+        return
+    from importlib.util import find_spec
+
+    if find_spec("bokeh") is None:
+        from flowctl.utilities.logging import get_logger
+
+        get_logger("DaskExecutor").warning(
+            "No performance report will be written to %s: Dask needs bokeh for it (pip install bokeh).", path)
+        yield
+        return
+    from distributed import performance_report as dask_report
+
+    with client.as_current(), dask_report(filename=os.fspath(path)):
+        yield
+    os.chmod(path, 0o600)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import os
+import queue
 import threading
 import time
 from typing import Any, Callable
@@ -190,6 +191,14 @@ class EventRelay:
             self._tasks[unit_id] = task
             self._received[unit_id] = 0
         return (self.kind, self.channel, unit_id, os.getpid(), self.quiet)
+
+    def deliver_queued(self, messages: queue.SimpleQueue) -> None:
+        """Deliver ``messages`` on this (a flowctl) thread, in arrival order, until the None sentinel."""
+        while True:
+            message = messages.get()
+            if message is None:
+                return
+            self.deliver(message)
 
     def deliver(self, message: list) -> None:
         """Publish one forwarded event (called from the channel's reader thread)."""

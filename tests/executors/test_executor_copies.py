@@ -53,3 +53,25 @@ def test_an_address_with_cluster_settings_is_refused():
     for settings in ({"cluster_kwargs": {"n_workers": 1}}, {"cluster_class": "distributed.LocalCluster"}):
         with pytest.raises(ValueError, match="Cannot specify `address` and `cluster_class`/`cluster_kwargs`"):
             DaskExecutor(address="tcp://127.0.0.1:8786", **settings)
+
+
+def test_a_performance_report_path_gets_dasks_report_of_the_run(dask_cluster, tmp_path, caplog):
+    """Prefect 1's ``performance_report_path``: Dask's HTML report of the run, readable by its owner only;
+    without bokeh (Dask draws the report with it; not a flowctl dependency) the run goes on, warned.
+    It is a setting, so it survives a pickle too."""
+    import os
+    import stat
+    from importlib.util import find_spec
+
+    report = tmp_path / "report.html"
+    executor = DaskExecutor(address=dask_cluster.scheduler_address, performance_report_path=str(report))
+    assert pickle.loads(cloudpickle.dumps(executor)).performance_report_path == str(report)
+    with Flow("reported") as flow:
+        double.map([1, 2, 3])
+    assert flow.run(executor=executor).is_successful()
+    if find_spec("bokeh") is None:
+        assert not report.exists()
+        assert f"No performance report will be written to {report}: Dask needs bokeh" in caplog.text
+        return
+    assert "Dask Performance Report" in report.read_text()
+    assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
