@@ -46,6 +46,24 @@ def _killed_worker(error: Any) -> bool:
     return type(error).__name__ == "KilledWorker"
 
 
+RESOURCE_TAG = "dask-resource:"
+
+
+def dask_resources(task: Any) -> dict | None:
+    """The Dask worker resources a task asks for, as Prefect 1 reads them from its tags:
+    ``dask-resource:GPU=1`` -> ``{"GPU": 1.0}`` (Dask runs it only on workers that have them)."""
+    found = {}
+    for tag in getattr(task, "tags", None) or ():
+        if isinstance(tag, str) and tag.startswith(RESOURCE_TAG):
+            name, _, amount = tag[len(RESOURCE_TAG):].partition("=")
+            try:
+                found[name] = float(amount)
+            except ValueError:
+                raise ValueError(f"Task {task.name!r} has the tag {tag!r}: a Dask resource tag is "
+                                 f"'dask-resource:NAME=AMOUNT', AMOUNT a number.") from None
+    return found or None
+
+
 class ChunkFeeder:
     """The chunking half of ``DaskExecutor`` (a mixin: it uses the executor's client and lock)."""
 
@@ -231,7 +249,8 @@ class ChunkFeeder:
         try:
             future = self.client.submit(execute_chunk, bundle.token, self._bundle_ref(bundle),
                                         [unit.payload for unit in units], inputs or None, pure=False,
-                                        key=f"{units[0].task.name}-{uuid.uuid4().hex}")
+                                        key=f"{units[0].task.name}-{uuid.uuid4().hex}",
+                                        resources=dask_resources(units[0].task))
         except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
             for unit in units:
                 self._report(unit, ("error", exc))
