@@ -12,6 +12,10 @@ class FlowctlError(Exception):
     """Base of every error flowctl raises on purpose."""
 
 
+#: Prefect 1's name for the base of its own errors (``except PrefectException`` keeps working).
+PrefectException = FlowctlError
+
+
 class TaskDefinitionError(FlowctlError, ValueError):
     """A task was defined in a way the engine cannot run (bad signature...)."""
 

@@ -35,7 +35,7 @@ PATHS = {
     "flowctl.utilities.debug": ["raise_on_exception"],
     "flowctl.utilities.logging": ["get_logger"],
     "flowctl.utilities.collections": ["DotDict"],
-    "flowctl.exceptions": ["PrefectSignal", "TaskTimeoutSignal", "FlowctlError"],
+    "flowctl.exceptions": ["PrefectSignal", "TaskTimeoutSignal", "FlowctlError", "PrefectException"],
     "flowctl.engine.events": ["bus", "TaskStateChanged", "FlowStateChanged", "LogEmitted"],
     "flowctl.tasks.secrets": ["SecretBase", "PrefectSecret", "EnvVarSecret"],
     "flowctl.client": ["Secret"],
