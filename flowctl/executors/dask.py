@@ -39,6 +39,7 @@ from flowctl.executors.dask_connection import (
     parse_address, performance_report, quiet_distributed, resolve_class, seconds_from_env,
 )
 from flowctl.executors.forwarding import EventRelay
+from flowctl.utilities.configuration import config
 from flowctl.executors.pools import LocalDaskExecutor  # noqa: F401 - Prefect 1 path: prefect.executors.dask
 from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
 from flowctl.executors.dask_chunks import GATHER_TIMEOUT_S, ChunkFeeder, _Chunk, _killed_worker
@@ -65,6 +66,10 @@ class DaskExecutor(ChunkFeeder, Executor):
                  adapt_kwargs: dict | None = None, client_kwargs: dict | None = None, debug: bool = False,
                  performance_report_path: str | os.PathLike | None = None,
                  connect_timeout: float | None = None, heartbeat_timeout: float | None = None) -> None:
+        settings = (((config.get("engine") or {}).get("executor") or {}).get("dask") or {})  # as Prefect 1's
+        address = address if address is not None else (settings.get("address") or None)
+        if address is None and cluster_class is None:
+            cluster_class = settings.get("cluster_class") or None
         if address is not None:
             if cluster_class is not None or cluster_kwargs:
                 raise ValueError("Cannot specify `address` and `cluster_class`/`cluster_kwargs`")

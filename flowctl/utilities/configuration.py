@@ -29,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
         "extra_loggers": [],
     },
     "engine": {
-        "executor": {"default_class": "flowctl.executors.LocalExecutor"},
+        "executor": {"default_class": "flowctl.executors.LocalExecutor",
+                     "dask": {"address": None, "cluster_class": None}},
     },
     "context": {},
 }

@@ -75,3 +75,24 @@ def test_a_performance_report_path_gets_dasks_report_of_the_run(dask_cluster, tm
         return
     assert "Dask Performance Report" in report.read_text()
     assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
+
+
+def test_the_settings_give_a_dask_executor_its_address_or_cluster_class(dask_cluster):
+    """Prefect 1's ``engine.executor.dask.address`` / ``cluster_class`` settings (``FLOWCTL__ENGINE__
+    EXECUTOR__DASK__ADDRESS``): a DaskExecutor made with neither runs on that cluster."""
+    import pytest
+
+    from flowctl.utilities.configuration import set_temporary_config
+
+    with set_temporary_config({"engine.executor.dask.address": dask_cluster.scheduler_address}):
+        executor = DaskExecutor()
+        assert executor.address == dask_cluster.scheduler_address
+        with pytest.raises(ValueError, match="Cannot specify `address` and `cluster_class`/`cluster_kwargs`"):
+            DaskExecutor(cluster_kwargs={"n_workers": 1})
+        with Flow("configured") as flow:
+            double(4)
+        assert flow.run(executor=executor).is_successful()
+        assert executor.describe() == {"executor": "dask", "address": dask_cluster.scheduler_address}
+    with set_temporary_config({"engine.executor.dask.cluster_class": "distributed.LocalCluster"}):
+        assert DaskExecutor().cluster_class == "distributed.LocalCluster" and DaskExecutor().address is None
+        assert DaskExecutor(address="tcp://127.0.0.1:8786").cluster_class is None
