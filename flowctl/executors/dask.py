@@ -116,6 +116,15 @@ class DaskExecutor(ChunkFeeder, Executor):
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
+    @property
+    def performance_report(self) -> str:
+        """The HTML of the report written at ``performance_report_path`` ('' when there is none), as Prefect 1's."""
+        try:
+            with open(os.fspath(self.performance_report_path), encoding="utf-8") as report:
+                return report.read()
+        except (OSError, TypeError, ValueError):  # no path, none written yet, not text
+            return ""
+
     def describe(self) -> dict:
         """What a run record says about where the run ran."""
         return {"executor": "dask", "address": self.address or self._scheduler_address}

@@ -69,11 +69,12 @@ def test_a_performance_report_path_gets_dasks_report_of_the_run(dask_cluster, tm
     with Flow("reported") as flow:
         double.map([1, 2, 3])
     assert flow.run(executor=executor).is_successful()
+    assert DaskExecutor().performance_report == ""
     if find_spec("bokeh") is None:
-        assert not report.exists()
+        assert not report.exists() and executor.performance_report == ""
         assert f"No performance report will be written to {report}: Dask needs bokeh" in caplog.text
         return
-    assert "Dask Performance Report" in report.read_text()
+    assert "Dask Performance Report" in report.read_text() == executor.performance_report
     assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
 
 
@@ -96,3 +97,11 @@ def test_the_settings_give_a_dask_executor_its_address_or_cluster_class(dask_clu
     with set_temporary_config({"engine.executor.dask.cluster_class": "distributed.LocalCluster"}):
         assert DaskExecutor().cluster_class == "distributed.LocalCluster" and DaskExecutor().address is None
         assert DaskExecutor(address="tcp://127.0.0.1:8786").cluster_class is None
+
+
+def test_performance_report_reads_what_is_at_the_path(tmp_path):
+    report = tmp_path / "report.html"
+    executor = DaskExecutor(performance_report_path=str(report))
+    assert executor.performance_report == ""  # nothing written yet
+    report.write_text("<html>a report</html>")
+    assert executor.performance_report == "<html>a report</html>"
