@@ -28,6 +28,11 @@ def runner_lines(flow):
 
 def final(flow, state, name):
     return state.result[flow.get_tasks(name=name)[0]]
+
+def build():  # (scenarios that only observe run an empty flow; the others define their own)
+    with Flow("empty") as flow:
+        pass
+    return flow
 '''
 
 SCENARIOS = {
@@ -52,11 +57,6 @@ def observe(flow, state):
 import contextlib
 from prefect.utilities.logging import RedirectToLog
 
-def build():
-    with Flow("empty") as flow:
-        pass
-    return flow
-
 def observe(flow, state):
     keep = Keep()
     logger = logging.getLogger("vendor.stdout")
@@ -73,11 +73,6 @@ def observe(flow, state):
 ''',
     "extra_loggers_get_the_settings_level_and_a_stream_handler": '''
 from prefect.utilities.logging import configure_extra_loggers, configure_logging
-
-def build():
-    with Flow("empty") as flow:
-        pass
-    return flow
 
 def observe(flow, state):
     with set_temporary_config({"logging.extra_loggers": ["vendorlib"], "logging.level": "WARNING"}):
@@ -106,11 +101,6 @@ def observe(flow, state):
             LocalResult(location=where).location]
 ''',
     "local_result_in_the_home_directory_means_its_results_folder": '''
-def build():
-    with Flow("empty") as flow:
-        pass
-    return flow
-
 def observe(flow, state):
     home = prefect.config.home_dir
     return [LocalResult(dir=home).dir == os.path.join(home, "results"),
