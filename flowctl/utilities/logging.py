@@ -121,7 +121,7 @@ def _create_logger(name: str) -> logging.Logger:
     consoles = [h for h in logger.handlers if h.get_name() == "flowctl-console"]
     for handler in consoles:  # a new formatter, not a second handler
         handler.setFormatter(logging.Formatter(settings.get("format"), settings.get("datefmt")))
-    if not consoles and settings.get("log_to_stderr", True) and (name == ROOT_NAME or _console_on):
+    if not consoles and settings.get("log_to_stderr", True) and _console_on:  # (off under the CLI)
         logger.addHandler(CurrentStdoutHandler())
     _configured[name] = logger
     return logger

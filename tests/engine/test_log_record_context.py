@@ -80,3 +80,19 @@ def test_settings_from_the_environment_take_python_list_syntax_as_prefects_do():
     loaded = load_configuration({"FLOWCTL__LOGGING__EXTRA_LOGGERS": "['dask', 'boto3']",
                                  "FLOWCTL__FLOWS__NAME": "not [a literal"})
     assert loaded.logging.extra_loggers == ["dask", "boto3"] and loaded.flows.name == "not [a literal"
+
+
+def test_configuring_logging_again_keeps_the_console_off_while_the_cli_has_it_off():
+    from flowctl.utilities import logging as flowctl_logging
+
+    def consoles():
+        return [h for h in logging.getLogger("flowctl").handlers if h.get_name() == "flowctl-console"]
+
+    before = len(consoles())
+    flowctl_logging.set_console_logging(False)
+    try:
+        flowctl_logging.configure_logging()  # a flow module doing what Prefect 1 allows
+        assert consoles() == []
+    finally:
+        flowctl_logging.set_console_logging(True)
+    assert len(consoles()) == 1 == max(before, 1)
