@@ -27,11 +27,11 @@ class Result:
 
     def __init__(self, value: Any = None, location: Any = None, serializer: Serializer | None = None) -> None:
         self.value = value
-        if location is None or isinstance(location, str):
-            self.location = location
-        else:  # a function of the run's values: what ``format`` calls
+        if callable(location):  # a function of the run's values: what ``format`` calls
             self._formatter = location
             self.location = None
+        else:
+            self.location = location
         # serializers hold no state: one shared default keeps a Result per task cheap
         self.serializer = serializer if serializer is not None else _DEFAULT_SERIALIZER
 
