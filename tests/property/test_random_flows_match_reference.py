@@ -72,6 +72,14 @@ REGRESSIONS: list[FlowDescription] = [
         mapped(Input(1, "mapped")),
         mapped(Input(2, "mapped"), Input(0, "mapped"), trigger="all_finished"),
     )),
+    # The reference passed an any_failed trigger whose only upstream was a map over an empty
+    # list (no child states at all); flowctl and Prefect 1.4.1 both end it TriggerFailed.
+    FlowDescription((
+        plain(returns_list=True),
+        mapped(Input(0, "mapped")),
+        Node(False, (Input(1, "after"),), Rule(0, 0, 0, False), "any_failed", True),
+        Node(False, (Input(1, "after"),), Rule(0, 0, 0, False), "any_successful", True),
+    )),
 ]
 
 

@@ -203,4 +203,19 @@ def build():
         down(skipper(), task_args={"name": "after"})
     return flow
 ''',
+
 })
+
+# Every trigger after a map over an empty list: the map's children (none) are what the trigger sees.
+for _trigger, _expr in TRIGGERS.items():
+    SCENARIOS[f"{_trigger}__after_a_map_of_nothing"] = f'''
+@task
+def nothing():
+    return []
+
+def build():
+    with Flow("empty-map") as flow:
+        mapped = down.map(nothing())
+        down(task_args={{"name": "after", "trigger": {_expr}}}, upstream_tasks=[mapped])
+    return flow
+'''
