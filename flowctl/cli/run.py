@@ -51,6 +51,7 @@ def build_executor(name: ExecutorName | None, address: str | None, workers: int 
         raise FlowctlError("--workers sizes a new local Dask cluster; with --address the existing "
                            "cluster decides its workers. Drop --workers.")
     import flowctl.executors as executors
+    from flowctl.executors.base import ExecutorError
 
     try:
         if name is ExecutorName.local:
@@ -64,7 +65,16 @@ def build_executor(name: ExecutorName | None, address: str | None, workers: int 
                 dask_executor.check_connection()  # an unreachable scheduler is a usage error (exit 2)
             return dask_executor
         kwargs = {} if workers is None else {"cluster_kwargs": {"n_workers": workers}}
-        return executors.DaskExecutor(**kwargs)
+        try:
+            dask_executor = executors.DaskExecutor(**kwargs)
+        except ExecutorError:
+            raise
+        except ValueError:  # the settings name an existing cluster (engine.executor.dask.address)
+            raise FlowctlError("--workers sizes a new local Dask cluster, but the settings name an existing "
+                               "one (engine.executor.dask.address). Drop --workers.") from None
+        if connect:
+            dask_executor.check_connection()  # (with an address from the settings: a usage error too)
+        return dask_executor
     except (ImportError, AttributeError) as exc:
         raise FlowctlError(f"The {name.value!r} executor is not available here: {exc}. "
                            f"Use --executor local, or install the missing package.") from None

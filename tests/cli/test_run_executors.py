@@ -193,3 +193,20 @@ def test_ctrl_c_of_a_dask_run_exits_130_without_a_traceback(tmp_path):
     assert runner.returncode == 130, err
     assert "Traceback" not in out + err
     assert "KeyboardInterrupt" not in out + err
+
+
+@pytest.mark.timeout(60)
+def test_a_dask_address_from_the_settings_is_checked_like_the_flag(run_cli, write):
+    """``FLOWCTL__ENGINE__EXECUTOR__DASK__ADDRESS`` (Prefect 1's setting) names the cluster of
+    ``--executor dask``: unreachable, it is the same usage error as ``--address``; with ``--workers``
+    (which sizes a new cluster) it is refused, saying which setting is in the way."""
+    write("napping.py", NAPPING_FLOW)
+    env = cli_env(FLOWCTL__ENGINE__EXECUTOR__DASK__ADDRESS="tcp://127.0.0.1:1")
+    unreachable = run_cli("run", "napping.py", "--executor", "dask", env=env, timeout=30)
+    assert unreachable.returncode == 2
+    assert "Cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in unreachable.stderr
+    sized = run_cli("run", "napping.py", "--executor", "dask", "--workers", "2", env=env, timeout=30)
+    assert sized.returncode == 2
+    assert "the settings name an existing one (engine.executor.dask.address)" in sized.stderr
+    for result in (unreachable, sized):
+        assert "Traceback" not in result.stderr
