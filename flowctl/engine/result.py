@@ -64,12 +64,11 @@ class Result:
     def format(self, **kwargs: Any) -> "Result":
         """A copy whose location template is filled in from ``kwargs`` (context, inputs)."""
         new = self.copy()
-        if isinstance(new.location, str):
-            new.location = new.location.format(**kwargs)
-        elif callable(new.location):  # Prefect 1: callable(**kwargs) -> location (set after init)
-            new.location = str(new.location(**kwargs))
-        elif new._formatter is not None:  # given at init
-            new.location = str(new._formatter(**kwargs))
+        template = self.location if self.location is not None else self._formatter  # (a callable given at init)
+        if isinstance(template, str):
+            new.location = template.format(**kwargs)
+        elif callable(template):  # Prefect 1: callable(**kwargs) -> location
+            new.location = str(template(**kwargs))
         return new
 
     def read(self, location: str) -> "Result":
