@@ -88,9 +88,9 @@ class FlowBinding:
         self.slugs[task] = f"{name}-{count}"
         self.tasks.add(task)
         self._sorted_cache = None
-        if values.__class__ is tuple and len(values) == 1:  # one argument (a call's tuple): the loop's cases inline
+        if type(values) is tuple and len(values) == 1:  # one argument (a call's tuple): the loop's cases inline
             value = values[0]
-            if value.__class__ in _SCALARS:
+            if type(value) in _SCALARS:
                 self.constants[task] = {keys[0]: value}
                 return
             if isinstance(value, Task) and value in self.slugs and self._downstream is None:
@@ -107,7 +107,7 @@ class FlowBinding:
         """Bind the arguments of ``task``, just added and with none bound yet (see ``add_bound_task``)."""
         edges_in = task_constants = None
         for key, value in zip(keys, values):
-            if value.__class__ in _SCALARS and not mapped:  # the commonest constant, told by a set lookup
+            if type(value) in _SCALARS and not mapped:  # the commonest constant, told by a set lookup
                 if task_constants is None:  # (a new task: made whole, not through the defaultdict's factory)
                     task_constants = self.constants[task] = {key: value}
                 else:

@@ -222,46 +222,45 @@ class Task(TaskOperators):
             if self.cache_validator is cache_validators.never_use:
                 self.cache_validator = cache_validators.duration_only
 
-    def __call__(
-        self,
-        *args: Any,
-        mapped: bool = False,
-        task_args: dict | None = None,
-        upstream_tasks: Iterable[Any] | None = None,
-        flow: Any = None,
-        **kwargs: Any,
-    ) -> "Task":
-        """Bind a copy of this task into the active (or given) flow and return it."""
+    def __call__(self, *args: Any, **kwargs: Any) -> "Task":
+        """Bind a copy of this task into the active (or given) flow and return it.
+
+        Takes ``run``'s arguments and the keywords of ``options.CALL_SIGNATURE`` (its ``__signature__``).
+        The commonest call, with neither those keywords nor context tags, a slug to suffix or edges of this
+        task to warn about, is made inline as ``_copy`` and ``_bind`` would make it.
+        """
         try:  # the context, read once for flow and tags
             scope = _CONTEXT_LOCAL.data
         except AttributeError:  # a thread that never entered one
             scope = _NO_CONTEXT
         active_flow = scope.get("flow")
-        if active_flow is not None and not (flow is not None or mapped or task_args or upstream_tasks
-                                            or scope.get("tags")):
-            # The call of nearly every task of a functional flow, t(x, y=z) inside `with Flow`, made
-            # as _copy would make it when there is nothing to apply: no task_args, context tags
-            # nor slug to suffix, and no edges of this task to warn about.
-            attributes = self.__dict__
-            binder = attributes.get("_run_binder")
-            if (binder is not None and _FAST_CALL.get(type(self)) and not attributes.get("slug")
-                    and self not in active_flow.tasks):
-                new = _new_object(type(self))
-                new.__dict__ = attributes.copy()
-                tags = attributes.get("tags")
-                if tags is not None:  # each copy its own set, as Prefect 1's copies (none: see _SetByInit)
-                    new.tags = set(tags)
-                if not kwargs and len(args) in binder.zip_arities:
-                    if tags:  # (its slug names its tags)
-                        active_flow.add_bound_task(new, binder.positional, args, False, True)
-                    else:
-                        active_flow.add_call(new, binder.positional, args)
-                else:  # keywords: names of run's, or any name when run takes **kwargs
-                    arguments = new._bind_arguments(args, kwargs)
-                    active_flow.add_bound_task(new, arguments, arguments.values(), False, binder.var_keyword is None,
-                                               not tags)
-                return new
-        context_tags = scope.get("tags")
+        if active_flow is None or (kwargs and not options.CALL_KEYWORDS.isdisjoint(kwargs)) or scope.get("tags"):
+            return self._call_with_options(active_flow, scope.get("tags"), args, kwargs)
+        attributes = self.__dict__
+        binder = attributes.get("_run_binder")
+        cls = type(self)
+        if binder is None or _FAST_CALL.get(cls) is not True or "slug" in attributes or self in active_flow.tasks:
+            return self._call_with_options(active_flow, None, args, kwargs)
+        new = _new_object(cls)
+        new.__dict__ = attributes.copy()
+        tags = attributes.get("tags")
+        if tags is not None:  # each copy its own set, as Prefect 1's copies (none: see _SetByInit)
+            new.tags = set(tags)
+        if not kwargs and len(args) in binder.zip_arities:
+            if tags:  # (its slug names its tags)
+                active_flow.add_bound_task(new, binder.positional, args, False, True)
+            else:
+                active_flow.add_call(new, binder.positional, args)
+        else:  # keywords: names of run's, or any name when run takes **kwargs
+            arguments = new._bind_arguments(args, kwargs)
+            active_flow.add_bound_task(new, arguments, arguments.values(), False, binder.var_keyword is None,
+                                       not tags)
+        return new
+
+    def _call_with_options(self, active_flow: Any, context_tags: Any, args: tuple, kwargs: dict) -> "Task":
+        """``__call__`` in general: the call keywords, context tags, slugs, subclasses' own copies and binds."""
+        mapped, flow = kwargs.pop("mapped", False), kwargs.pop("flow", None)
+        task_args, upstream_tasks = kwargs.pop("task_args", None), kwargs.pop("upstream_tasks", None)
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
         if type(new).bind is not Task.bind:  # a subclass's own bind (e.g. positional collection items)
             return new.bind(*args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
@@ -352,6 +351,9 @@ class Task(TaskOperators):
 
 
 
+Task.__call__.__signature__ = options.CALL_SIGNATURE  # type: ignore[attr-defined]
+
+
 class _SetByInit:
     """Stands in for an attribute ``Task.__init__`` sets, until it does.
 
@@ -386,8 +388,6 @@ for _attribute, _default in _CLASS_DEFAULTS.items():
     setattr(Task, _attribute, staticmethod(_default) if callable(_default) else _default)
 for _attribute in _INIT_ATTRIBUTES - _CLASS_DEFAULTS.keys():  # the rest: name, tags, state_handlers
     setattr(Task, _attribute, _SetByInit(_attribute))
-
-
 
 
 def __getattr__(name: str) -> Any:

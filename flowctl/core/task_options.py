@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import inspect
 import warnings
 from typing import Any, Callable, Iterable
 
@@ -19,6 +20,17 @@ from flowctl.utilities.configuration import config
 
 class TaskOptionTypeError(TaskDefinitionError, TypeError):
     """A task option of the wrong type (``timeout="soon"``): a TypeError, as in Prefect 1."""
+
+
+def _documented_call(self: Any, *args: Any, mapped: bool = False, task_args: dict | None = None,
+                     upstream_tasks: Iterable[Any] | None = None, flow: Any = None, **kwargs: Any) -> Any:
+    """The signature of ``Task.__call__`` as Prefect 1 documents it (``__call__`` reads these keywords from
+    ``**kwargs``, so that the commonest call pays for none of them)."""
+
+
+#: What ``inspect`` shows of ``Task.__call__``; its keyword-only names are the call's options.
+CALL_SIGNATURE = inspect.signature(_documented_call)
+CALL_KEYWORDS = frozenset(p.name for p in CALL_SIGNATURE.parameters.values() if p.kind is p.KEYWORD_ONLY)
 
 
 def seconds(value: Any, what: str, owner: str) -> float | None:
