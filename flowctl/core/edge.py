@@ -45,12 +45,14 @@ class Edge(namedtuple("EdgeFields", "upstream_task downstream_task key mapped fl
             )
         if upstream_task is downstream_task:
             raise ValueError("Edges can not connect a task to itself.")  # Prefect 1's words
+        if not (isinstance(upstream_task, Task) and isinstance(downstream_task, Task)):  # values, annotated or not
+            upstream_task, downstream_task, mapped, flattened = _as_tasks(upstream_task, downstream_task,
+                                                                           mapped, flattened)
         return _new_tuple(cls, (upstream_task, downstream_task, key, mapped, flattened))
 
-    def __repr__(self) -> str:
-        key = f" (key={self.key})" if self.key else ""
-        arrow = " (mapped)" if self.mapped else ""
-        return f"<Edge{key}{arrow}: {self.upstream_task.name} to {self.downstream_task.name}>"
+    def __repr__(self) -> str:  # (Prefect 1's)
+        return (f"<Edge(key={self.key}, mapped={self.mapped}, flattened={self.flattened}): "
+                f"{self.upstream_task.name} to {self.downstream_task.name}>")
 
     @property
     def tasks(self) -> set:
@@ -60,3 +62,15 @@ class Edge(namedtuple("EdgeFields", "upstream_task downstream_task key mapped fl
         return NotImplemented
 
     __lt__ = __le__ = __gt__ = __ge__ = __add__ = __mul__ = __rmul__ = _not_a_sequence
+
+
+def _as_tasks(upstream: Any, downstream: Any, mapped: bool, flattened: bool) -> tuple:
+    """An edge's ends given as values, as Prefect 1's ``Edge`` takes them: an annotation's (``unmapped``,
+    ``flatten``) marks the edge, and any value becomes a task (``as_task``: a constant, a collection's tasks)."""
+    from flowctl.utilities import edges as annotations
+    from flowctl.utilities.tasks import as_task
+
+    for end in (upstream, downstream):
+        marks = annotations.annotations_of(end)
+        mapped, flattened = marks.get("mapped", mapped), marks.get("flattened", flattened)
+    return as_task(upstream), as_task(downstream), mapped, flattened

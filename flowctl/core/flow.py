@@ -219,7 +219,17 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
 
     def add_edge(self, upstream_task: Task, downstream_task: Task, key: str | None = None,
                  mapped: bool = False, validate: bool | None = None, flattened: bool = False) -> Edge:
-        """Make ``upstream_task`` run before ``downstream_task`` (passing its result as ``key``)."""
+        """Make ``upstream_task`` run before ``downstream_task`` (passing its result as ``key``). Either may
+        be a value (as in Prefect 1): a plain one with a ``key`` is bound as a constant, as a call binds it."""
+        if not (isinstance(upstream_task, Task) and isinstance(downstream_task, Task)):
+            edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
+            upstream_task, downstream_task, mapped, flattened = edge[0], edge[1], edge.mapped, edge.flattened
+            if isinstance(upstream_task, Constant) and upstream_task.auto_generated and key and not (
+                    mapped or flattened):
+                self.add_task(downstream_task)
+                self._check_key(downstream_task, key, validate)
+                self.constants[downstream_task][key] = upstream_task.value
+                return edge
         if mapped:
             refuse_mapping_in_mapped_context()
         if isinstance(downstream_task, Parameter):
@@ -272,9 +282,12 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
             task_states: dict | None = None, return_tasks: Iterable[Task] | None = None,
             context: dict | None = None, run_on_schedule: bool | None = None, **kwargs: Any) -> Any:
         """Run the flow once and return its final state (``state.result`` maps tasks to states)."""
-        from flowctl.engine.flow_runner import PROCESS_CACHES, FlowRunner
+        from flowctl.engine.flow_runner import PROCESS_CACHES, FlowRunner, remember_cached
         from flowctl.utilities.context import context as flowctl_context
 
+        if self._contexts:  # (Prefect 1's words)
+            raise RuntimeError("Don't call `flow.run()` from within a `Flow` context manager: build the flow in "
+                               "`with Flow(...) as flow:`, then call `flow.run()` after the block.")
         if _loading_flows():
             # flowctl is importing the user's module: the CLI runs the flow itself, once.
             from flowctl.utilities.logging import get_logger
@@ -304,6 +317,8 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
             kwargs["state"] = Scheduled(result={})
         state = runner.run(parameters=parameters, executor=executor, task_states=task_states,
                            return_tasks=return_tasks, context=context, **kwargs)
+        if isinstance(state.result, dict):
+            remember_cached(context["caches"], state.result)
         return _every_task_state(state, return_tasks)
 
     def visualize(self, flow_state: Any = None, filename: str | None = None, format: str | None = None) -> str:

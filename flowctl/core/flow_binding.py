@@ -23,6 +23,7 @@ from flowctl.utilities.configuration import config
 from flowctl.utilities import tasks as task_utilities  # as_task; a module reference: tasks imports core
 
 _COLLECTIONS = (list, tuple, set, dict)
+_PLAIN_COLLECTIONS = frozenset({list, tuple, set, frozenset, dict})
 _WIRED = (list, tuple, set, frozenset, dict, edge_annotations.EdgeAnnotation)  # values that need more than a constant
 _new_edge = tuple.__new__  # an Edge whose key needs no check: Edge is a named tuple
 #: Classes whose values are always plain constants: a set lookup rather than an isinstance of six classes.
@@ -31,6 +32,14 @@ _NO_SETTINGS: dict = {}  # flows settings when the configuration has none (never
 #: ``dict.get`` called on the settings: the settings are DotDicts, whose ``__getattr__`` makes every
 #: ``config.get`` a slow attribute lookup; the check runs once per edge of every flow built.
 _setting = dict.get
+
+
+def _kept_whole(value: Any) -> bool:
+    """Whether a collection argument is bound as one constant: an instance of a subclass (a namedtuple,
+    an OrderedDict, a Counter) holding no task, as Prefect 1 binds it, so the task receives that very
+    object; the plain list, tuple, set and dict become collection tasks (API.md, point 1)."""
+    return (type(value) not in _PLAIN_COLLECTIONS and not isinstance(value, edge_annotations.EdgeAnnotation)
+            and task_utilities.holds_only_constants(value))
 
 
 def _eager_validation() -> bool:
@@ -123,7 +132,7 @@ class FlowBinding:
                     edges_in.append(edge)
                 if self._downstream is not None:
                     index_edge(self._downstream, value, edge)
-            elif not mapped and not isinstance(value, _WIRED):  # any other plain constant
+            elif not mapped and (not isinstance(value, _WIRED) or _kept_whole(value)):  # any other constant
                 task_constants = self.constants[task]
                 task_constants[key] = value
             else:
@@ -194,7 +203,7 @@ class FlowBinding:
             for key, value in keyword_tasks.items():
                 if isinstance(value, Task):  # the common case first: one edge, nothing to unwrap
                     self.add_edge(value, task, key=key, mapped=mapped, validate=validate)
-                elif not mapped and not isinstance(value, _WIRED):  # a plain constant
+                elif not mapped and (not isinstance(value, _WIRED) or _kept_whole(value)):  # a constant
                     self._check_key(task, key, validate)
                     self.constants[task][key] = value
                 else:

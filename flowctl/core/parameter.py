@@ -68,6 +68,12 @@ class Parameter(Task):
 class DateTimeParameter(Parameter):
     """A parameter given as an ISO-8601 string, passed on as a ``datetime``."""
 
+    def __init__(self, name: str, default: Any = None, required: bool = True,
+                 tags: Iterable[str] | None = None) -> None:
+        """As Prefect 1's: required unless told otherwise, even with a default (which a flow run without
+        the parameter therefore never uses: pass ``required=False`` to use it)."""
+        super().__init__(name=name, default=default, required=required, tags=tags)
+
     def run(self) -> Any:
         """The value as a timezone-aware ``datetime``: UTC unless it names its own offset (as Prefect 1)."""
         value = super().run()
@@ -107,13 +113,9 @@ def _reject(flow: Any, known: dict, unknown: list, missing: list) -> None:
     from flowctl.exceptions import ParameterError
     from flowctl.utilities.suggest import closest, describe_parameters
 
-    if unknown:
-        hints = "".join(f"; did you mean {hint!r}?" for hint in [closest(unknown[0], known)] if hint)
-        raise ParameterError(
-            f"Flow {flow.name!r} has no parameter {', '.join(map(repr, unknown))}{hints} "
-            f"The flow takes: {describe_parameters(known.values())}."
-        )
-    raise ParameterError(
-        f"Flow {flow.name!r} is missing required parameter(s) {', '.join(map(repr, missing))}. "
-        f"The flow takes: {describe_parameters(known.values())}."
-    )
+    takes = f"Flow {flow.name!r} takes: {describe_parameters(known.values())}."
+    if unknown:  # (each message starts with Prefect 1's words, which code may match)
+        hints = "".join(f" (did you mean {hint!r}?)" for hint in [closest(unknown[0], known)] if hint)
+        raise ParameterError(f"Flow.run received the following unexpected parameters: {', '.join(unknown)}{hints}. "
+                             f"{takes}")
+    raise ParameterError(f"Flow.run did not receive the following required parameters: {', '.join(missing)}. {takes}")

@@ -20,6 +20,7 @@ from flowctl.core.task_options import FlowctlErrorNoFlow, TaskOptionTypeError  #
 from flowctl.core.task_operators import TaskOperators
 from flowctl.exceptions import FlowctlError, TaskArgumentError
 from flowctl.utilities.context import context, thread_local as _CONTEXT_LOCAL  # its .data: this thread's context
+from flowctl.utilities import logging as _logging  # noqa: F401 - the loggers set up now, as by `import prefect`
 
 __all__ = ["Task", "validate_run_signature", "RESERVED_KEYWORDS", "TaskNotInitializedError"]
 

@@ -35,6 +35,25 @@ __all__ = ["ENDRUN", "FlowRunner", "FlowRunnerInitializeResult", "ReferenceState
 PROCESS_CACHES: dict = {}
 
 
+def remember_cached(caches: dict, task_states: dict) -> None:
+    """After a ``flow.run``, as Prefect 1's: each task's ``Cached`` states (a mapped task's cached
+    children) join its entries under ``cache_key or name``, and expired entries leave. Only then: a
+    run never reads what it cached itself (two same-named tasks of one run each compute)."""
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for task, state in task_states.items():
+        if state.is_cached():
+            new = [state]
+        elif state.is_mapped():
+            new = [child for child in state.map_states if child.is_cached()]
+        else:
+            new = []
+        key = task.cache_key or task.name
+        caches[key] = [s for s in caches.get(key, []) + new
+                       if s.cached_result_expiration and s.cached_result_expiration > now]
+
+
 class FlowRunnerInitializeResult(NamedTuple):
     state: State
     task_states: dict
@@ -174,6 +193,7 @@ class FlowRunner(Runner):
                            scheduled_start_time=now, caches=run_context.get("caches", {}),  # (flow.run passes the process's)
                            logger=get_logger(flow.name), config=config, **dates)
         run_context.update(context)
+        run_context["flow_name"] = flow.name  # the flow's own, whatever the caller's context says (Prefect 1)
         if date is not None and isinstance(given, str):  # parsed: the same type whatever the source
             run_context["date"] = date
         defaults = {p.name: p.default for p in flow.parameters() if not p.required}

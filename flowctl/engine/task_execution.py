@@ -182,7 +182,8 @@ def _call_in_thread(task: Any, inputs: dict, run_context: dict, seconds: float, 
         if worker.is_alive() and abandoned is not None:  # still running: its retry waits for it
             abandoned.append(worker)
             _say_abandoned(task, run_context, ABANDONED if sent else UNSAFE)
-        raise TaskTimeoutSignal("Execution timed out.")  # Prefect 1.4.1's words
+        # Prefect 1.4.1's words off the main thread (its process-based timeout names the task)
+        raise TaskTimeoutSignal(f"Execution timed out for Task '{run_context.get('task_full_name') or task.name}'.")
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")

@@ -21,7 +21,7 @@ from flowctl.engine import signals
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.runner import ENDRUN, Runner
 from flowctl.engine.state import (
-    Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State, Success,
+    Cached, Failed, Looped, Paused, Pending, Resume, Retrying, Running, State,
 )
 from flowctl.core.task_options import call_on_failure
 from flowctl.engine.task_checks import TaskChecks
@@ -29,7 +29,7 @@ from flowctl.engine.task_execution import describe_exception, is_future  # noqa:
 from flowctl.engine.task_inputs import all_plain_successes, plain_inputs, unwrap
 from flowctl.engine.task_steps import TaskSteps
 from flowctl.engine.task_units import (
-    PLAIN_DEFAULTS, PLAIN_FIELDS, RUN_DEFAULTS, RUN_FIELDS, RUNNER_LOG, SUCCEEDED, RunFacts, facts_for, task_context,
+    PLAIN_DEFAULTS, PLAIN_FIELDS, RUN_DEFAULTS, RUN_FIELDS, RUNNER_LOG, RunFacts, facts_for, success_of, task_context,
 )
 from flowctl.triggers import all_successful
 from flowctl.utilities import debug
@@ -46,7 +46,6 @@ class TaskRunnerInitializeResult(NamedTuple):
     context: dict
 
 
-#: The steps the short pipeline stands in for: a runner class overriding one takes the full pipeline.
 _RUNNER_LOGGERS: dict[type, Any] = {}  # a runner class's logger, looked up once (a flow run makes a runner per task)
 
 
@@ -55,6 +54,7 @@ def _runner_logger(cls: type) -> Any:
     return logger
 
 
+#: The steps the short pipeline stands in for: a runner class overriding one takes the full pipeline.
 _SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_skipped", "check_task_trigger",
                   "get_task_inputs", "set_task_to_running", "get_task_run_state", "handle_state_change",
                   "call_runner_target_handlers", "target_handlers", "change_state", "check_task_is_cached",
@@ -326,8 +326,8 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
             if is_mapped_parent:  # ends the run: its inputs are the children's business
                 state = self.check_task_ready_to_map(state, upstream_states)
             inputs = self.get_task_inputs(state, upstream_states, constants)
-            if task.task_run_name is not None:
-                self.set_task_run_name(inputs)
+            if task.task_run_name is not None and (failed := self.name_run(inputs)) is not None:
+                return failed
             if task.target:
                 state = self.check_target(state, inputs)
             elif task.cache_for is not None or isinstance(state, Cached):
@@ -353,7 +353,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         ``running``: the Running state subscribers were already told of, if they were."""
         if raised is None and self._fast and not bus.active:  # nobody to see Running, nothing to write
             try:
-                return Success(SUCCEEDED, self.task.run(**raw))
+                return success_of(self.task.run(**raw))
             except BaseException as exc:  # noqa: BLE001 - ends as it would in _run_task
                 raised = exc
         told = running is not None

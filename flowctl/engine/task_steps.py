@@ -63,14 +63,21 @@ class TaskSteps:
         return state, upstream_states
 
     def set_task_run_name(self, task_inputs: dict) -> None:
-        """Name this run from ``task_run_name`` (a template or a callable), as Prefect 1 does."""
+        """Name this run (the context's ``task_run_name``) from the task's template or callable, as Prefect 1
+        does: a template naming a missing key fails the run, and ``task_full_name`` stays ``name[i]``."""
         name = self.task.task_run_name
-        kwargs = self.format_kwargs(task_inputs)
+        if name:
+            kwargs = self.format_kwargs(task_inputs)
+            flowctl_context.update(task_run_name=name(**kwargs) if callable(name) else name.format(**kwargs))
+
+    def name_run(self, inputs: dict) -> Failed | None:
+        """``set_task_run_name``; what it raises fails the run (``run_failed``), as in Prefect 1, where
+        it is not a step that calls the state handlers."""
         try:
-            run_name = str(name(**kwargs)) if callable(name) else str(name).format(**kwargs)
-        except Exception:  # noqa: BLE001 - a template naming a missing key keeps the default name
-            return
-        flowctl_context.update(task_run_name=run_name, task_full_name=run_name)
+            self.set_task_run_name(inputs)
+        except Exception as exc:  # noqa: BLE001 - the template's error is the run's
+            return self.run_failed(exc)
+        return None
 
     def check_target(self, state: State, inputs: dict) -> State:
         """A target that exists ends the run ``Cached`` with the value read from it."""
@@ -96,7 +103,7 @@ class TaskSteps:
                 return state
             new_state = Pending("Cache was invalid; ready to run.")
         if task.cache_for is not None:
-            for candidate in reversed(flowctl_context.get("caches", {}).get(self.cache_slot(), [])):
+            for candidate in flowctl_context.get("caches", {}).get(self.cache_slot(), []):  # the first that is valid
                 if task.cache_validator(candidate, raw, parameters):
                     return self.change_state(state, candidate)
             self.logger.warning("Task '%s': Can't use cache because it is now invalid",  # type: ignore[attr-defined]
@@ -104,10 +111,9 @@ class TaskSteps:
         return self.change_state(state, new_state)
 
     def cache_slot(self) -> Any:
-        """Caches are per task and, for mapped children, per map index: each child caches on its own."""
-        key = self.task.cache_key or self.task.name
-        map_index = flowctl_context.get("map_index")
-        return key if map_index is None else (key, map_index)
+        """A task's cached states are kept under its ``cache_key`` (else its name), a mapped task's
+        children's too: any child may reuse a state another cached, as in Prefect 1."""
+        return self.task.cache_key or self.task.name
 
     def get_task_run_state(self, state: State, inputs: dict) -> State:
         """Call ``task.run``; the result is written (when checkpointing) before ``Success`` is published."""
@@ -158,6 +164,8 @@ class TaskSteps:
                 value = call_with_timeout(task, raw, flowctl_context.to_dict(), self.logger)  # type: ignore[attr-defined]
         except BaseException as exc:  # noqa: BLE001 - call_outcome says which ones go on up
             return self.call_outcome(exc)
+        if isinstance(value, Result):  # returned by the task: its value, held by a Result as in Prefect 1
+            value = Result(value)
         return Success("Task run succeeded.", value)  # positional: a keyword call costs 3x
 
     def call_outcome(self, exc: BaseException) -> State:
@@ -188,11 +196,17 @@ class TaskSteps:
             value.is_looped()
             raise TypeError(f"a state handler returned {value!r}, not a State")
         except Exception as exc:  # noqa: BLE001 - what that step raises ends the run, as there
-            if debug.raising():
-                raise
-            message = f"Task '{name}': Unexpected error while running task: {exc!r}"
-            self.logger.exception(message)
-            return Failed(message, result=exc)
+            return self.run_failed(exc, name)
+
+    def run_failed(self, exc: Exception, name: str | None = None) -> Failed:
+        """The run's end when something outside Prefect 1's handler-calling steps raised (the run
+        name's template, a handler's non-state): ``Failed`` with no handlers called, as there."""
+        if debug.raising():
+            raise exc
+        message = (f"Task '{name or flowctl_context.get('task_full_name', self.task.name)}': "
+                   f"Unexpected error while running task: {exc!r}")
+        self.logger.exception(message)  # type: ignore[attr-defined]
+        return Failed(message, result=exc)
 
     def store_value(self, value: Any, raw_inputs: dict) -> Any:
         """Checkpoint ``value`` when checkpointing is on and the task allows it; the state's result."""
@@ -231,13 +245,7 @@ class TaskSteps:
         cached = Cached(result=state._result, cached_inputs=_raw(inputs), message=state.message,
                         cached_result_expiration=utc_now() + task.cache_for,
                         cached_parameters=dict(parameters) if parameters is not None else None)
-        caches = flowctl_context.get("caches")
-        if caches is not None:
-            entries = caches.setdefault(self.cache_slot(), [])
-            now = utc_now()  # expired entries are evicted, so a long-lived process does not grow
-            entries[:] = [e for e in entries if e.cached_result_expiration is None or e.cached_result_expiration > now]
-            entries.append(cached)
-        return self.change_state(state, cached)
+        return self.change_state(state, cached)  # (the caches learn of it when flow.run ends: remember_cached)
 
     def check_for_retry(self, state: State, inputs: dict) -> State:
         """A failed run with retries left becomes ``Retrying`` at now + ``retry_delay``."""

@@ -28,6 +28,7 @@ from flowctl.core.task import _LOGGERS
 from flowctl.engine.events import TaskStateChanged, bus
 from flowctl.engine.result import Result
 from flowctl.engine.state import Pending, Running, Success
+from flowctl.engine.state_results import TagsOnly
 from flowctl.triggers import all_successful
 from flowctl.utilities.configuration import config
 from flowctl.utilities.context import Deferred, thread_local as _CONTEXT_LOCAL
@@ -37,6 +38,7 @@ from flowctl.utilities.logging import get_logger
 RUNNER_LOG = get_logger("TaskRunner")
 SUCCEEDED = "Task run succeeded."
 _new_state = object.__new__
+_NO_TAGS = TagsOnly(((),))  # the context of a state made in a run of a task without tags: {"tags": []}
 
 #: The task fields a plain run (see ``TaskRunner._is_plain``) leaves alone, read in one call,
 #: and their values on a task that sets none of them.
@@ -161,12 +163,19 @@ def call_alone(task: Any, raw: dict, context: Deferred, facts: RunFacts | None =
         return exc
     finally:
         local.data = previous
-    if isinstance(value, Result):
-        return Success(SUCCEEDED, value)
+    if isinstance(value, Result):  # the task's value, held by a Result as in Prefect 1
+        return Success(SUCCEEDED, Result(value))
     state = _new_state(Success)  # _bare(Success, SUCCEEDED, value), inline: once per task
     state.message, state._value = SUCCEEDED, value
-    state._result_object = state._context = state._cached_inputs = None
+    state._result_object = state._cached_inputs = None
+    tags = task.__dict__.get("tags")  # in its context, as every state made in a task run (State.__init__)
+    state._context = TagsOnly((tags,)) if tags else _NO_TAGS
     return state
+
+
+def success_of(value: Any) -> Success:
+    """The ``Success`` of a task that returned ``value`` (a ``Result`` too: held as the value, as in Prefect 1)."""
+    return Success(SUCCEEDED, Result(value) if isinstance(value, Result) else value)
 
 
 def _bare(kind: type, message: str | None, value: Any) -> Any:
@@ -198,7 +207,12 @@ def call_told(runner: Any, raw: dict, base: dict, index: int) -> Any:
         except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here
             raised = exc
         else:
-            state = Success(SUCCEEDED, value) if isinstance(value, Result) else _bare(Success, SUCCEEDED, value)
+            if isinstance(value, Result):
+                state = Success(SUCCEEDED, Result(value))
+            else:
+                state = _bare(Success, SUCCEEDED, value)
+                tags = task.__dict__.get("tags")
+                state._context = TagsOnly((tags,)) if tags else _NO_TAGS
             emit(TaskStateChanged(flow_name, task, name, index, running, state, time.time()))
             return state
     finally:

@@ -308,8 +308,7 @@ def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None 
 
 def cache_slot(task: Any, map_index: int | None) -> Any:
     """The key of a unit's entries in the process cache (as the task runner computes it)."""
-    key = task.cache_key or task.name
-    return key if map_index is None else (key, map_index)
+    return task.cache_key or task.name  # (every child's too: map_index is not part of it)
 
 
 def valid_entries(caches: dict, slot: Any) -> list:

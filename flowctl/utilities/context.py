@@ -164,12 +164,29 @@ class Context:
     def clear(self) -> None:
         self._data.clear()
 
-    def copy(self) -> dict:
-        return dict(self._data)
+    def copy(self) -> "ContextCopy":
+        """This thread's values, shallow-copied, readable as attributes as the context is (Prefect 1's
+        copy is a ``Context``)."""
+        return ContextCopy(self._data)
 
     def to_dict(self) -> dict:
         """A shallow copy of this thread's context as a plain dict."""
         return dict(self._data)
+
+
+class ContextCopy(dict):
+    """``context.copy()``: a plain dict of the values whose keys also read and write as attributes."""
+
+    __slots__ = ()
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"Context has no attribute {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
 
 
 context = Context()

@@ -58,17 +58,22 @@ def log_to_stderr() -> None:
 
 
 class CurrentStdoutHandler(logging.StreamHandler):
-    """Writes to the process's standard output (``sys.__stdout__``), as Prefect 1's handler writes to the
-    stdout it found at import: a ``redirect_stdout`` (a task's ``log_stdout`` capture, a test's capsys)
-    does not take the log lines. Under the CLI, to whatever ``sys.stderr`` is (see ``log_to_stderr``)."""
+    """Writes to the standard output found when it was made (``import flowctl``'s engine), as Prefect 1's
+    handler does: a notebook's or a host's replacement of ``sys.stdout`` made before takes the lines, a
+    ``redirect_stdout`` made later (a task's ``log_stdout`` capture) does not. Once that stream is
+    closed, to the process's own. Under the CLI, to whatever ``sys.stderr`` is (see ``log_to_stderr``)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stdout)
+        self.home = sys.stdout
         self.set_name("flowctl-console")
         self.setFormatter(logging.Formatter(config.logging.format, config.logging.datefmt))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr if _to_stderr else (sys.__stdout__ or sys.stdout)
+        home = self.home
+        if home is None or getattr(home, "closed", False):
+            home = sys.__stdout__ or sys.stdout
+        self.stream = sys.stderr if _to_stderr else home
         super().emit(record)
 
 

@@ -50,7 +50,7 @@ def as_task(x: Any, flow: Any = None) -> Task:
     else:
         made = Constant(x)
     made.auto_generated = True
-    if _holds_only_constants(x):  # Prefect 1 makes such a value one Constant, which never writes a result
+    if holds_only_constants(x):  # Prefect 1 makes such a value one Constant, which never writes a result
         made.checkpoint = False
     return made
 
@@ -59,14 +59,14 @@ _COLLECTION_TYPES = (list, tuple, set, frozenset, dict)
 _PLAIN_TYPES = frozenset({int, float, str, bool, bytes, complex, type(None)})
 
 
-def _holds_only_constants(x: Any) -> bool:
+def holds_only_constants(x: Any) -> bool:
     """Whether ``x`` holds no task (nor edge annotation) at any depth."""
     if isinstance(x, (Task, edge_annotations.EdgeAnnotation)):
         return False
     if isinstance(x, (list, tuple, set, frozenset)):  # (a list of plain values, a million long: told in C)
-        return all(map(_PLAIN_TYPES.__contains__, map(type, x))) or all(map(_holds_only_constants, x))
+        return all(map(_PLAIN_TYPES.__contains__, map(type, x))) or all(map(holds_only_constants, x))
     if isinstance(x, dict):
-        return all(map(_holds_only_constants, x.values()))
+        return all(map(holds_only_constants, x.values()))
     return True
 
 

@@ -284,7 +284,7 @@ def test_templated_target_uses_context(tmp_path):
 def test_task_run_name_templated_from_inputs():
     @task(task_run_name="{val}")
     def compute(val):
-        return flowctl.context.task_full_name
+        return flowctl.context.task_run_name
 
     with Flow("template-example") as flow:
         c = compute(val="hello")
@@ -300,7 +300,7 @@ def test_task_run_name_callable_generator():
 
     @task(task_run_name=generate_task_run_name)
     def compute(val: str):
-        return flowctl.context.task_full_name
+        return flowctl.context.task_run_name
 
     with Flow("template-example") as flow:
         c = compute(val="hello this is a kind of long sentence")
@@ -345,7 +345,7 @@ def test_result_location_callable_formats_date(tmp_path):
 def test_task_run_name_formats_dates():
     @task(task_run_name="{date:%A}-{date:%b}-{date:%d}")
     def compute():
-        return flowctl.context.task_full_name
+        return flowctl.context.task_run_name
 
     with Flow("template-example") as flow:
         c = compute()

@@ -101,7 +101,7 @@ def test_task_run_name_callable_is_templated_from_mapped_input(api):
     seen = []
 
     def run_body(val):
-        seen.append(flowctl.context.get("task_full_name"))
+        seen.append(flowctl.context.get("task_run_name"))
         if val == "demo":
             raise ValueError("Nope!")
 
@@ -146,7 +146,7 @@ def test_task_run_name_string_template_uses_task_input():
 
     @task(task_run_name="{val}")
     def compute(val):
-        seen.append(flowctl.context.get("task_full_name"))
+        seen.append(flowctl.context.get("task_run_name"))
 
     with Flow("template-example") as flow:
         compute(val="hello")
@@ -166,7 +166,7 @@ def test_task_run_name_callable_receives_input_and_context_kwargs():
 
     @task(task_run_name=generate_task_run_name)
     def compute(val):
-        seen.append(flowctl.context.get("task_full_name"))
+        seen.append(flowctl.context.get("task_run_name"))
 
     with Flow("template-example") as flow:
         compute(val="hello")

@@ -333,7 +333,7 @@ def test_edges_neither_order_nor_concatenate_like_sequences():
             sorted([edge, Edge(second, first)])
         with pytest.raises(TypeError):
             edge + edge  # noqa: B018 - the expression is the test
-    assert repr(edge) == "<Edge (key=x): a to b>"
+    assert repr(edge) == "<Edge(key=x, mapped=False, flattened=False): a to b>"  # Prefect 1's
 
 
 def test_collection_tasks_bind_positional_items_with_keyword_items():

@@ -80,7 +80,7 @@ def test_wrong_argument_kind_is_type_error_and_flowctl_error():
 
 
 def test_unknown_parameter_error_lists_what_the_flow_takes():
-    with pytest.raises(ValueError, match=r"(?s)'alpah'.*did you mean 'alpha'.*alpha=1"):
+    with pytest.raises(ValueError, match=r"(?s)unexpected parameters: alpah.*did you mean 'alpha'.*alpha=1"):
         _unknown_parameter()
 
 

@@ -295,7 +295,7 @@ def test_missing_required_parameter_raises_before_running_naming_it():
 def test_unknown_parameter_suggests_the_closest_name():
     with Flow("f") as flow:
         inc(Parameter("offset", default=0))
-    with pytest.raises(ValueError, match=r"(?s)'offst'.*did you mean 'offset'.*offset=0"):
+    with pytest.raises(ValueError, match=r"(?s)unexpected parameters: offst.*did you mean 'offset'.*offset=0"):
         flow.run(parameters={"offst": 1})
 
 

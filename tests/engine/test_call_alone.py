@@ -183,20 +183,28 @@ def test_a_looped_state_is_not_reported_as_the_links_end():
     assert not isinstance(final, Looped) and final.result == "done"
 
 
-def test_a_result_object_returned_by_a_link_or_a_child_is_the_states_result():
+def test_a_result_object_returned_by_a_link_or_a_child_is_the_value_itself():
+    """As on Prefect 1.4.1 (checked side by side): a task returning a Result object has that object
+    as its value, held by a Result of its own, and a downstream task receives it whole."""
     from flowctl.engine.result import Result
 
     @task
     def wrapped(x):
         return Result(value=x * 2)
 
+    @task
+    def unwrap(r):
+        return type(r).__name__, r.value
+
     with Flow("results") as flow:
-        link = wrapped(wrapped(1))
+        inner = wrapped(1)
+        link = unwrap(inner)
         children = wrapped.map([1, 2])
     state = flow.run(executor=LocalExecutor())
     assert state.is_successful()
-    assert state.result[link].result == 4 and state.result[link]._result.value == 4
-    assert [c.result for c in state.result[children].map_states] == [2, 4]
+    assert state.result[inner].result == Result(2) and state.result[inner]._result.value == Result(2)
+    assert state.result[link].result == ("Result", 2)
+    assert [c.result.value for c in state.result[children].map_states] == [2, 4]
     assert all(type(c._result) is Result for c in state.result[children].map_states)
 
 

@@ -76,7 +76,7 @@ def test_later_children_tell_subscribers_what_their_runner_would():
     assert alone.changes == through_runner.changes
     ends = [type(s).__name__ for s in state.result[children].map_states]
     assert ends == ["Success", "Success", "Skipped", "Failed", "Failed", "Success", "Success"]
-    assert [s.result for s in state.result[children].map_states][5:] == [50, 60]
+    assert [s.result for s in state.result[children].map_states][5:] == [Result(50), 60]  # (the Result itself)
 
 
 def test_each_child_is_told_running_once_then_its_end_in_its_own_context():

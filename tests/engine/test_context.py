@@ -212,13 +212,23 @@ def test_task_run_name_is_formatted_with_the_task_inputs():
 
     @task(task_run_name="greet-{name}")
     def greet(name):
-        seen.append(flowctl.context.task_full_name)
+        seen.append((flowctl.context.task_run_name, flowctl.context.task_full_name))
+
+    @task(task_run_name="{no_such_input}")
+    def misnamed():
+        return 1
 
     with Flow("names") as flow:
         greet("ada")
         greet.map(["bo", "cy"])
-    flow.run()
-    assert sorted(seen) == ["greet-ada", "greet-bo", "greet-cy"]
+        wrong = misnamed()
+    state = flow.run()
+    # as in Prefect 1.4.1: the full name (logs, result locations) stays the task's, [i] for a child
+    assert sorted(seen) == [("greet-ada", "greet"), ("greet-bo", "greet[0]"), ("greet-cy", "greet[1]")]
+    # and a template naming a missing key fails the run with Prefect's message, no handlers called
+    assert state.result[wrong].is_failed() and isinstance(state.result[wrong].result, KeyError)
+    assert state.result[wrong].message == ("Task 'misnamed': Unexpected error while running task: "
+                                           "KeyError('no_such_input')")
 
 
 def test_is_serializable_tells_what_can_cross_processes():

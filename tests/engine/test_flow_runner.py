@@ -105,7 +105,7 @@ def test_flow_runner_fails_missing_required_parameter_task():
 def test_flow_run_raises_for_missing_parameter_naming_it():
     with Flow("f") as flow:
         inc(Parameter("needed"))
-    with pytest.raises(ValueError, match="'needed'"):
+    with pytest.raises(ValueError, match="did not receive the following required parameters: needed"):
         flow.run()
 
 

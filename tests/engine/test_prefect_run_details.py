@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -170,15 +172,32 @@ def test_a_prefect_result_target_that_is_no_serialized_value_does_not_exist():
     assert not PrefectResult().exists("test-file") and PrefectResult().exists("42")
 
 
-def test_library_logs_go_to_standard_output_as_prefect_1s_and_printed_lines_do_not_loop(capfd):
-    @task(log_stdout=True)
-    def talker():
-        print("said once")
-        return 1
+LOG_DESTINATIONS = """
+import io, sys
+notebook = io.StringIO()
+sys.stdout = notebook  # replaced before the import, as a notebook kernel does
+from flowctl import Flow, task
+sys.stdout = sys.__stdout__
 
-    with Flow("console") as flow:
-        talker()
-    assert flow.run().is_successful()
-    out, err = capfd.readouterr()  # (the process's stdout: a capsys redirect does not take log lines)
-    assert "Beginning Flow run for 'console'" in out and "Beginning Flow run" not in err
-    assert out.count("said once") == 1  # logged through flowctl.TaskRunner, to the real stdout
+@task(log_stdout=True)
+def talker():
+    print("said once")
+    return 1
+
+with Flow("console") as flow:
+    talker()
+assert flow.run().is_successful()
+sys.__stdout__.write("NOTEBOOK:" + notebook.getvalue().replace(chr(10), " | "))
+"""
+
+
+def test_library_logs_go_to_the_standard_output_found_at_import_and_printed_lines_do_not_loop(tmp_path):
+    """As Prefect 1's console handler: the stdout of the import (a notebook's cell) takes the log lines,
+    a later redirect (the task's own log_stdout capture) does not, and standard error never does."""
+    script = tmp_path / "destinations.py"
+    script.write_text(LOG_DESTINATIONS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    head, _, notebook = done.stdout.partition("NOTEBOOK:")
+    assert "Beginning Flow run for 'console'" in notebook and "Beginning Flow run" not in head + done.stderr
+    assert notebook.count("said once") == 1  # logged through flowctl.TaskRunner, once

@@ -160,7 +160,7 @@ def test_cache_for_gives_cached_on_the_second_run_under_dask(dask_cluster, tmp_p
     assert first.result[result].result == second.result[result].result == 2
     assert second.result[result].is_cached()
     assert calls.read_text().count("call") == 1
-    assert len(PROCESS_CACHES["counted"]) == 1
+    assert len(PROCESS_CACHES["counted"]) == 2  # as Prefect 1: the second run's Cached state joins too
     PROCESS_CACHES.clear()
 
 

@@ -164,8 +164,10 @@ def test_not_and_or_methods():
 
     assert run_value(lambda: falsy().not_())[0] is True
     assert isinstance(run_value(lambda: falsy().not_())[1], operators.Not)
-    assert run_value(lambda: falsy().or_(seven()))[0] is True
-    assert run_value(lambda: falsy().and_(seven()))[0] is False
+    # as Python's `or` and `and`, and Prefect 1's Or and And: the deciding operand, not a bool
+    assert run_value(lambda: falsy().or_(seven()))[0] == 7
+    assert run_value(lambda: falsy().and_(seven()))[0] == 0
+    assert run_value(lambda: seven().and_("last"))[0] == "last"
 
 
 def test_operator_task_fails_when_operation_raises():

@@ -72,5 +72,5 @@ class Dict(Task):
     def run(self, keys: Iterable, values: Iterable) -> dict:
         keys, values = list(keys), list(values)
         if len(keys) != len(values):
-            raise ValueError("A Dict task needs as many keys as values.")
+            raise ValueError("A different number of keys and values were provided!")  # (Prefect 1's words)
         return dict(zip(keys, values))
