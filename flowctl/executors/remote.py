@@ -37,7 +37,6 @@ class RemoteUnit:
         self.bundle: Any = None
         self.callback: Callable[[Any], None] | None = None
         self.chunkable = False  # a first attempt of a mapped child: may share a chunk with its siblings
-        self.cache: tuple | None = None  # (driver's caches, slot) for a cache_for task
         self.resent = 0  # times an executor sent it again after its result was lost with a worker
         self.killed_once = False  # Dask gave up on it once already (KilledWorker)
         self.feeds = 0  # how many mapped tasks will take this child's state as input (executors that chain)
@@ -87,8 +86,7 @@ class UnitSender:
         cached = None
         caches = context.get("caches")
         if runner.task.cache_for is not None and caches is not None:
-            slot = cache_slot(runner.task, map_index)
-            unit.cache, cached = (caches, slot), valid_entries(caches, slot)
+            cached = valid_entries(caches, cache_slot(runner.task))
         payload, error = self.codec.payload(bundle, state, upstream_states, map_index, unit.target, cached)
         if error is not None:
             if self.relay is not None:
@@ -107,9 +105,6 @@ class UnitSender:
         except Exception as exc:  # noqa: BLE001 - e.g. a result class the driver cannot import
             name = unit_name(unit.task, unit.map_index)
             return Failed(f"Task {name!r} finished, but its final state could not be read back: {exc!r}", result=exc)
-        if len(decoded) > 2 and unit.cache is not None:  # the driver owns the cache
-            caches, slot = unit.cache
-            caches.setdefault(slot, []).extend(decoded[2])
         if self.relay is not None:
             self.relay.settle(unit.target, sent)
         return state

@@ -286,10 +286,8 @@ def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None 
     forward = forwarding.begin(forward)
     if forward is not None:
         context = {**context, forwarding.FORWARD_KEY: forward}
-    slot = None
-    if cached is not None:  # this unit's share of the driver's cache; new entries go back to it
-        slot = cache_slot(runner.task, map_index)
-        context = {**context, "caches": {slot: list(cached)}}
+    if cached is not None:  # this unit's share of the driver's cache (read only: flow.run adds to it)
+        context = {**context, "caches": {cache_slot(runner.task): list(cached)}}
     try:
         if runner.task.timeout is None:
             final = run_unit(runner, state, upstream_states, context, map_index, constants)
@@ -300,15 +298,13 @@ def execute(token: str, bundle_data: bytes, payload: bytes, inputs: dict | None 
         raw = encode_result(runner, final, context, map_index, forward)
     finally:
         forwarding.end(forward)
-    added = context["caches"][slot][len(cached):] if slot is not None else None
-    if added:
-        raw = dumps((*loads(raw), added))
     return raw
 
 
-def cache_slot(task: Any, map_index: int | None) -> Any:
-    """The key of a unit's entries in the process cache (as the task runner computes it)."""
-    return task.cache_key or task.name  # (every child's too: map_index is not part of it)
+def cache_slot(task: Any) -> Any:
+    """The key of a task's entries in the process cache, its mapped children's too (as the task
+    runner computes it)."""
+    return task.cache_key or task.name
 
 
 def valid_entries(caches: dict, slot: Any) -> list:
