@@ -81,17 +81,40 @@ class DateTimeParameter(Parameter):
             return value
         if isinstance(value, datetime.datetime):
             moment = value
-        elif isinstance(value, datetime.date):
-            moment = datetime.datetime(value.year, value.month, value.day)
+        elif isinstance(value, datetime.date):  # a date stays a date, as Prefect 1's (pendulum.instance)
+            return value
         else:
-            try:
-                moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            except ValueError:
+            moment = _parse_iso(str(value))
+            if moment is None:
                 raise signals.FAIL(
                     f'Parameter "{self.name}" expects an ISO-8601 datetime (e.g. 2024-01-31T12:00:00); '
                     f'got {value!r}.'
                 ) from None
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _parse_iso(text: str) -> datetime.datetime | None:
+    """``text`` as ISO 8601 reads it, reduced forms too, as pendulum's parser (Prefect 1's) reads them:
+    ``2024`` and ``2024-03`` (their first day), ordinal ``2024-065``, and a time alone (today, UTC)."""
+    text = text.strip().replace("Z", "+00:00")
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern, length in (("%Y", 4), ("%Y-%m", 7), ("%Y-%j", 8), ("%Y%j", 7)):  # (strptime takes fewer digits)
+        if len(text) == length:
+            try:
+                return datetime.datetime.strptime(text, pattern)
+            except ValueError:
+                continue
+    try:
+        time = datetime.time.fromisoformat(text) if ":" in text[:3] else None
+    except ValueError:
+        return None
+    if time is None:
+        return None
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    return datetime.datetime.combine(today, time, tzinfo=time.tzinfo or datetime.timezone.utc)
 
 
 def resolve_parameters(flow: Any, parameters: dict[str, Any] | None) -> dict[str, Any]:

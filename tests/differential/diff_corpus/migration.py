@@ -141,6 +141,24 @@ def build():
         get(DateTimeParameter("d", default="2021-06-01"))
     return flow
 ''',
+    "a_datetime_parameter_reads_reduced_iso_forms_and_dates": '''
+import datetime
+from prefect.core.parameter import DateTimeParameter
+
+def build():
+    with Flow("dates") as flow:
+        get(1)
+    return flow
+
+def observe(flow, state):
+    # (the parameter's own value class is pendulum's on Prefect: README, DateTimeParameter)
+    seen = []
+    for given in ["2024-065", "2024-03", "2024", datetime.date(2024, 1, 2)]:
+        with prefect.context(parameters={"d": given}):
+            value = DateTimeParameter("d").run()
+        seen.append((isinstance(value, datetime.datetime), value.isoformat()))
+    return seen
+''',
     "the_context_flow_name_is_the_flows_own": '''
 @task
 def name():
