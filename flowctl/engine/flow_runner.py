@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 from flowctl.core.build_gc import deferred_full_collections
 from flowctl.engine.events import FlowStateChanged, bus
 from flowctl.engine.runner import ENDRUN, Runner
-from flowctl.engine.state import Cancelled, Failed, Pending, Running, Scheduled, State, Success
+from flowctl.engine.state import Cached, Cancelled, Failed, Pending, Running, Scheduled, State, Success
 from flowctl.engine.task_execution import describe_exception, is_future
 from flowctl.utilities import debug
 from flowctl.utilities.configuration import config
@@ -39,11 +39,12 @@ def remember_cached(caches: dict, task_states: dict) -> None:
     """After a ``flow.run``, as Prefect 1's: each task's ``Cached`` states (a mapped task's cached
     children) join its entries under ``cache_key or name``, and expired entries leave. Only then: a
     run never reads what it cached itself (two same-named tasks of one run each compute)."""
-    import datetime
-
     now = datetime.datetime.now(datetime.timezone.utc)
     for task, state in task_states.items():
-        if state.is_cached():
+        cached = isinstance(state, Cached)  # (state.is_cached(), without a Python call per task)
+        if task.cache_for is None and not cached:  # most tasks: nothing to add, no entries to keep
+            continue
+        if cached:
             new = [state]
         elif state.is_mapped():
             new = [child for child in state.map_states if child.is_cached()]

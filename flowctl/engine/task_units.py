@@ -163,8 +163,8 @@ def call_alone(task: Any, raw: dict, context: Deferred, facts: RunFacts | None =
         return exc
     finally:
         local.data = previous
-    if isinstance(value, Result):  # the task's value, held by a Result as in Prefect 1
-        return Success(SUCCEEDED, Result(value))
+    if isinstance(value, Result):
+        return success_of(value)
     state = _new_state(Success)  # _bare(Success, SUCCEEDED, value), inline: once per task
     state.message, state._value = SUCCEEDED, value
     state._result_object = state._cached_inputs = None
@@ -176,6 +176,14 @@ def call_alone(task: Any, raw: dict, context: Deferred, facts: RunFacts | None =
 def success_of(value: Any) -> Success:
     """The ``Success`` of a task that returned ``value`` (a ``Result`` too: held as the value, as in Prefect 1)."""
     return Success(SUCCEEDED, Result(value) if isinstance(value, Result) else value)
+
+
+def _bare_success(task: Any, value: Any) -> Success:
+    """``call_alone``'s ``Success`` of ``task`` (a plain value), its context holding the task's tags."""
+    state = _bare(Success, SUCCEEDED, value)
+    tags = task.__dict__.get("tags")
+    state._context = TagsOnly((tags,)) if tags else _NO_TAGS
+    return state
 
 
 def _bare(kind: type, message: str | None, value: Any) -> Any:
@@ -207,12 +215,7 @@ def call_told(runner: Any, raw: dict, base: dict, index: int) -> Any:
         except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here
             raised = exc
         else:
-            if isinstance(value, Result):
-                state = Success(SUCCEEDED, Result(value))
-            else:
-                state = _bare(Success, SUCCEEDED, value)
-                tags = task.__dict__.get("tags")
-                state._context = TagsOnly((tags,)) if tags else _NO_TAGS
+            state = success_of(value) if isinstance(value, Result) else _bare_success(task, value)
             emit(TaskStateChanged(flow_name, task, name, index, running, state, time.time()))
             return state
     finally:
