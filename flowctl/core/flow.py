@@ -282,7 +282,8 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
             task_states: dict | None = None, return_tasks: Iterable[Task] | None = None,
             context: dict | None = None, run_on_schedule: bool | None = None, **kwargs: Any) -> Any:
         """Run the flow once and return its final state (``state.result`` maps tasks to states)."""
-        from flowctl.engine.flow_runner import PROCESS_CACHES, FlowRunner, remember_cached
+        from flowctl.engine.flow_passes import run_passes
+        from flowctl.engine.flow_runner import PROCESS_CACHES, FlowRunner, default_executor, remember_cached
         from flowctl.utilities.context import context as flowctl_context
 
         if self._contexts:  # (Prefect 1's words)
@@ -307,16 +308,18 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         for key in ("flow_run_id", "flow_run_name"):
             context.setdefault(key, kwargs.pop(key, None) or str(uuid.uuid4()))
         context.setdefault("caches", flowctl_context.get("caches", PROCESS_CACHES))  # as Prefect 1: kept between runs
-        runner = (kwargs.pop("runner_cls", None) or FlowRunner)(flow=self)  # (a FlowRunner subclass, as in Prefect 1)
-        runner.waits_for_retries = True  # one run to the end, where Prefect 1's flow.run loops over passes
+        runner_cls = kwargs.pop("runner_cls", None) or FlowRunner  # (a FlowRunner subclass, as in Prefect 1)
+        from flowctl.engine.state import Scheduled
+
+        state = kwargs.pop("state", None) or Scheduled(result={})  # as in Prefect 1, a flow run starts Scheduled
+        # passes until the flow's state is final, as Prefect 1's flow.run (see flow_passes)
+        state = run_passes(self, runner_cls, executor or self.executor or default_executor(), state, task_states,
+                           parameters=parameters, return_tasks=self.tasks, context=context, **kwargs)
         if return_tasks is None:  # as Prefect 1's flow.run: every task's state
             return_tasks = self.tasks
-        if "state" not in kwargs:  # as in Prefect 1, a flow run starts Scheduled (for now)
-            from flowctl.engine.state import Scheduled
-
-            kwargs["state"] = Scheduled(result={})
-        state = runner.run(parameters=parameters, executor=executor, task_states=task_states,
-                           return_tasks=return_tasks, context=context, **kwargs)
+        elif isinstance(state.result, dict):
+            asked = set(return_tasks)
+            state.result = {t: s for t, s in state.result.items() if t in asked}
         if isinstance(state.result, dict):
             remember_cached(context["caches"], state.result)
         return _every_task_state(state, return_tasks)

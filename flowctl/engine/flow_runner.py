@@ -94,12 +94,13 @@ class FlowRunner(Runner):
     """Makes one pass through a flow and returns its state (``Running`` while a task waits to retry).
 
     As Prefect 1's: a task left ``Retrying`` keeps that state, and the caller runs again with
-    ``task_states=state.result`` once it is due. ``flow.run()`` sets ``waits_for_retries``: its one run
-    then waits for each retry itself, where Prefect's ``flow.run`` loops over passes (same states).
+    ``task_states=state.result`` once it is due; ``flow.run()`` does so (``flow_passes``).
     """
 
-    #: Wait for retries within this run instead of ending the pass (``flow.run`` sets it).
-    waits_for_retries = False
+    #: False on flow.run's later passes: event watchers already saw the states given to them.
+    announces_given = True
+    #: flow.run's ``ExecutorSession``: keeps the executor started from one pass to the next.
+    executor_session: Any = None
 
     def __init__(self, flow: Any, task_runner_cls: type | None = None,
                  state_handlers: Iterable[Callable] | None = None) -> None:
@@ -267,8 +268,8 @@ class FlowRunner(Runner):
             flow.validate()
             scheduler = Scheduler(flow, flowctl_context.to_dict(), task_states, task_contexts, executor,
                                   state_handlers=list(task_runner_state_handlers), task_runner_cls=self.task_runner_cls,
-                                  waits_for_retries=self.waits_for_retries)
-            with executor.start():
+                                  announces_given=self.announces_given)
+            with executor.start() if self.executor_session is None else self.executor_session.using(executor):
                 final_states = scheduler.run()
             new_state = self.determine_final_state(state, *self._outcome(final_states, return_tasks))
             if scheduler.first_failure is not None:  # fail-fast (`flowctl run -x`) stopped the run early

@@ -155,6 +155,15 @@ def expand(parent: Mapped, previous: State | None, width: int) -> list:
     return parent.map_states
 
 
+def unfinished_children(previous: State | None, width: int) -> dict | None:
+    """A previous pass's children that have not finished (``Retrying``, say), by index: flow.run's
+    next pass runs each on from its state, so its run count and start time hold."""
+    if not isinstance(previous, Mapped) or not previous.map_states:
+        return None
+    states = previous.map_states[:width]
+    return {i: s for i, s in enumerate(states) if s is not None and not s.is_finished()} or None
+
+
 def run_mapped_parent(runner: Any, state: State | None, upstream_states: dict, context: dict,
                       constants: dict) -> State:
     """Run a mapped task and every child in turn (a ``TaskRunner`` used on its own)."""

@@ -78,6 +78,14 @@ class Node:
     upstream_states: dict = NO_CONSTANTS
     fixed_raw: dict | None = None  # a plain mapped node's inputs every child shares
     mapped_keys: list | tuple = ()  # (argument, MapSource) of each mapped edge
+    given_children: dict | None = None  # unfinished children of a previous pass, by index
+
+    def child_initial(self, index: int) -> State:
+        """The state child ``index`` starts from: a previous pass's when it had not finished."""
+        given = self.given_children
+        if given is not None and index in given:
+            return given[index]
+        return Pending()
 
     def __init__(self, task: Any, initial: State | None, context: dict) -> None:
         self.task = task

@@ -10,8 +10,6 @@ a failure stays inside its own pipeline.
 """
 from __future__ import annotations
 
-import datetime
-import heapq
 import itertools
 import operator
 import queue
@@ -19,14 +17,13 @@ import time
 from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
-from flowctl.engine.mapping import child_upstream_states, expand, map_sources
+from flowctl.engine.mapping import child_upstream_states, expand, map_sources, unfinished_children
 from flowctl.engine.nodes import Node, build_nodes, child_raw
-from flowctl.engine.state import Mapped, Paused, Pending, Scheduled, State, Success
+from flowctl.engine.state import Mapped, Pending, State, Success
 from flowctl.engine.task_inputs import plain_inputs
 from flowctl.engine.task_runner import TaskRunner, run_unit
 from flowctl.engine.task_units import call_alone, call_told, facts_for, unit_context
 from flowctl.utilities.context import Deferred
-from flowctl.utilities.logging import get_logger
 
 _STATE_OF = operator.attrgetter("state")
 
@@ -42,15 +39,13 @@ class Scheduler:
 
     def __init__(self, flow: Any, flow_context: dict, task_states: dict, task_contexts: dict,
                  executor: Any, state_handlers: list | None = None, task_runner_cls: type = TaskRunner,
-                 waits_for_retries: bool = True) -> None:
+                 announces_given: bool = True) -> None:
         self.flow = flow
         self.flow_context = flow_context
         self.executor = executor
-        # False: one pass, as Prefect 1's FlowRunner: a unit left Retrying keeps that state
-        self.waits_for_retries = waits_for_retries
+        # False on flow.run's later passes: watchers saw those states when they were reached
+        self.announces_given = announces_given
         self.ready: list[tuple[Node, int | None]] = []
-        self.retries: list[tuple[float, int, Node, int | None, State]] = []
-        self._sequence = itertools.count()
         # fail-fast (``flowctl run -x``): after the first failure nothing new starts
         self.fail_fast = bool(flow_context.get("fail_fast"))
         self.first_failure: tuple[Any, int | None, State] | None = None
@@ -110,7 +105,10 @@ class Scheduler:
             node.fixed_raw = plain_inputs(fixed, node.constants)
             node.mapped_keys = [(source.edge.key, source) for source in node.sources]
         node.state, node.n, node.expanded = parent, n, True
+        node.given_children = unfinished_children(node.initial, n)  # (before expand rewrites map_states)
         node.children = expand(parent, node.initial, n)
+        if node.given_children:  # they go on from their states, through the full pipeline
+            node.fixed_raw = None
         node.children_left = n
         waiting = [0] * n
         for _edge, upstream in node.child_edges:
@@ -139,7 +137,7 @@ class Scheduler:
 
     def _announce_reused(self, node: Node, index: int | None, state: State) -> None:
         """A state given up front (``task_states``, a resumed run) is still an event to watchers."""
-        if bus.active:
+        if bus.active and self.announces_given:
             bus.emit(TaskStateChanged(self.flow.name, node.task, node.task.name, index, Pending(), state,
                                       time.time()))
 
@@ -170,27 +168,17 @@ class Scheduler:
                     self._schedule(listener)
 
     # -- units of work -------------------------------------------------------------
-    def _unit_args(self, node: Node, index: int | None, state: State | None) -> tuple:
+    def _unit_args(self, node: Node, index: int | None) -> tuple:
         if index is None:
             upstream_states = self._upstream_states(node)
-            initial = state if state is not None else (node.initial or Pending())
+            initial = node.initial or Pending()
         else:
             upstream_states = child_upstream_states(node.upstream_states, node.sources, index)
-            initial = state if state is not None else Pending()
+            initial = node.child_initial(index)
         return (self.runner(node), initial, upstream_states, node.context, index, node.constants)
 
     def _complete(self, node: Node, index: int | None, state: State) -> None:
-        # a unit left Retrying, or Scheduled/Resume by a handler, runs again at its start time (flow.run's
-        # passes, as Prefect 1's); a Paused one waits to be resumed by hand
-        if isinstance(state, Scheduled) and not isinstance(state, Paused) and state.start_time is not None:
-            start = state.start_time.timestamp()
-            heapq.heappush(self.retries, (start, next(self._sequence), node, index, state))
-            if index is None:
-                node.state = state
-            else:  # (what the pass reports if it ends before the retry)
-                node.children[index] = state
-            return
-        if not state.is_finished():
+        if not state.is_finished():  # e.g. Retrying: this pass ends with it (flow.run's next one runs it)
             if index is None:
                 node.state = state
             else:
@@ -209,24 +197,6 @@ class Scheduler:
             self.first_failure = (node.task, index, state)
         if self.first_failure is not None:
             self.ready.clear()
-            self.retries.clear()
-
-    def _next_pass(self, delay: float) -> None:
-        """Nothing can run until a retry is due: where Prefect 1's ``flow.run`` ends a pass and starts
-        the next, with the same log lines."""
-        runner_log, flow_name = get_logger("FlowRunner"), self.flow.name
-        runner_log.info("Flow run RUNNING: terminal tasks are incomplete.")
-        if delay > 0:
-            start = datetime.datetime.fromtimestamp(self.retries[0][0], datetime.timezone.utc)
-            get_logger(flow_name).info("Waiting for next available Task run at %s", start)
-        runner_log.info("Beginning Flow run for '%s'", flow_name)
-
-    def _due_retries(self, now: float) -> list[tuple[Node, int | None, State]]:
-        due = []
-        while self.retries and self.retries[0][0] <= now:
-            _, _, node, index, state = heapq.heappop(self.retries)
-            due.append((node, index, state))
-        return due
 
     # -- the loop ------------------------------------------------------------------
     def run(self) -> dict[Any, State]:
@@ -244,45 +214,37 @@ class Scheduler:
     def _run_inline(self) -> None:
         ready, complete = self.ready, self._complete
         fail_fast = self.fail_fast
-        while True:
-            while ready:
-                node, index = ready.pop()
-                if index is None:
-                    state = self._run_task(node)
-                    if type(state) is Success and not fail_fast:  # _complete's common case
-                        self._node_final(node, state)
-                        continue
-                else:  # a mapped child: the parent's upstreams, with mapped edges sliced
-                    raw = child_raw(node, index)
-                    runner = node.runner or self.runner(node)  # made when the parent expanded
-                    if raw is not None and self.call_alone and runner.fast_base is node.context:
-                        # its runner would add nothing: the call alone (between its two events when
-                        # somebody listens), the runner only if it raised
-                        if bus.active:
-                            state = call_told(runner, raw, node.context, index)
-                        else:
-                            state = call_alone(runner.task, raw, Deferred((runner.unit_context, node.context, index)))
-                            if type(state) is not Success:
-                                state = runner.run_unit(None, None, node.context, index, None, False, raw, state)
-                    elif raw is not None:
-                        state = runner.run_unit(None, None, node.context, index, None, False, raw)
+        while ready:
+            node, index = ready.pop()
+            if index is None:
+                state = self._run_task(node)
+                if type(state) is Success and not fail_fast:  # _complete's common case
+                    self._node_final(node, state)
+                    continue
+            else:  # a mapped child: the parent's upstreams, with mapped edges sliced
+                raw = child_raw(node, index)
+                runner = node.runner or self.runner(node)  # made when the parent expanded
+                if raw is not None and self.call_alone and runner.fast_base is node.context:
+                    # its runner would add nothing: the call alone (between its two events when
+                    # somebody listens), the runner only if it raised
+                    if bus.active:
+                        state = call_told(runner, raw, node.context, index)
                     else:
-                        upstream_states = dict(node.upstream_states)
-                        for source in node.sources:
-                            upstream_states[source.edge] = source.state_for(index)
-                        state = runner.run_unit(Pending(), upstream_states, node.context, index, node.constants)
-                    if type(state) is Success and not fail_fast:
-                        self._child_done(node, index, state)
-                        continue
-                complete(node, index, state)
-            if not self.retries or not self.waits_for_retries:
-                return
-            delay = self.retries[0][0] - time.time()
-            self._next_pass(delay)
-            if delay > 0:
-                time.sleep(delay)
-            for node, index, state in self._due_retries(time.time()):
-                complete(node, index, run_unit(*self._unit_args(node, index, state)))
+                        state = call_alone(runner.task, raw, Deferred((runner.unit_context, node.context, index)))
+                        if type(state) is not Success:
+                            state = runner.run_unit(None, None, node.context, index, None, False, raw, state)
+                elif raw is not None:
+                    state = runner.run_unit(None, None, node.context, index, None, False, raw)
+                else:
+                    upstream_states = dict(node.upstream_states)
+                    for source in node.sources:
+                        upstream_states[source.edge] = source.state_for(index)
+                    state = runner.run_unit(node.child_initial(index), upstream_states, node.context, index,
+                                            node.constants)
+                if type(state) is Success and not fail_fast:
+                    self._child_done(node, index, state)
+                    continue
+            complete(node, index, state)
 
     def _run_task(self, node: Node) -> State:
         """Run a plain (not mapped) node in this thread: a fresh run whose upstreams all succeeded
@@ -321,47 +283,25 @@ class Scheduler:
         return {e: nodes[e.upstream_task].state for e in node.edges}
 
     def _run_async(self) -> None:
-        executor = self.executor
+        executor, ready = self.executor, self.ready
         done: queue.SimpleQueue = queue.SimpleQueue()
         in_flight = 0
         limit = max(1, int(getattr(executor, "max_in_flight", 0) or 256))
-        pending_retry: list[tuple[Node, int | None, State]] = []
         flush = getattr(executor, "flush", None)
         feeds_children = getattr(executor, "feeds_children", None)  # executors that chain map after map
-
-        def submit(node: Node, index: int | None, state: State | None) -> None:
-            future = executor.submit(run_unit, *self._unit_args(node, index, state))
-            if feeds_children is not None and node.child_listeners and index is not None:
-                feeds_children(future, len(node.child_listeners))  # one per mapped edge reading it
-            executor.on_done(future, lambda f, n=node, i=index: done.put((n, i, f)))
-
-        waits = self.waits_for_retries
         while True:
-            if waits:
-                pending_retry.extend(self._due_retries(time.time()))
-            if self.first_failure is not None:
-                pending_retry.clear()
-            while in_flight < limit and (pending_retry or self.ready):
-                if pending_retry:
-                    submit(*pending_retry.pop())
-                else:
-                    node, index = self.ready.pop()
-                    submit(node, index, None)
+            while in_flight < limit and ready:
+                node, index = ready.pop()
+                future = executor.submit(run_unit, *self._unit_args(node, index))
+                if feeds_children is not None and node.child_listeners and index is not None:
+                    feeds_children(future, len(node.child_listeners))  # one per mapped edge reading it
+                executor.on_done(future, lambda f, n=node, i=index: done.put((n, i, f)))
                 in_flight += 1
             if in_flight == 0:
-                if not self.retries or not waits:
-                    return
-                delay = self.retries[0][0] - time.time()
-                self._next_pass(delay)
-                time.sleep(max(0.0, delay))
-                continue
-            timeout = None if not self.retries or not waits else max(0.0, self.retries[0][0] - time.time())
+                return
             if flush is not None and done.empty():  # batching executors send what they hold before we wait
                 flush()
-            try:
-                node, index, future = done.get(timeout=timeout) if timeout is not None else done.get()
-            except queue.Empty:
-                continue
+            node, index, future = done.get()
             in_flight -= 1
             self._complete(node, index, executor.result_of(future, node.task, index))
 

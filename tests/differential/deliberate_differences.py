@@ -167,7 +167,9 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
     "retries.pause_signal_downstream_not_run": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),
     "retries.pause_task_with_duration": Deliberate(
-        _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),
+        _PAUSE_REASON + "; a pause with a duration ends when it has passed, as in Prefect after a 'no': "
+        "flow.run's next pass resumes the task", NO_PROMPT, _crashed("EOFError"),
+        Outcome(flow="Success", tasks={"pauser": ["Success"], "after": ["Success"]})),
     "retries.resume_state_passed_in_runs_task": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),
     "signals.run_raises_pause": Deliberate(

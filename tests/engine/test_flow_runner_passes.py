@@ -1,10 +1,10 @@
 """A FlowRunner makes one pass, as Prefect 1's: a task left to retry keeps ``Retrying`` and the
-flow stays ``Running``; ``flow.run()`` waits for the retry within its run, logging where Prefect's
-``flow.run`` would start its next pass."""
+flow stays ``Running``; ``flow.run()`` makes passes until the flow's state is final, as Prefect's."""
 from __future__ import annotations
 
 import datetime
 import logging
+from contextlib import contextmanager
 
 import pytest
 
@@ -139,3 +139,120 @@ def test_flow_run_given_a_finished_state_returns_every_task_not_run():
 @task
 def add_one(x):
     return x + 1
+
+
+class _CountingStarts(LocalDaskExecutor):
+    """Threads, counting how often the pool is started."""
+
+    starts = 0
+
+    @contextmanager
+    def start(self):
+        type(self).starts += 1
+        with super().start():
+            yield
+
+
+@pytest.mark.parametrize("make_executor", EXECUTORS)
+def test_a_mapped_child_goes_on_from_its_state_in_the_next_pass(make_executor):
+    attempts = []
+
+    @task(max_retries=2, retry_delay=datetime.timedelta(0))
+    def picky(x):
+        attempts.append(x)
+        if x == 2:
+            raise ValueError("never")
+        return x
+
+    with Flow("child-retries") as flow:
+        mapped = picky.map([1, 2, 3])
+    state = flow.run(executor=make_executor())
+    # the failing child's run count holds from pass to pass: three attempts, then Failed
+    assert sorted(attempts) == [1, 2, 2, 2, 3]
+    assert [type(s) for s in state.result[mapped].map_states] == [st.Success, st.Failed, st.Success]
+
+
+def test_flow_run_starts_the_executor_once_for_all_its_passes():
+    flaky, calls = _flaky(2)
+    _CountingStarts.starts = 0
+    with Flow("one-start") as flow:
+        flaky(1)
+    state = flow.run(executor=_CountingStarts(scheduler="threads", num_workers=2))
+    assert state.is_successful() and calls == [1, 1, 1]  # three passes
+    assert _CountingStarts.starts == 1
+
+
+def test_every_other_task_runs_before_a_retry():
+    order = []
+
+    @task
+    def slow_sibling(x):
+        order.append(("sibling", x))
+
+    @task(max_retries=1, retry_delay=datetime.timedelta(0))
+    def first(x):
+        order.append(("first", x))
+        if order.count(("first", x)) == 1:
+            raise ValueError("again")
+
+    with Flow("order") as flow:
+        first(0)
+        slow_sibling.map([1, 2, 3])
+    assert flow.run().is_successful()
+    assert order[-1] == ("first", 0) and order.count(("first", 0)) == 2
+    assert sorted(order[:-1]) == [("first", 0), ("sibling", 1), ("sibling", 2), ("sibling", 3)]
+
+
+def test_return_tasks_still_limits_what_flow_run_returns():
+    flaky, _calls = _flaky(1)
+
+    @task
+    def after(x):
+        return x
+
+    with Flow("returned") as flow:
+        first = flaky(1)
+        second = after(first)
+    state = flow.run(return_tasks=[second])
+    assert state.is_successful() and list(state.result) == [second] and state.result[second].result == 1
+
+
+def test_ctrl_c_while_waiting_for_a_pass_ends_the_run_cancelled(monkeypatch):
+    import flowctl.engine.flow_passes as flow_passes
+
+    seen = []
+
+    def interrupt(_seconds):
+        raise KeyboardInterrupt
+
+    @task(max_retries=1, retry_delay=datetime.timedelta(minutes=5))
+    def later():
+        raise ValueError("retry in five minutes")
+
+    monkeypatch.setattr(flow_passes.time, "sleep", interrupt)
+    with Flow("stopped", state_handlers=[lambda f, old, new: seen.append(type(new).__name__)]) as flow:
+        later()
+    with pytest.raises(KeyboardInterrupt):
+        flow.run()
+    assert seen == ["Running", "Cancelled"]
+
+
+def test_a_pass_that_moves_nothing_ends_the_run_running():
+    """A due retry whose upstream is paused cannot run: flow.run returns rather than loop."""
+    from flowctl.engine.signals import PAUSE
+
+    @task
+    def gate():
+        raise PAUSE("wait for a person")
+
+    @task
+    def after(x):
+        return x
+
+    with Flow("stuck") as flow:
+        g = gate()
+        a = after(g)
+    due = st.Retrying(start_time=datetime.datetime.now(datetime.timezone.utc), run_count=1)
+    state = flow.run(task_states={a: due})
+    assert type(state) is st.Running and type(state.result[g]) is st.Paused
+    assert type(state.result[a]) is st.Retrying
