@@ -315,6 +315,8 @@ class FlowRunner(Runner):
         if handler is not None:
             new_state = handler(self.flow, state, key_states)
             if new_state is not None:
+                if new_state.result is None:  # e.g. Success("forgiven"): it still tells the task states
+                    new_state.result = return_states  # (Prefect 1.4.1's flow.run crashes on it)
                 return new_state
         return state
 

@@ -144,24 +144,29 @@ def child_upstream_states(upstream_states: dict, sources: list[MapSource], index
 
 def expand(parent: Mapped, previous: State | None, width: int) -> list:
     """The parent's ``map_states`` for ``width`` children, keeping what a previous run finished
-    (None marks a child still to run)."""
+    (None marks a child still to run; a ``Cached`` child runs again, to validate its cache)."""
     reused = previous.map_states if isinstance(previous, Mapped) else []
     if not reused:  # the usual case: every child still to run
         parent.map_states = [None] * width
     else:
-        parent.map_states = [reused[i] if i < len(reused) and reused[i] is not None and reused[i].is_finished()
-                             else None for i in range(width)]
+        parent.map_states = [reused[i] if i < len(reused) and _kept(reused[i]) else None for i in range(width)]
     parent.n_map_states = None  # the children themselves count now (a flattened input may add some)
     return parent.map_states
 
 
-def unfinished_children(previous: State | None, width: int) -> dict | None:
-    """A previous pass's children that have not finished (``Retrying``, say), by index: flow.run's
-    next pass runs each on from its state, so its run count and start time hold."""
+def _kept(state: State | None) -> bool:
+    return state is not None and state.is_finished() and not state.is_cached()
+
+
+def resumed_children(previous: State | None, width: int) -> dict | None:
+    """A previous pass's children that run again from their states, by index: those not finished
+    (``Retrying``, say: run count and start time hold) and the ``Cached`` ones (validated again,
+    as Prefect 1's next pass does)."""
     if not isinstance(previous, Mapped) or not previous.map_states:
         return None
     states = previous.map_states[:width]
-    return {i: s for i, s in enumerate(states) if s is not None and not s.is_finished()} or None
+    return {i: s for i, s in enumerate(states)
+            if s is not None and (not s.is_finished() or s.is_cached())} or None
 
 
 def run_mapped_parent(runner: Any, state: State | None, upstream_states: dict, context: dict,

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from flowctl.engine.events import TaskStateChanged, bus
-from flowctl.engine.mapping import child_upstream_states, expand, map_sources, unfinished_children
+from flowctl.engine.mapping import child_upstream_states, expand, map_sources, resumed_children
 from flowctl.engine.nodes import Node, build_nodes, child_raw
 from flowctl.engine.state import Mapped, Pending, State, Success
 from flowctl.engine.task_inputs import plain_inputs
@@ -105,7 +105,7 @@ class Scheduler:
             node.fixed_raw = plain_inputs(fixed, node.constants)
             node.mapped_keys = [(source.edge.key, source) for source in node.sources]
         node.state, node.n, node.expanded = parent, n, True
-        node.given_children = unfinished_children(node.initial, n)  # (before expand rewrites map_states)
+        node.given_children = resumed_children(node.initial, n)  # (before expand rewrites map_states)
         node.children = expand(parent, node.initial, n)
         if node.given_children:  # they go on from their states, through the full pipeline
             node.fixed_raw = None
@@ -201,10 +201,11 @@ class Scheduler:
     # -- the loop ------------------------------------------------------------------
     def run(self) -> dict[Any, State]:
         # Roots were chosen while building, before any is scheduled: a reused root finishes at once
-        # and brings its dependants to zero, which must not schedule them twice.
-        for node in self.roots:
+        # and brings its dependants to zero, which must not schedule them twice. Scheduled last to
+        # first, so the ready stack pops them in the flow's order (and a map a reused root expands
+        # keeps its children's order).
+        for node in reversed(self.roots):
             self._schedule(node)
-        self.ready.reverse()
         if getattr(self.executor, "runs_inline", False):
             self._run_inline()
         else:

@@ -26,6 +26,7 @@ FLOW_HANDLER_SIGNAL = "A flow state handler that raises a signal moves the flow 
 DATETIME = "`DateTimeParameter` gives a timezone-aware standard `datetime`"
 SQLITE_COMMIT = "`SQLiteQuery` commits what its statement changed"
 JINJA_SANDBOX = "`JinjaTemplate` renders in Jinja's sandbox"
+TERMINAL_NO_RESULT = "A `terminal_state_handler` that returns a state without a result"
 
 _PAUSE_REASON = ("Prefect 1.4.1's flow.run asks on stdin whether to resume a paused task (EOFError without "
                  "a terminal); flowctl never prompts inside a library call: the flow stays Running with the "
@@ -166,6 +167,10 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
         DATETIME, _datetime_outcome("DateTime"), _datetime_outcome("datetime")),
     "retries.pause_signal_downstream_not_run": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),
+    "passes.a_terminal_handler_state_without_result_keeps_the_task_states": Deliberate(
+        "Prefect 1.4.1's flow.run crashes with TypeError on a flow state whose result is None; flowctl "
+        "gives the handler's state the task states as its result", TERMINAL_NO_RESULT, _crashed("TypeError"),
+        Outcome(flow="Success", message="forgiven", tasks={"bad": ["Failed"]})),
     "retries.pause_task_with_duration": Deliberate(
         _PAUSE_REASON + "; a pause with a duration ends when it has passed, as in Prefect after a 'no': "
         "flow.run's next pass resumes the task", NO_PROMPT, _crashed("EOFError"),

@@ -131,4 +131,38 @@ def build():
         flaky_once(2)
     return flow, {"context": {"secrets": {"API_KEY": "k-123"}}}
 ''',
+    "an_expired_cached_child_is_computed_again_in_the_next_pass": '''
+def record(task, old, new):
+    LOG.append([prefect.context.get("map_index"), type(old).__name__, type(new).__name__])
+
+@task(cache_for=timedelta(seconds=0.3), state_handlers=[record])
+def cached_item(x):
+    return x * 10
+
+@task(max_retries=1, retry_delay=timedelta(seconds=0.8))
+def slow_flaky(x):
+    if count(("slow", x)) == 1:
+        raise ValueError("once")
+    return x
+
+def build():
+    with Flow("passes") as flow:
+        cached_item.map([1, 2])
+        slow_flaky(0)
+    return flow
+''',
+    "a_terminal_handler_state_without_result_keeps_the_task_states": '''
+def forgive(flow, state, reference_states):
+    if state.is_failed():
+        return prefect.engine.state.Success("forgiven")
+
+@task
+def bad():
+    raise ValueError("always")
+
+def build():
+    with Flow("passes", terminal_state_handler=forgive) as flow:
+        bad()
+    return flow
+''',
 }
