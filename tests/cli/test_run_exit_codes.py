@@ -119,3 +119,32 @@ def test_ctrl_c_in_json_mode_ends_with_a_cancelled_summary(write, tmp_path, exec
     events = [json.loads(line) for line in lines + out.splitlines() if line.strip()]
     assert events[-1]["event"] == "summary" and events[-1]["state"] == "Cancelled"
     assert events[-1]["counts"].get("Cancelled") == 1
+
+
+RETRY_LATER_FLOW = '''
+from datetime import timedelta
+from flowctl import Flow, task
+
+@task
+def quick():
+    return 1
+
+@task(max_retries=1, retry_delay=timedelta(seconds=60))
+def later(x):
+    raise ValueError("retry in a minute")
+
+with Flow("waiting") as flow:
+    later(quick())
+'''
+
+
+def test_ctrl_c_while_waiting_for_a_retry_cancels_the_run_and_exits_130(write, tmp_path):
+    write("waiting.py", RETRY_LATER_FLOW)
+    process, _ = start_and_wait_for(["run", "waiting.py", "-o", "plain"], tmp_path,
+                                    "Waiting for next available Task run at")
+    process.send_signal(signal.SIGINT)
+    out, err = finish(process)  # within 30 s while the retry is a minute away
+    assert process.returncode == 130, err
+    assert "Flow 'waiting' interrupted: Cancelled" in out
+    assert "Cancelled 1" in out and "Success 1" in out  # quick's success is kept
+    assert "Traceback" not in err
