@@ -9,7 +9,8 @@ from flowctl.exceptions import NotCallableError
 
 
 class FunctionTask(Task):
-    """Wraps ``fn`` as the task's ``run``; the task is named after the function."""
+    """A FunctionTask wraps ``fn`` as the task's ``run``; the task is named after the function,
+    and its docstring is the function's (``@task`` makes one)."""
 
     def __init__(self, fn: Callable, name: str | None = None, **kwargs: Any) -> None:
         if not callable(fn):
