@@ -31,7 +31,8 @@ def tags(*tags: str) -> Iterator[None]:
 
 
 def as_task(x: Any, flow: Any = None) -> Task:
-    """``x`` as a task: tasks as they are, collections as collection tasks, values as Constants."""
+    """``x`` as a task: tasks as they are, collections as collection tasks (a collection of constants
+    outside any flow: a Constant), values as Constants."""
     from flowctl.tasks.core.collections import Dict, List, Set, Tuple
     from flowctl.tasks.core.constants import Constant
 
@@ -39,7 +40,9 @@ def as_task(x: Any, flow: Any = None) -> Task:
         x = x.value
     if isinstance(x, Task):
         return x
-    if isinstance(x, list):
+    if isinstance(x, _COLLECTION_TYPES) and flow is None and context.get("flow") is None and holds_only_constants(x):
+        made = Constant(x)  # no flow to add collection tasks to: one Constant, as Prefect 1 makes
+    elif isinstance(x, list):
         made = List().bind(*x, flow=flow)
     elif isinstance(x, tuple):
         made = Tuple().bind(*x, flow=flow)

@@ -384,3 +384,15 @@ def test_a_tuple_return_annotation_sets_nout_for_unpacking():
         number, letter = pair()
     state = flow.run()
     assert state.result[number].result == 1 and state.result[letter].result == "a"
+
+
+def test_as_task_outside_a_flow_makes_a_collection_of_constants_one_constant():
+    from flowctl.tasks.core.constants import Constant
+
+    made = as_task({"a": [1, 2], "b": (3,)})
+    assert isinstance(made, Constant) and made.value == {"a": [1, 2], "b": (3,)}
+    with Flow("inside") as flow:  # seed point 1: inside a flow it is collection tasks
+        inside = as_task([1, [2, 3]])
+    assert type(inside).__name__ == "List" and len(flow.tasks) == 2
+    with pytest.raises(Exception, match="Flow context"):  # a task in it still needs a flow
+        as_task([Task(name="t"), 1])
