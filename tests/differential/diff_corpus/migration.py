@@ -211,4 +211,18 @@ def build():
         square.map([3, 2, 1, 4])
     return second
 ''',
+    "a_module_level_context_logger_logs_from_tasks": '''
+logger = prefect.context.get("logger")
+
+@task
+def work(x):
+    logger.info("working on %s", x)
+    return x * 2
+
+def build():
+    with Flow("module-logger") as flow:
+        work(1)
+        work.map([2, 3])
+    return flow
+''',
 }
