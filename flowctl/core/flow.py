@@ -56,6 +56,16 @@ def _every_task_state(state: Any, return_tasks: Any) -> Any:
     return state
 
 
+def _refuse_deployment_options(**options: Any) -> None:
+    """Prefect 1 scripts pass ``schedule=None`` (and storage, run_config) to run locally: accepted.
+    A real one has no meaning here (API.md: no schedules, storage or backend), so it is an error."""
+    given = sorted(key for key, value in options.items() if value is not None)
+    if given:
+        raise FlowDefinitionError(
+            f"Flow({', '.join(f'{key}=...' for key in given)}): schedules, storage and run configs are out of "
+            f"scope in flowctl, which runs a flow once (flow.run() or `flowctl run`). Leave them out, or None.")
+
+
 def _loading_flows() -> bool:
     """True while flowctl's CLI imports a user module (``flowctl.context.loading_flow``)."""
     return bool(context.get("loading_flow"))
@@ -76,9 +86,14 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         result: Any = None,
         executor: Any = None,
         terminal_state_handler: Callable | None = None,
+        *,
+        schedule: Any = None,
+        storage: Any = None,
+        run_config: Any = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise FlowDefinitionError(f"A flow needs a non-empty string name (received {name!r}).")
+        _refuse_deployment_options(schedule=schedule, storage=storage, run_config=run_config)
         self.name = name
         self.tasks: set[Task] = set()
         self.edges: set[Edge] = set()

@@ -373,3 +373,11 @@ def test_flow_context_is_cleared_after_the_with_block():
     with Flow("f"):
         assert flowctl.context.get("flow") is not None
     assert flowctl.context.get("flow") is None
+
+
+def test_a_flow_accepts_schedule_storage_and_run_config_left_at_none_and_refuses_real_ones():
+    from flowctl.exceptions import FlowDefinitionError
+
+    assert Flow("local", schedule=None, storage=None, run_config=None).name == "local"  # Prefect 1 scripts' way
+    with pytest.raises(FlowDefinitionError, match=r"Flow\(schedule=\.\.\.\): schedules, storage and run configs"):
+        Flow("scheduled", schedule=object())
