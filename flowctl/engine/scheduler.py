@@ -159,7 +159,10 @@ class Scheduler:
             node.expanded = True
             for listener in node.expand_listeners:
                 self._dependency_met(listener)
-        for listener in node.final_listeners:  # _dependency_met, inlined: once per edge
+        listeners = node.final_listeners
+        if len(listeners) > 1:  # pushed last first, so siblings pop (run) in the order they were made
+            listeners = reversed(listeners)
+        for listener in listeners:  # _dependency_met, inlined: once per edge
             listener.deps_left -= 1
             if listener.deps_left == 0:
                 if listener.initial is None and not listener.mapped:  # _schedule's common case
