@@ -19,33 +19,7 @@ def initial_data() -> dict:
     ``config`` and the rest."""
     from flowctl.utilities.configuration import config
 
-    return OutsideRun(config.get("context") or ())
-
-
-class OutsideRun(dict):
-    """A thread's context outside any run or layer: what the user set and nothing else (API.md),
-    except that asking for ``logger`` finds flowctl's root logger. Prefect 1's context holds its root
-    logger from import, and scripts take it at module level (``logger = prefect.context.get("logger")``)
-    for their tasks to log with. It is not held: ``to_dict()`` stays empty and ``"logger" in context``
-    false."""
-
-    __slots__ = ()
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        if key == "logger" and "logger" not in self:
-            return _root_logger()
-        return dict.get(self, key, default)
-
-    def __missing__(self, key: str) -> Any:
-        if key == "logger":
-            return _root_logger()
-        raise KeyError(key)
-
-
-def _root_logger() -> Any:
-    from flowctl.utilities.logging import get_logger
-
-    return get_logger()
+    return dict(config.get("context") or ())
 
 
 class Deferred(tuple):
@@ -115,7 +89,7 @@ class Context:
     @contextmanager
     def __call__(self, *args: dict, **kwargs: Any) -> Iterator["Context"]:
         """Layer values for a ``with`` block: ``with flowctl.context(a=1): ...``."""
-        layered = dict(self._data)  # (a plain dict: its get() is C, which building a flow reads per task)
+        layered = dict(self._data)
         for mapping in args:
             layered.update(mapping)
         layered.update(kwargs)

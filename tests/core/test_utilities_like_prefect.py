@@ -24,34 +24,6 @@ def test_a_new_thread_s_context_starts_from_the_settings_context_section(monkeyp
     assert seen == [{"region": "eu"}]  # what the user set, and nothing else (API.md): no `config`
 
 
-def test_outside_a_run_asking_for_the_logger_finds_flowctl_s_without_holding_it():
-    import threading
-
-    from flowctl import Flow, task
-
-    assert flowctl.context.get("logger").name == "flowctl" and flowctl.context["logger"].name == "flowctl"
-    assert "logger" not in flowctl.context and "logger" not in flowctl.context.to_dict()  # API.md: not held
-    with pytest.raises(KeyError):
-        flowctl.context["no_such_key"]
-    seen = []
-    thread = threading.Thread(target=lambda: seen.append(flowctl.context.get("logger").name))
-    thread.start()
-    thread.join()
-    assert seen == ["flowctl"]
-
-    module_logger = flowctl.context.get("logger")  # Prefect 1 scripts take it at module level
-
-    @task
-    def greet():
-        module_logger.info("hello")
-        return flowctl.context.get("logger").name  # in a run: the task's own
-
-    with Flow("module-logger") as flow:
-        greeted = greet()
-    state = flow.run()
-    assert state.is_successful() and state.result[greeted].result == "flowctl.greet"
-
-
 def test_a_dotdict_shows_its_sorted_keys_never_its_values():
     assert repr(DotDict(token="hunter2", alpha=1)) == "<DotDict: 'alpha', 'token'>"
     assert repr(DotDict()) == "<DotDict>"

@@ -26,6 +26,7 @@ FLOW_HANDLER_SIGNAL = "A flow state handler that raises a signal moves the flow 
 DATETIME = "`DateTimeParameter` gives a timezone-aware standard `datetime`"
 SQLITE_COMMIT = "`SQLiteQuery` commits what its statement changed"
 JINJA_SANDBOX = "`JinjaTemplate` renders in Jinja's sandbox"
+EMPTY_CONTEXT = "Outside a run, `flowctl.context` holds only what the user set"
 TERMINAL_NO_RESULT = "A `terminal_state_handler` that returns a state without a result"
 
 _PAUSE_REASON = ("Prefect 1.4.1's flow.run asks on stdin whether to resume a paused task (EOFError without "
@@ -167,6 +168,11 @@ DELIBERATE_DIFFERENCES: dict[str, Deliberate] = {
         DATETIME, _datetime_outcome("DateTime"), _datetime_outcome("datetime")),
     "retries.pause_signal_downstream_not_run": Deliberate(
         _PAUSE_REASON, NO_PROMPT, _crashed("EOFError"), _paused("pauser", {"after": ["Pending"]})),
+    "migration.a_module_level_context_logger_logs_from_tasks": Deliberate(
+        "the seed and API.md: context is only populated within a flow run, so a logger taken from it at "
+        "module level is None and the tasks using it fail; Prefect 1.4.1's context holds its root logger "
+        "from import", EMPTY_CONTEXT, Outcome(flow="Success", tasks={"work": ["Mapped", "Success"]}),
+        Outcome(flow="Failed", tasks={"work": ["Failed", "Mapped"]})),
     "passes.a_terminal_handler_state_without_result_keeps_the_task_states": Deliberate(
         "Prefect 1.4.1's flow.run crashes with TypeError on a flow state whose result is None; flowctl "
         "gives the handler's state the task states as its result", TERMINAL_NO_RESULT, _crashed("TypeError"),
