@@ -40,6 +40,7 @@ from flowctl.executors.dask_connection import (
 )
 from flowctl.executors.forwarding import EventRelay
 from flowctl.utilities.configuration import config
+from flowctl.utilities.logging import get_logger
 from flowctl.executors.pools import LocalDaskExecutor  # noqa: F401 - Prefect 1 path: prefect.executors.dask
 from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
 from flowctl.executors.dask_chunks import GATHER_TIMEOUT_S, ChunkFeeder, _Chunk, _killed_worker
@@ -136,8 +137,6 @@ class DaskExecutor(ChunkFeeder, Executor):
             self._checked = True
 
     def _debugging(self) -> bool:
-        from flowctl.utilities.logging import get_logger
-
         return self.debug or get_logger().getEffectiveLevel() <= logging.DEBUG
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -145,13 +144,16 @@ class DaskExecutor(ChunkFeeder, Executor):
         from distributed import Client
 
         client_kwargs = {"set_as_default": False, "timeout": self.connect_timeout, **self.client_kwargs}
+        log = get_logger("DaskExecutor")  # (Prefect 1's lines, its logger's name)
         if self.address is not None:
             if not self._checked:
                 self.check_connection()
             self._checked = False
+            log.info("Connecting to an existing Dask cluster at %s", self.address)
             return Client(self.address, **client_kwargs)
         cluster_kwargs = dict(self.cluster_kwargs)
         cluster_class = resolve_class(self.cluster_class)
+        log.info("Creating a new Dask cluster with `%s.%s`...", cluster_class.__module__, cluster_class.__qualname__)
         if self.cluster_class is None:
             cluster_kwargs.setdefault("processes", True)
             if cluster_kwargs["processes"]:  # threads-only clusters talk in-process (no host)
