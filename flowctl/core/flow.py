@@ -302,8 +302,9 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         from flowctl.utilities.context import context as flowctl_context
 
         if self._contexts:  # (Prefect 1's words)
-            raise RuntimeError("Don't call `flow.run()` from within a `Flow` context manager: build the flow in "
-                               "`with Flow(...) as flow:`, then call `flow.run()` after the block.")
+            raise RuntimeError("Don't call `flow.run()` from within a `Flow` context manager.\n\nDo:\n\n"
+                               "  with Flow(...) as flow:\n      ...\n  flow.run(...)\n\nDon't:\n\n"
+                               "  with Flow(...) as flow:\n      ...\n      flow.run(...)")
         if _loading_flows():
             # flowctl is importing the user's module: the CLI runs the flow itself, once.
             from flowctl.utilities.logging import get_logger

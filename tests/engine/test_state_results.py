@@ -101,3 +101,17 @@ def test_signal_from_state_rejects_states_no_signal_leads_to():
 
 def test_paused_without_start_time_waits_to_be_resumed():
     assert st.Paused().start_time is None
+
+
+def test_a_local_result_makes_its_missing_directory_private_when_made(tmp_path):
+    import os
+    import stat
+
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    LocalResult(dir=str(tmp_path / "made" / "here"))  # as Prefect 1: made at once, ours 0700
+    assert stat.S_IMODE(os.stat(tmp_path / "made" / "here").st_mode) == 0o700
+    LocalResult(dir=str(existing))  # a directory the user already has is left as it is
+    assert stat.S_IMODE(os.stat(existing).st_mode) == 0o755
+    LocalResult(dir=str(tmp_path / "unchecked"), validate_dir=False)
+    assert not (tmp_path / "unchecked").exists()

@@ -21,7 +21,7 @@ from typing import Any
 from flowctl.engine.result import Result
 from flowctl.engine.serializers import Serializer
 from flowctl.utilities.configuration import config
-from flowctl.utilities.files import atomic_write
+from flowctl.utilities.files import atomic_write, private_dir
 
 
 class LocationEscapeError(ValueError):
@@ -74,6 +74,11 @@ class LocalResult(Result):
             directory = os.path.abspath(os.path.expanduser(directory))
             if os.path.exists(directory) and not os.path.isdir(directory):
                 raise ValueError(f"LocalResult dir {directory!r} exists and is not a directory.")
+            if not os.path.exists(directory):  # made at once, as Prefect 1 makes it (ours 0700)
+                try:
+                    private_dir(directory)
+                except OSError:  # (a read-only place: the first write reports it)
+                    pass
         self.dir = directory
         super().__init__(value=value, location=location, serializer=serializer)
 
