@@ -167,7 +167,8 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         unused = context.get("_unused_task_tracker")
         self._contexts.pop().close()
         unused = unused.difference(self.tasks) if unused and exc_info[0] is None else None
-        if unused:  # a task called or mapped joined as its copies (which share its run binder)
+        if unused:  # a task called or mapped joined as its copies, which share its run binder (copy()
+            # gives a copy a binder of its own)
             called = {id(binder) for binder in (t.__dict__.get("_run_binder") for t in self.tasks) if binder}
             unused = {t for t in unused if id(t.__dict__.get("_run_binder") or t) not in called
                       and not isinstance(t, Constant)}

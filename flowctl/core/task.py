@@ -176,7 +176,7 @@ class Task(TaskOperators):
         tags are the original's, those in ``task_args`` and those of the
         enclosing ``tags(...)`` blocks.
         """
-        return options.track_creation(self._copy(task_args, context.get("flow"), context.get("tags")))
+        return options.track_creation(self._copy(task_args, context.get("flow"), context.get("tags")), self)
 
     def _copy(self, task_args: dict, active_flow: Any, context_tags: Any) -> "Task":
         """``copy`` given the context's flow and tags (read once per call by ``__call__``)."""

@@ -7,6 +7,7 @@ through flowctl's own error classes.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import inspect
@@ -198,14 +199,20 @@ def locate_result_at_target(task: Any) -> None:
     task.result = result
 
 
-def track_creation(task: Any) -> Any:
+def track_creation(task: Any, copied_from: Any = None) -> Any:
     """Note ``task`` as made inside the open ``with Flow`` block, if any (it warns at the block's end
-    of tasks that never joined it, as Prefect 1 does); returns ``task``."""
+    of tasks that never joined it, as Prefect 1 does); returns ``task``. A copy (``copied_from``)
+    stands for its original from then on, as in Prefect 1: the original was used."""
     from flowctl.utilities.context import thread_local
 
     tracker = getattr(thread_local, "data", {}).get("_unused_task_tracker")
     if tracker is not None:
         tracker.add(task)
+        if copied_from is not None:
+            tracker.discard(copied_from)
+            binder = task.__dict__.get("_run_binder")
+            if binder is not None:  # its own, so the block tells this copy unused from its original called
+                task.__dict__["_run_binder"] = copy.copy(binder)
     return task
 
 

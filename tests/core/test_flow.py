@@ -381,3 +381,42 @@ def test_a_flow_accepts_schedule_storage_and_run_config_left_at_none_and_refuses
     assert Flow("local", schedule=None, storage=None, run_config=None).name == "local"  # Prefect 1 scripts' way
     with pytest.raises(FlowDefinitionError, match=r"Flow\(schedule=\.\.\.\): schedules, storage and run configs"):
         Flow("scheduled", schedule=object())
+
+
+def _unused_warned(body) -> list[str]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Flow("block"):
+            body()
+    return [str(w.message) for w in caught if "were created but not added to the flow" in str(w.message)]
+
+
+class _Two(Task):
+    def run(self):
+        return 2
+
+
+def test_a_flow_block_warns_of_tasks_made_in_it_that_never_joined_it_as_prefect_does():
+    @task
+    def inc(x):
+        return x + 1
+
+    assert _unused_warned(lambda: _Two()) and _unused_warned(lambda: Parameter("p"))
+    assert not _unused_warned(lambda: _Two()())  # called: a copy joined, the original was used
+    assert not _unused_warned(lambda: _Two().copy()())  # a copy stands for its original, and was called
+
+    def copy_unused_original_called():
+        inc.copy()  # never called, though inc is: it is its own task
+        inc(1)
+
+    warned = _unused_warned(copy_unused_original_called)
+    assert len(warned) == 1 and "<Task: inc>" in warned[0]
+
+    def two_copies_one_called():
+        first, _second = inc.copy(name="first"), inc.copy(name="second")
+        first(1)
+
+    warned = _unused_warned(two_copies_one_called)
+    assert len(warned) == 1 and "second" in warned[0] and "first" not in warned[0]
