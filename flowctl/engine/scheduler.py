@@ -6,7 +6,9 @@ node becomes one unit of work when its upstreams are final. A mapped node is
 expanded, not finished), which fixes its number of children; child ``i`` is
 ready as soon as child ``i`` of every mapped upstream is done. So mapped
 pipelines run child to child, depth first (the ready list is a stack), and
-a failure stays inside its own pipeline.
+a failure stays inside its own pipeline. A unit that ends unfinished
+(``Retrying``, say) keeps that state: the pass ends without it, and
+flow.run's next pass (``flow_passes``) runs it again.
 """
 from __future__ import annotations
 

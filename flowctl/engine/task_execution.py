@@ -104,10 +104,11 @@ def run_holding_retries(run: Callable[[], Any]) -> Any:
     """``run()`` (one unit's run), but a ``Retrying`` whose timed-out attempt still runs is returned
     only once that attempt has ended.
 
-    Python cannot stop the helper thread of a timed-out attempt, and the
-    scheduler starts the retry as soon as it receives ``Retrying``: holding
-    that answer here until the thread has returned keeps the two attempts from
-    overlapping (the attempt's warning already said that its retry waits).
+    Python cannot stop the helper thread of a timed-out attempt, and flow.run's
+    next pass (which runs the retry) starts as soon as every unit of this one
+    has answered: holding the ``Retrying`` here until the thread has returned
+    keeps the two attempts from overlapping (the attempt's warning already said
+    that its retry waits).
     """
     abandoned: list = []
     note_abandoned(abandoned)
