@@ -155,6 +155,7 @@ def expand(parent: Mapped, previous: State | None, width: int) -> list:
 
 
 def _kept(state: State | None) -> bool:
+    """A previous run's child kept as it is: finished, and not ``Cached`` (a cache is validated again)."""
     return state is not None and state.is_finished() and not state.is_cached()
 
 
@@ -165,8 +166,7 @@ def resumed_children(previous: State | None, width: int) -> dict | None:
     if not isinstance(previous, Mapped) or not previous.map_states:
         return None
     states = previous.map_states[:width]
-    return {i: s for i, s in enumerate(states)
-            if s is not None and (not s.is_finished() or s.is_cached())} or None
+    return {i: s for i, s in enumerate(states) if s is not None and not _kept(s)} or None
 
 
 def run_mapped_parent(runner: Any, state: State | None, upstream_states: dict, context: dict,
