@@ -86,7 +86,7 @@ class Binder:
     """Binds call arguments to ``run``'s parameters by name, as ``Signature.bind`` would."""
 
     __slots__ = ("signature", "positional", "order", "var_keyword", "required", "needs_positional",
-                 "needs_keyword", "zip_arities")
+                 "needs_keyword", "zip_arities", "inline_class")
 
     def __init__(self, signature: inspect.Signature) -> None:
         self.signature = signature
@@ -104,6 +104,9 @@ class Binder:
         #: how many positional arguments (and no keywords) bind as ``zip(positional, args)``: one test per call
         self.zip_arities = frozenset(() if self.needs_keyword else range(self.needs_positional,
                                                                           len(self.positional) + 1))
+        #: the task class whose instances sharing this binder ``Task.__call__`` may copy and bind inline
+        #: (set by ``Task._copy`` once it knows the class copies plainly and keeps ``Task.bind``)
+        self.inline_class: type | None = None
 
     def accepts(self, key: str) -> bool:
         """Whether ``run`` can receive keyword ``key``."""

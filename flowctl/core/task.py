@@ -46,6 +46,8 @@ _CLASS_BINDERS: dict[type, Binder] = {}
 _PLAIN_COPY: dict[type, bool] = {}
 #: Classes ``__call__`` may copy and bind inline (plain copies, ``Task.bind``); set by ``_copy``.
 _FAST_CALL: dict[type, bool] = {}
+#: The binder read for a task that has none yet (its ``inline_class`` is None: no inline call).
+_NO_BINDER = Binder(inspect.Signature())
 #: The context of a thread that never entered one (never mutated).
 _NO_CONTEXT: dict = {}
 _new_object = object.__new__
@@ -194,6 +196,8 @@ class Task(TaskOperators):
         if plain is None:
             plain = _PLAIN_COPY[cls] = options.copies_plainly(cls)
             _FAST_CALL[cls] = plain and cls.bind is Task.bind  # __call__ may copy and bind it inline
+        if _FAST_CALL[cls]:  # (on the binder: one attribute read per call, not a lookup by class)
+            attributes["_run_binder"].inline_class = cls
         if plain:  # copy.copy without its generic machinery: this runs once per task of every flow
             new = object.__new__(cls)
             new.__dict__ = attributes.copy()
@@ -238,9 +242,9 @@ class Task(TaskOperators):
         if active_flow is None or (kwargs and not options.CALL_KEYWORDS.isdisjoint(kwargs)) or scope.get("tags"):
             return self._call_with_options(active_flow, scope.get("tags"), args, kwargs)
         attributes = self.__dict__
-        binder = attributes.get("_run_binder")
+        binder = attributes.get("_run_binder", _NO_BINDER)
         cls = type(self)
-        if binder is None or _FAST_CALL.get(cls) is not True or "slug" in attributes or self in active_flow.tasks:
+        if binder.inline_class is not cls or "slug" in attributes or self in active_flow.tasks:
             return self._call_with_options(active_flow, None, args, kwargs)
         new = _new_object(cls)
         new.__dict__ = attributes.copy()
