@@ -191,6 +191,8 @@ class FlowBinding:
         """Wire ``task`` to its upstream, downstream and keyword tasks (or constants)."""
         if mapped:
             task_options.refuse_mapping_in_mapped_context()
+        if not isinstance(task, Task):  # a value: its task, as in Prefect 1 (``"text"`` is a Constant)
+            task = task_utilities.as_task(task, flow=self)
         self.add_task(task)
         if validate is None:  # read once here rather than once per edge
             validate = _eager_validation()

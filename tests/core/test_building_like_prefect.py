@@ -242,3 +242,17 @@ def test_a_task_depending_on_itself_is_refused_as_prefect_1_does():
     with pytest.raises(ValueError, match="Edges can not connect a task to itself"):
         a.set_upstream(a, flow=flow)
     assert not flow.edges
+
+
+def test_set_dependencies_given_a_value_adds_its_constant_task():
+    @task
+    def show(x=None):
+        return x
+
+    flow = Flow("values")
+    flow.set_dependencies("a string", upstream_tasks=[show])
+    constant = flow.get_tasks(name="Constant[str]")[0]
+    assert constant.value == "a string"
+    assert flow.upstream_tasks(constant) == {show}
+    state = flow.run()
+    assert state.is_successful() and state.result[constant].result == "a string"
