@@ -192,7 +192,7 @@ class Flow(FlowBinding, FlowEdits, FlowQueries):
         if slug:
             taken = self._taken_slugs()
             if slug in taken:
-                raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in this flow ({self.name!r}).')
+                raise FlowDefinitionError(f'A task with the slug "{slug}" already exists in this flow. (Flow: {self.name!r}.)')
             taken.add(slug)
         elif not task.__dict__.get("tags"):  # the usual case: NAME-N (tags read without making an empty set)
             slug = self._numbered_slug(task.name)

@@ -66,12 +66,13 @@ class FlowQueries:
 
     def get_tasks(self, name: str | None = None, slug: str | None = None,
                   tags: Iterable[str] | None = None, task_type: type | None = None) -> list[Task]:
-        """Tasks matching every given filter, in insertion order."""
+        """Tasks matching every given filter, in insertion order. As in Prefect 1, ``slug`` matches the slug a
+        task was given (``task.slug``), not one the flow numbered it with (``flow.slugs``: ``add-2``)."""
         wanted_tags = set(tags or ())
         return [
             t for t in self.slugs
             if (name is None or t.name == name)
-            and (slug is None or self.slugs.get(t) == slug or t.slug == slug)
+            and (slug is None or t.slug == slug)
             and wanted_tags <= t.tags
             and (task_type is None or isinstance(t, task_type))
         ]

@@ -44,9 +44,7 @@ class TaskAttributeError(FlowctlError, AttributeError):
 _CLASS_BINDERS: dict[type, Binder] = {}
 #: Whether a Task class copies as a plain ``__dict__`` copy (no custom copy or pickle hooks).
 _PLAIN_COPY: dict[type, bool] = {}
-#: Classes ``__call__`` may copy and bind inline (plain copies, ``Task.bind``); set by ``_copy``.
-_FAST_CALL: dict[type, bool] = {}
-#: The binder read for a task that has none yet (its ``inline_class`` is None: no inline call).
+#: The binder read for a task that has none yet (no ``inline_class``: ``__call__`` takes the general path).
 _NO_BINDER = Binder(inspect.Signature())
 #: The context of a thread that never entered one (never mutated).
 _NO_CONTEXT: dict = {}
@@ -195,8 +193,7 @@ class Task(TaskOperators):
         plain = _PLAIN_COPY.get(cls)
         if plain is None:
             plain = _PLAIN_COPY[cls] = options.copies_plainly(cls)
-            _FAST_CALL[cls] = plain and cls.bind is Task.bind  # __call__ may copy and bind it inline
-        if _FAST_CALL[cls]:  # (on the binder: one attribute read per call, not a lookup by class)
+        if plain and cls.bind is Task.bind:  # __call__ may copy and bind it inline (told by its binder)
             attributes["_run_binder"].inline_class = cls
         if plain:  # copy.copy without its generic machinery: this runs once per task of every flow
             new = object.__new__(cls)
@@ -230,9 +227,8 @@ class Task(TaskOperators):
     def __call__(self, *args: Any, **kwargs: Any) -> "Task":
         """Bind a copy of this task into the active (or given) flow and return it.
 
-        Takes ``run``'s arguments and the keywords of ``options.CALL_SIGNATURE`` (its ``__signature__``).
-        The commonest call, with neither those keywords nor context tags, a slug to suffix or edges of this
-        task to warn about, is made inline as ``_copy`` and ``_bind`` would make it.
+        Takes ``run``'s arguments and the keywords of ``options.CALL_SIGNATURE`` (its ``__signature__``). The
+        commonest call (no such keyword, context tags, slug or edges to warn of) is made inline as ``_copy`` would.
         """
         try:  # the context, read once for flow and tags
             scope = _CONTEXT_LOCAL.data

@@ -15,8 +15,9 @@ class TaskOperators:
     def __iter__(self) -> Iterator["Any"]:
         if self.nout is None:
             raise TypeError(
-                f"Task is not iterable: {self!r}. If its run() returns several values, declare how many "
-                f"with nout=N (e.g. @task(nout=2)) to unpack them."
+                f"Task is not iterable: {self!r}. If your task returns multiple results, pass `nout` to the "
+                f"task decorator/constructor (e.g. @task(nout=2)), or provide a `Tuple` return-type annotation "
+                f"to your task."
             )
         for index in range(self.nout):
             yield self[index]

@@ -169,7 +169,8 @@ class FlowRunner(Runner):
 
     def _unexpected(self, state: State, exc: BaseException, what: str) -> State:
         """An error outside the tasks fails the run with a message saying what happened."""
-        if debug.raising():
+        if debug.raising():  # (raise_on_exception) logged first, as in Prefect 1, then raised to the caller
+            self.logger.error("%s: %s", what, describe_exception(exc), exc_info=exc)
             raise exc
         from flowctl.exceptions import FlowctlError
 

@@ -90,7 +90,7 @@ class ENDRUN(PrefectSignal):
 
     def __init__(self, state: _state.State | None = None) -> None:
         self.state = state
-        super().__init__(state)
+        super().__init__("")  # no message of its own (``ENDRUN('')``, as in Prefect 1): it carries a state
 
 
 def signal_from_state(state: _state.State) -> type:

@@ -374,7 +374,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         if isinstance(exc, signals.PAUSE):  # raised by a state handler
             return exc.state
         if isinstance(exc, KeyboardInterrupt) or debug.raising():
-            raise exc
+            raise self.logged_before_raising(exc)
         return self.fail_step(state, exc)
 
     def is_plain(self) -> bool:

@@ -198,6 +198,15 @@ class TaskSteps:
         except Exception as exc:  # noqa: BLE001 - what that step raises ends the run, as there
             return self.run_failed(exc, name)
 
+    def logged_before_raising(self, exc: BaseException) -> BaseException:
+        """``exc``, which leaves the run (Ctrl-C; any error under ``raise_on_exception``), logged first
+        unless it is Ctrl-C: a debugging user sees it as Prefect 1 logs it before re-raising."""
+        if not isinstance(exc, KeyboardInterrupt):
+            name = flowctl_context.get("task_full_name", self.task.name)
+            self.logger.error("Task %r: Unexpected error while running task: %r", name, exc,  # type: ignore[attr-defined]
+                              exc_info=exc)
+        return exc
+
     def run_failed(self, exc: Exception, name: str | None = None) -> Failed:
         """The run's end when something outside Prefect 1's handler-calling steps raised (the run
         name's template, a handler's non-state): ``Failed`` with no handlers called, as there."""

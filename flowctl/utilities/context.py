@@ -131,7 +131,7 @@ class Context:
         return len(self._data)
 
     def __repr__(self) -> str:
-        return f"<Context: {sorted(self._data)}>"
+        return "<Context>"  # (as Prefect 1's: the keys hold run state, printed by whoever needs them)
 
     def __reduce__(self) -> Any:
         raise TypeError("Pickling context objects is explicitly not supported. You should always access "

@@ -132,6 +132,22 @@ def test_raise_on_exception_propagates_the_first_error():
     assert TaskRunner(boom).run().is_failed()
 
 
+def test_raise_on_exception_logs_the_error_before_raising_it(caplog):
+    @task
+    def divide(x):
+        return 1 / x
+
+    with Flow("f") as flow:
+        divide(0)
+    with raise_on_exception(), pytest.raises(ZeroDivisionError):
+        flow.run()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in errors if r.name == "flowctl.TaskRunner"] == [
+        "Task 'divide': Unexpected error while running task: ZeroDivisionError('division by zero')"]
+    assert any(r.getMessage().startswith("Unexpected error while running flow: ") for r in errors)
+    assert all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in errors)
+
+
 def test_log_stdout_sends_prints_to_the_task_logger(caplog):
     import logging
 

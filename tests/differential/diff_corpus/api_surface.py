@@ -149,4 +149,55 @@ def build():
 def observe(flow, state):
     return [repr(show), show.name, repr(add.copy(name="renamed")), repr(Parameter("p"))]
 ''',
+    "set_dependencies_given_a_value": '''
+def build():
+    flow = Flow("values")
+    flow.set_dependencies("a string", upstream_tasks=[show])
+    return flow
+
+def observe(flow, state):
+    return sorted(t.name for t in flow.tasks)
+''',
+    "get_tasks_by_slug_finds_given_slugs_only": '''
+def build():
+    with Flow("slugs") as flow:
+        show(1)
+        show(2)
+        show(3, task_args={"slug": "mine"})
+    return flow
+
+def observe(flow, state):
+    return [len(flow.get_tasks(slug="show-2")), [t.name for t in flow.get_tasks(slug="mine")]]
+''',
+    "endrun_and_context_reprs": '''
+import prefect
+from prefect.engine.signals import ENDRUN
+from prefect.engine.state import Success
+
+def build():
+    return Flow("reprs", tasks=[show])
+
+def observe(flow, state):
+    signal = ENDRUN(Success(message="m"))
+    return [repr(signal), str(signal), repr(prefect.context), type(signal.state).__name__]
+''',
+    "error_messages_begin_with_prefects_words": '''
+def build():
+    return Flow("errors", tasks=[show])
+
+def observe(flow, state):
+    seen = []
+    duplicate = Flow("dup")
+    duplicate.add_task(Task(slug="same"))
+    try:
+        duplicate.add_task(Task(slug="same"))
+    except ValueError as exc:
+        seen.append(str(exc).startswith('A task with the slug "same" already exists in this flow.'))
+    with Flow("unpack"):
+        try:
+            first, second = show(1)
+        except TypeError as exc:
+            seen.append(str(exc).startswith("Task is not iterable") and "`Tuple` return-type annotation" in str(exc))
+    return seen
+''',
 }
