@@ -175,13 +175,14 @@ class FlowBinding:
             keys = self._edge_keys[task] = {e.key for e in self._upstream.get(task, NO_EDGES) if e.key is not None}
         if key in keys or key in self.constants.get(task, ()):
             raise FlowDefinitionError(
-                f'Argument "{key}" for task {task!r} has already been assigned in flow {self.name!r}. To call the '
-                f"task again with new arguments, call it as a copy: task(...) or task.copy()."
+                f'Argument "{key}" for task {task!r} has already been assigned in this flow. If you are trying to '
+                f"call the task again with new arguments, call Task.copy() before adding the result to this flow. "
+                f"(Flow: {self.name!r}.)"
             )
         if (validate if validate is not None else _eager_validation()) and not task.accepts_key(key):
             raise TaskArgumentError(
-                f"{task!r} has no argument {key!r}: its run() takes "
-                f"({', '.join(task.run_signature.parameters)})."
+                f"got an unexpected keyword argument {key!r} ({task!r}: its run() takes "
+                f"({', '.join(task.run_signature.parameters)}))."
             )
 
     def set_dependencies(self, task: Task, upstream_tasks: Iterable[Any] | None = None,

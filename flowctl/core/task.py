@@ -296,7 +296,7 @@ class Task(TaskOperators):
             return binder.bind(args, kwargs)
         except TypeError as exc:
             expected = ", ".join(str(p) for p in binder.signature.parameters.values())
-            raise TaskArgumentError(f"{self!r}: {exc}; its run() takes ({expected}).") from None
+            raise TaskArgumentError(f"{exc} ({self!r}: its run() takes ({expected})).") from None  # Prefect's words first
 
     def bind(
         self,

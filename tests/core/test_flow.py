@@ -168,7 +168,7 @@ def test_unknown_reference_task_is_an_error():
 
 
 def test_a_key_run_does_not_take_is_checked_only_with_validation_as_prefect_1():
-    with pytest.raises(TypeError, match="no argument 'y'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'y'"):
         Flow("f").add_edge(Task(), inc, key="y", validate=True)
     flow = Flow("f")
     source = Task(name="source")
