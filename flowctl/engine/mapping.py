@@ -102,7 +102,10 @@ def map_sources(upstream_states: dict, mapped_children: dict, previous: State | 
         elif edge.flattened and upstream_state.is_mapped():  # its children are all final by now
             sources.append(MapSource(edge, children=flattened_children(upstream_state.map_states)))
         elif not upstream_state.is_successful():
-            sources.append(MapSource(edge, template=upstream_state))
+            # each child gets this state; one holding no result at all (a failure the engine made,
+            # such as "unmappable result") gives no children, unless resumed: Prefect 1's rule
+            empty = upstream_state.result is None and not isinstance(previous, Mapped)
+            sources.append(MapSource(edge, items=()) if empty else MapSource(edge, template=upstream_state))
         else:
             value = upstream_state.result
             if edge in mapped_children:

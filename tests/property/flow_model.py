@@ -210,7 +210,8 @@ def evaluate_mapped(node: Node, upstream: list[tuple[str, Outcome, bool]]) -> Ou
     It skips like a unit (a mapped upstream reached through a mapped edge counts
     as itself, not its children), then needs a successful mapped input and a
     list from every successful plain one; an input that did not succeed gives
-    each child a copy of its state holding no value.
+    each child a copy of its state holding no value, or, when that state holds
+    no result at all (a map that failed), leaves the parent no children.
     """
     seen = []
     for _key, outcome, mapped in upstream:
@@ -228,6 +229,8 @@ def evaluate_mapped(node: Node, upstream: list[tuple[str, Outcome, bool]]) -> Ou
             if not isinstance(outcome.result, list):
                 return Outcome("Failed", None)  # "At least one upstream state has an unmappable result."
             lengths.append(len(outcome.result))
+    if any(mapped and not o.is_successful() and o.result is None for _k, o, mapped in upstream):
+        return Outcome("Mapped", [], [])  # a mapped input holding no result at all (a failed map): no children
     children = []
     for index in range(min(lengths)):
         child_upstream = []

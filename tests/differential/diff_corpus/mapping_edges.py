@@ -262,4 +262,36 @@ def observe(flow, state):
     return [sorted(mapped(flatten(1)).annotations.items()), unmapped(2).annotations,
             flatten(unmapped(3)).annotations, mapped(4).value]
 ''',
+    "mapping_over_a_failed_map_with_no_result_makes_no_children": '''
+from prefect.triggers import any_failed
+
+@task
+def nothing():
+    return None
+
+@task(trigger=any_failed)
+def clean_up(x):
+    return x
+
+def build():
+    with Flow("failed-map-upstream") as flow:
+        failed_map = show.map(nothing())
+        clean_up.map(numbers(), upstream_tasks=[failed_map])
+    return flow
+''',
+    "mapping_over_a_trigger_failed_task_gives_each_child_its_state": '''
+from prefect.triggers import any_failed
+
+@task(trigger=any_failed)
+def only_on_failure():
+    return [1, 2]
+
+def build():
+    with Flow("trigger-failed-upstream") as flow:
+        gate = only_on_failure(upstream_tasks=[show(1)])
+        no_map = show.map(gate)
+        show.map(no_map, upstream_tasks=[numbers(1)])
+        show.map(numbers(2), upstream_tasks=[gate])
+    return flow
+''',
 }
