@@ -22,8 +22,8 @@ class PrefectStateSignal(PrefectSignal):
         result = kwargs.pop("result", _UNSET)
         super().__init__(message, *args)
         self.message = message
-        self.state = self._state_cls(
-            message=message, result=self if result is _UNSET else result, **kwargs
+        self.state = self._state_cls(  # (extra positional arguments go to the state, as in Prefect 1, which
+            *args, message=message, result=self if result is _UNSET else result, **kwargs  # refuses them)
         )
 
 

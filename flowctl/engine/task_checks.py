@@ -15,6 +15,7 @@ from flowctl.engine.state import Pending, Running, Scheduled, Skipped, State, Su
 from flowctl.engine.task_execution import describe_exception, flatten_upstream, is_future
 from flowctl.engine.task_inputs import as_result, upstream_states_seen
 from flowctl.utilities import debug
+from flowctl.utilities.context import context as flowctl_context
 
 SKIP_MESSAGE = (
     "Upstream task was skipped; if this was not the intended behavior, "
@@ -91,6 +92,9 @@ class TaskChecks:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - only Ctrl-C may escape a task run
+            name = flowctl_context.get("task_full_name", self.task.name)  # (logged as Prefect 1 logs it)
+            self.logger.exception(  # type: ignore[attr-defined]
+                "Task '%s': Unexpected error while evaluating task trigger: %r", name, exc)
             if debug.raising():
                 raise
             message = f"Unexpected error while checking task trigger: {describe_exception(exc)}"

@@ -25,15 +25,20 @@ from flowctl.executors.process_pool import ProcessPool
 from flowctl.executors.remote import RemoteUnit, UnitSender
 
 SCHEDULERS = ("threads", "processes", "synchronous")
+#: Dask's other names for them, accepted as Prefect 1 accepts them (in any case).
+_SCHEDULER_NAMES = {"threading": "threads", "multiprocessing": "processes", "sync": "synchronous",
+                    "single-threaded": "synchronous"}
 POOL_NAME = "LocalDaskExecutor(processes)"
 
 
 class LocalDaskExecutor(Executor):
     """Runs task runs on ``num_workers`` threads or processes, or inline ("synchronous")."""
 
-    def __init__(self, scheduler: str = "threads", num_workers: int | None = None) -> None:
-        if scheduler == "sync":
-            scheduler = "synchronous"
+    def __init__(self, scheduler: str = "threads", num_workers: int | None = None, **dask_config: Any) -> None:
+        """``dask_config``: the Dask settings Prefect 1 sets for the run (``nthreads=``, ``pool=``...). Kept
+        (as ``dask_config``) so scripts written for it run; flowctl's own pools read none but ``num_workers``."""
+        if isinstance(scheduler, str):
+            scheduler = _SCHEDULER_NAMES.get(scheduler.lower(), scheduler.lower())
         if scheduler not in SCHEDULERS:
             raise ValueError(f"LocalDaskExecutor scheduler must be one of {', '.join(SCHEDULERS)}; "
                              f"got {scheduler!r}")
@@ -41,6 +46,7 @@ class LocalDaskExecutor(Executor):
             raise ValueError(f"num_workers must be at least 1; got {num_workers!r}")
         self.scheduler = scheduler
         self.num_workers = num_workers
+        self.dask_config = dask_config
         self.runs_inline = scheduler == "synchronous"
         self._pool: Any = None
         self._processes: ProcessPool | None = None
@@ -53,7 +59,7 @@ class LocalDaskExecutor(Executor):
 
     def __getstate__(self) -> dict:
         """Its settings only: a copy or a pickle (a flow holding the executor) is a fresh, unstarted one."""
-        return {"scheduler": self.scheduler, "num_workers": self.num_workers}
+        return {"scheduler": self.scheduler, "num_workers": self.num_workers, **self.dask_config}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)  # type: ignore[misc]

@@ -215,3 +215,10 @@ def test_loop_count_is_unset_on_the_first_run_and_looped_states_carry_it():
     assert state.result[result].result == "done"
     assert counts == [None, 2, 3, 4]  # as Prefect 1.4.1: unset until the first LOOP
     assert [s.loop_count for s in seen if s.is_looped()] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("signal", [signals.FAIL, signals.SKIP, signals.SUCCESS, signals.RETRY])
+def test_a_signal_given_a_second_positional_argument_is_refused_as_prefect_1_refuses_it(signal):
+    with pytest.raises(TypeError, match="multiple values for argument 'message'"):
+        signal("the message", "Bad Request")
+    assert signal("the message").state.message == "the message"

@@ -290,3 +290,22 @@ def test_retrying_state_before_its_start_time_is_returned_unchanged():
     due = st.Retrying(start_time=datetime.datetime.now(datetime.timezone.utc), run_count=1)
     assert TaskRunner(work).run(state=due).is_successful()
     assert ran == [1]
+
+
+def test_a_trigger_that_raises_is_logged_and_fails_the_task_as_prefect_1(caplog):
+    def broken_trigger(upstream_states):
+        raise NameError("undefined_thing")
+
+    @task(trigger=broken_trigger)
+    def guarded():
+        return 1
+
+    with Flow("f") as flow:
+        guarded()
+    state = flow.run().result[flow.get_tasks(name="guarded")[0]]
+    assert type(state).__name__ == "TriggerFailed"
+    assert state.message == "Unexpected error while checking task trigger: NameError('undefined_thing')"
+    logged = [r for r in caplog.records if "evaluating task trigger" in r.getMessage()]
+    assert [r.getMessage() for r in logged] == [
+        "Task 'guarded': Unexpected error while evaluating task trigger: NameError('undefined_thing')"]
+    assert logged[0].levelname == "ERROR" and logged[0].exc_info[0] is NameError

@@ -30,6 +30,20 @@ def test_a_flow_with_a_local_dask_executor_deep_copies_pickles_and_runs():
     assert doubled in flow.tasks
 
 
+def test_local_dask_executor_takes_dasks_scheduler_names_and_settings_as_prefect_1_does():
+    names = {"Threading": "threads", "multiprocessing": "processes", "single-threaded": "synchronous",
+             "SYNC": "synchronous"}
+    for name, scheduler in names.items():
+        assert LocalDaskExecutor(name).scheduler == scheduler
+    executor = LocalDaskExecutor(nthreads=4, pool=None)  # Dask settings Prefect 1 passes to Dask
+    assert executor.dask_config == {"nthreads": 4, "pool": None}
+    assert pickle.loads(cloudpickle.dumps(executor)).dask_config == {"nthreads": 4, "pool": None}
+    with Flow("settings") as flow:
+        double.map([1, 2])
+    state = flow.run(executor=executor)
+    assert [child.result for child in state.result[flow.get_tasks(name="double")[0]].map_states] == [2, 4]
+
+
 def test_a_started_executor_copies_as_an_unstarted_one():
     executor = LocalDaskExecutor("threads")
     with executor.start():
