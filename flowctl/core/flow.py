@@ -74,6 +74,9 @@ def _loading_flows() -> bool:
 class Flow(FlowBinding, FlowEdits, FlowQueries):
     """A named graph of tasks. ``with Flow("name") as flow:`` builds it functionally."""
 
+    #: Always None: a flow here has no schedule, storage or run config (tests assert ``flow.schedule is None``)
+    schedule = storage = run_config = None
+
     def __init__(
         self,
         name: str,

@@ -262,8 +262,8 @@ class FlowRunner(Runner):
             raise ENDRUN(state)
         flow = self.flow
         if return_tasks is not None and return_tasks is not flow.tasks:  # (flow.run asks for flow.tasks)
-            return_tasks = set(return_tasks)
-            if return_tasks.difference(flow.tasks):
+            return_tasks = list(dict.fromkeys(return_tasks))  # in the order given: the states come in it
+            if not flow.tasks.issuperset(return_tasks):
                 raise ValueError("Some tasks in return_tasks were not found in the flow.")
         try:
             flow.validate()
@@ -284,17 +284,17 @@ class FlowRunner(Runner):
             return self._unexpected(state, exc, "Unexpected error")
         return self.change_state(state, new_state)
 
-    def _outcome(self, final_states: dict, return_tasks: set | None) -> tuple:
+    def _outcome(self, final_states: dict, return_tasks: Any) -> tuple:
         """(reference states, returned states, terminal states), mapped parents counted as their children."""
         flow = self.flow
         reference = {t: final_states[t] for t in flow.reference_tasks() if t in final_states}
         terminal = [final_states[t] for t in flow.terminal_tasks() if t in final_states]
         if return_tasks is None:  # as Prefect 1: a runner returns only the states asked for (flow.run asks for all)
             returned = {}
-        elif return_tasks is flow.tasks or len(return_tasks) == len(final_states):  # all of them: no filtering
+        elif return_tasks is flow.tasks:  # all of them (flow.run): no filtering, in the order they ran
             returned = dict(final_states)
-        else:
-            returned = {t: s for t, s in final_states.items() if t in return_tasks}
+        else:  # as Prefect 1, in the order asked for
+            returned = {t: final_states[t] for t in return_tasks if t in final_states}
         return ReferenceStates(reference), returned, set(_expanded(terminal))
 
     def determine_final_state(self, state: State, key_states: Any, return_states: dict,

@@ -201,9 +201,10 @@ class TaskSteps:
     def logged_before_raising(self, exc: BaseException) -> BaseException:
         """``exc``, which leaves the run (Ctrl-C; any error under ``raise_on_exception``), logged first
         unless it is Ctrl-C: a debugging user sees it as Prefect 1 logs it before re-raising."""
-        if not isinstance(exc, KeyboardInterrupt):
+        if not isinstance(exc, KeyboardInterrupt):  # (the step's record, then the run's, as there)
             name = flowctl_context.get("task_full_name", self.task.name)
-            self.logger.error("Task %r: Unexpected error while running task: %r", name, exc,  # type: ignore[attr-defined]
+            self.logger.error("Unexpected error: %r", exc, exc_info=exc)  # type: ignore[attr-defined]
+            self.logger.error("Task '%s': Unexpected error while running task: %r", name, exc,  # type: ignore[attr-defined]
                               exc_info=exc)
         return exc
 

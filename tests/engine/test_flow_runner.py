@@ -63,6 +63,21 @@ def test_return_tasks_limits_the_result_mapping():
     assert set(state.result) == {b}
 
 
+def test_a_runners_returned_states_come_in_the_order_of_return_tasks_as_prefect_1s():
+    with Flow("f") as flow:
+        a = inc(1)
+        b = inc(a)
+        c = inc(b)
+    state = FlowRunner(flow).run(return_tasks=[c, a, b])
+    assert list(state.result) == [c, a, b]
+    assert list(FlowRunner(flow).run(return_tasks=[b]).result) == [b]
+
+
+def test_a_flow_has_no_schedule_storage_or_run_config():
+    flow = Flow("f", schedule=None)
+    assert (flow.schedule, flow.storage, flow.run_config) == (None, None, None)
+
+
 def test_task_states_seed_a_run():
     calls = []
 

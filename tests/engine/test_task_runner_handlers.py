@@ -143,6 +143,7 @@ def test_raise_on_exception_logs_the_error_before_raising_it(caplog):
         flow.run()
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert [r.getMessage() for r in errors if r.name == "flowctl.TaskRunner"] == [
+        "Unexpected error: ZeroDivisionError('division by zero')",
         "Task 'divide': Unexpected error while running task: ZeroDivisionError('division by zero')"]
     assert any(r.getMessage().startswith("Unexpected error while running flow: ") for r in errors)
     assert all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in errors)
