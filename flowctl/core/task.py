@@ -280,8 +280,8 @@ class Task(TaskOperators):
         options.check_map_call(args)
         active_flow, context_tags = context.get("flow"), context.get("tags")
         new = self._copy(dict(task_args) if task_args else {}, active_flow, context_tags)
-        if new.nout is not None:  # as Prefect 1: a map's result is its children's list, never unpacked by nout
-            new.nout = None
+        if new.nout is not None and not (task_args and "nout" in task_args):  # as Prefect 1: a map is not
+            new.nout = None  # unpacked by the task's nout (its result is the children's list) unless given here
         if type(new).bind is not Task.bind:  # a subclass's own bind (e.g. positional collection items)
             return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
         return new._bind(args, kwargs, True, upstream_tasks, flow if flow is not None else active_flow,

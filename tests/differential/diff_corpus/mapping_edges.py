@@ -294,4 +294,16 @@ def build():
         show.map(numbers(2), upstream_tasks=[gate])
     return flow
 ''',
+    "a_map_given_nout_in_task_args_unpacks_the_childrens_list": '''
+@task
+def pair(x):
+    return x, x + 10
+
+def build():
+    with Flow("map-nout") as flow:
+        first, second = pair.map(numbers(3), task_args={"nout": 2})
+        show(first)
+        show(second)
+    return flow
+''',
 }
