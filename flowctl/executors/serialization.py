@@ -16,6 +16,7 @@ the argument (or "result") and the offending type, as the seed advises.
 """
 from __future__ import annotations
 
+import copy
 import pickle
 import threading
 import time
@@ -229,6 +230,16 @@ def _load_bundle(token: str, data: bytes) -> tuple:
     return found
 
 
+def _unchained(error: BaseException) -> BaseException | None:
+    """A copy of ``error`` without its cause, context and traceback, if that travels (else None)."""
+    try:
+        bare = copy.copy(error)
+        bare.__cause__ = bare.__context__ = bare.__traceback__ = None
+    except Exception:  # noqa: BLE001 - an exception that cannot even be copied stays a SerializationError
+        return None
+    return bare if _round_trips(bare) else None
+
+
 def _round_trips(value: Any) -> bool:
     try:
         loads(dumps(value))
@@ -244,9 +255,11 @@ def encode_result(runner: Any, state: State, context: dict, map_index: int | Non
     error = state.result
     if isinstance(error, BaseException) and not state.is_successful() and not _round_trips(error):
         # e.g. an exception whose __init__ takes two arguments pickles fine but cannot be
-        # rebuilt on the driver, which would hide the original message behind a TypeError.
-        state.result = SerializationError(f"{describe_exception(error)} (could not be serialised back "
-                                          f"to the flow runner)")
+        # rebuilt on the driver, which would hide the original message behind a TypeError; or
+        # one whose cause cannot travel (Dask's workers pickle causes and tracebacks too): the
+        # error itself, without them, when it can
+        state.result = _unchained(error) or SerializationError(
+            f"{describe_exception(error)} (could not be serialised back to the flow runner)")
     try:
         return dumps((state, sent_count(forward)))
     except Exception:  # noqa: BLE001 - diagnosed below

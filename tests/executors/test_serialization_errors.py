@@ -97,3 +97,25 @@ def test_mapped_siblings_are_unaffected_by_an_unpicklable_constant(executor):
     state = flow.run(executor=executor)
     assert state.result[mapped].result == [2, 3]
     assert_clear_failure(state.result[bad], "argument 'items'")
+
+
+class HoldsALockError(Exception):
+    def __init__(self):
+        super().__init__("inner")
+        self.lock = threading.Lock()  # as an HTTP error holding its open response
+
+
+@task
+def fails_after_an_unpicklable_error():
+    try:
+        raise HoldsALockError()
+    except HoldsALockError as exc:
+        raise ValueError("outer") from exc
+
+
+def test_an_error_whose_cause_cannot_travel_comes_back_without_its_cause(executor):
+    with Flow("chained error") as flow:
+        failed = fails_after_an_unpicklable_error()
+    state = flow.run(executor=executor).result[failed]
+    assert isinstance(state, Failed)
+    assert type(state.result) is ValueError and str(state.result) == "outer"
