@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from flowctl.core import blocks
 from flowctl.core.task import Task
 from flowctl.utilities import edges as edge_annotations
 from flowctl.utilities.edges import flatten, mapped, unmapped  # noqa: F401 - where Prefect 1 also offered them
@@ -33,29 +34,39 @@ def tags(*tags: str) -> Iterator[None]:
 def as_task(x: Any, flow: Any = None) -> Task:
     """``x`` as a task: tasks as they are, collections as collection tasks (a collection of constants
     outside any flow: a Constant), values as Constants."""
-    from flowctl.tasks.core.collections import Dict, List, Set, Tuple
     from flowctl.tasks.core.constants import Constant
 
     if isinstance(x, edge_annotations.EdgeAnnotation):
         x = x.value
     if isinstance(x, Task):
         return x
-    if isinstance(x, _COLLECTION_TYPES) and flow is None and context.get("flow") is None and holds_only_constants(x):
-        made = Constant(x)  # no flow to add collection tasks to: one Constant, as Prefect 1 makes
-    elif isinstance(x, list):
-        made = List().bind(*x, flow=flow)
-    elif isinstance(x, tuple):
-        made = Tuple().bind(*x, flow=flow)
-    elif isinstance(x, (set, frozenset)):
-        made = Set().bind(*x, flow=flow)
-    elif isinstance(x, dict):
-        made = Dict().bind(keys=list(x.keys()), values=list(x.values()), flow=flow)
-    else:
+    only_constants = holds_only_constants(x)
+    if not isinstance(x, _COLLECTION_TYPES):
         made = Constant(x)
+    elif only_constants and flow is None and context.get("flow") is None:
+        made = Constant(x)  # no flow to add collection tasks to: one Constant, as Prefect 1 makes
+    elif only_constants and blocks.any_block_open():  # it stands for Prefect 1's Constant, a root task:
+        with context(case=None, resource=None):  # it joins no case or resource block around the call
+            made = _collection_task(x, flow)
+    else:
+        made = _collection_task(x, flow)
     made.auto_generated = True
-    if holds_only_constants(x):  # Prefect 1 makes such a value one Constant, which never writes a result
+    if only_constants:  # Prefect 1 makes such a value one Constant, which never writes a result
         made.checkpoint = False
     return made
+
+
+def _collection_task(x: Any, flow: Any) -> Task:
+    """The collection task (``List``, ``Tuple``, ``Set``, ``Dict``) gathering ``x``'s items, bound."""
+    from flowctl.tasks.core.collections import Dict, List, Set, Tuple
+
+    if isinstance(x, list):
+        return List().bind(*x, flow=flow)
+    if isinstance(x, tuple):
+        return Tuple().bind(*x, flow=flow)
+    if isinstance(x, (set, frozenset)):
+        return Set().bind(*x, flow=flow)
+    return Dict().bind(keys=list(x.keys()), values=list(x.values()), flow=flow)
 
 
 _COLLECTION_TYPES = (list, tuple, set, frozenset, dict)

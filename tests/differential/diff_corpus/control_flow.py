@@ -338,3 +338,42 @@ def build():
 def observe(flow, state):
     return CALLS
 '''
+SCENARIOS["a_constant_collection_in_a_case_block_stays_outside_it"] = '''
+@task(skip_on_upstream_skip=False)
+def described(xs):
+    return repr(xs)
+
+def build():
+    with Flow("case-constants") as flow:
+        with case(value(False), True):
+            described([1, 2])
+            described.map([1, 2])
+    return flow
+'''
+SCENARIOS["a_constant_collection_in_a_failed_resource_block_stays_outside_it"] = '''
+from prefect import unmapped
+from prefect.triggers import all_finished
+
+@resource_manager
+class Broken:
+    def setup(self):
+        raise RuntimeError("no connection")
+
+    def cleanup(self, resource):
+        pass
+
+@task
+def use(r, x):
+    return x
+
+@task(trigger=all_finished)
+def report(results):
+    return len(results)
+
+def build():
+    with Flow("resource-constants") as flow:
+        with Broken() as r:
+            used = use.map(unmapped(r), [1, 2])
+        report(used)
+    return flow
+'''
