@@ -107,8 +107,8 @@ class case:
     def __exit__(self, *exc_info: Any) -> None:
         block_closed()
         self._stack.pop().__exit__(*exc_info)
-        if exc_info[0] is not None:
-            return
+        # wired even when an exception leaves the block, as in Prefect 1: a caller that catches it
+        # keeps a flow whose tasks made in the block still run only when the case holds
         if not self._tasks:  # as in Prefect 1, an empty block (even outside a flow) adds nothing
             return
         flow = self._flow

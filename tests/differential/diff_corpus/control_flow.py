@@ -377,3 +377,15 @@ def build():
         report(used)
     return flow
 '''
+SCENARIOS["a_case_block_left_by_a_caught_exception_is_still_wired"] = '''
+def build():
+    with Flow("case-exception") as flow:
+        condition = value(False)
+        try:
+            with case(condition, True):
+                shout("inside")
+                raise RuntimeError("left the block")
+        except RuntimeError:
+            pass
+    return flow
+'''
