@@ -18,7 +18,7 @@ from flowctl.engine.task_execution import describe_exception
 from flowctl.utilities import debug
 from flowctl.utilities.logging import get_logger
 
-__all__ = ["ENDRUN", "Runner", "RunnerInitializeResult"]
+__all__ = ["ENDRUN", "Runner", "RunnerInitializeResult", "call_state_handlers"]
 
 
 class RunnerInitializeResult(NamedTuple):
@@ -94,3 +94,38 @@ class Runner:
         if new_state is state:
             return state
         return self.handle_state_change(state, new_state)
+
+
+def call_state_handlers(method: Callable) -> Callable:
+    """Decorate a pipeline step ``method(self, state, ...) -> State`` of a runner subclass, as Prefect 1's
+    decorator of that name does: when the step returns a different state, the runner's state handlers
+    are called for the change; an ``ENDRUN`` it raises is handled the same way, then raised again; a
+    signal becomes its state; any other error becomes ``Failed("Unexpected error: ...")`` (raised under
+    ``raise_on_exception``). flowctl's own steps call the handlers themselves."""
+    import functools
+
+    @functools.wraps(method)
+    def step(self: Runner, state: State, *args: Any, **kwargs: Any) -> State:
+        ended = False
+        try:
+            new_state = method(self, state, *args, **kwargs)
+        except ENDRUN as end:
+            ended, new_state = True, end.state
+        except signals.PAUSE:
+            raise
+        except signals.PrefectStateSignal as signal:
+            if debug.raising():
+                raise
+            new_state = signal.state
+        except Exception as exc:  # noqa: BLE001 - as Prefect 1's steps: the run goes on Failed
+            self.logger.exception("Unexpected error: %r", exc)
+            if debug.raising():
+                raise
+            new_state = Failed(f"Unexpected error: {exc!r}", result=exc)
+        if new_state is not state:
+            new_state = self.handle_state_change(state, new_state)
+        if ended:
+            raise ENDRUN(new_state)
+        return new_state
+
+    return step

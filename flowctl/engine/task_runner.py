@@ -58,7 +58,8 @@ def _runner_logger(cls: type) -> Any:
 _SKIPPED_STEPS = ("run_pipeline", "check_upstream_finished", "check_upstream_skipped", "check_task_trigger",
                   "get_task_inputs", "set_task_to_running", "get_task_run_state", "handle_state_change",
                   "call_runner_target_handlers", "target_handlers", "change_state", "check_task_is_cached",
-                  "check_target", "cache_result", "check_for_retry", "set_task_run_name")
+                  "check_target", "cache_result", "check_for_retry", "set_task_run_name", "check_task_is_ready",
+                  "check_task_reached_start_time")
 
 
 class TaskRunner(TaskSteps, TaskChecks, Runner):
@@ -314,13 +315,13 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
         if raw is not None:  # every check would pass and there is no handler to call
             return self.run_short(state, raw)
         try:
-            if type(state) is not Pending:  # a fresh Pending passes both checks
+            if type(state) is not Pending or not self._plain_steps:  # a fresh Pending passes both (ours)
                 state = self.check_task_is_ready(state)
                 state = self.check_task_reached_start_time(state)
-            # any other trigger runs even with no upstreams (not_all_skipped skips, manual_only pauses)
-            plain = task.trigger is all_successful and (not upstream_states or all_plain_successes(upstream_states))
-            if not plain:  # (the checks see constants as successful upstreams, as in Prefect 1)
-                checked = self.with_constants(upstream_states, constants)
+            plain = task.trigger is all_successful and self._plain_steps and (  # (others run with no upstreams)
+                not upstream_states or all_plain_successes(upstream_states))
+            if not plain:
+                checked = self.with_constants(upstream_states, constants)  # constants: successful upstreams
                 state = self.check_upstream_finished(state, checked)
                 state = self.check_upstream_skipped(state, checked)
             if is_mapped_parent:  # ends the run: its inputs are the children's business
@@ -332,8 +333,7 @@ class TaskRunner(TaskSteps, TaskChecks, Runner):
                 state = self.check_target(state, inputs)
             elif task.cache_for is not None or isinstance(state, Cached):
                 state = self.check_task_is_cached(state, inputs)
-            if not plain:
-                state = self.check_task_trigger(state, checked)
+            state = state if plain else self.check_task_trigger(state, checked)
             state = self.set_task_to_running(state, inputs)
             state = self.get_task_run_state(state, inputs)
             if task.cache_for is not None:
