@@ -9,6 +9,7 @@ propagate, and any other error ends the run ``Failed``.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterable, NamedTuple
 
 from flowctl.engine import signals
@@ -102,7 +103,6 @@ def call_state_handlers(method: Callable) -> Callable:
     are called for the change; an ``ENDRUN`` it raises is handled the same way, then raised again; a
     signal becomes its state; any other error becomes ``Failed("Unexpected error: ...")`` (raised under
     ``raise_on_exception``). flowctl's own steps call the handlers themselves."""
-    import functools
 
     @functools.wraps(method)
     def step(self: Runner, state: State, *args: Any, **kwargs: Any) -> State:
