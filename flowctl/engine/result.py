@@ -95,6 +95,16 @@ class NoResultType(Result):
     def exists(self, location: str, **kwargs: Any) -> bool:
         return False
 
+    def __reduce__(self) -> Any:
+        """``NoResult`` unpickles as ``NoResult`` itself (a state shipped to a worker and back keeps
+        ``state._result is NoResult``); a copy (``copy()``, made to be changed) is a new instance."""
+        return "NoResult" if self is NoResult else super().__reduce__()
+
+    def __copy__(self) -> "NoResultType":
+        new = object.__new__(NoResultType)
+        new.__dict__.update(self.__dict__)
+        return new
+
 
 #: As in Prefect 1, an instance: ``state._result is NoResult`` for a state without a result.
 NoResult = NoResultType()

@@ -157,10 +157,13 @@ class Scheduler:
 
     def _node_final(self, node: Node, state: State) -> None:
         node.state = state
-        if node.mapped and not node.expanded:  # only a mapped node has expand listeners
-            node.expanded = True
-            for listener in node.expand_listeners:
-                self._dependency_met(listener)
+        if node.mapped:
+            if isinstance(state, Mapped):
+                state.children_finished()
+            if not node.expanded:  # only a mapped node has expand listeners
+                node.expanded = True
+                for listener in node.expand_listeners:
+                    self._dependency_met(listener)
         listeners = node.final_listeners
         if len(listeners) > 1:  # pushed last first, so siblings pop (run) in the order they were made
             listeners = reversed(listeners)
@@ -326,11 +329,13 @@ class Scheduler:
             state = node.state
             if state is None:
                 state = self._never_ran(node)
-            if isinstance(state, Mapped) and _has_none(state.map_states):  # children that never ran
-                children = state.map_states
-                for index, child in enumerate(children):
-                    if child is None:
-                        children[index] = Pending()
+            if isinstance(state, Mapped):
+                if _has_none(state.map_states):  # children that never ran
+                    children = state.map_states
+                    for index, child in enumerate(children):
+                        if child is None:
+                            children[index] = Pending()
+                state.children_finished()  # (as Prefect 1 sets the result of every Mapped state it returns)
             states[task] = state
         return states
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from flowctl.engine.result import Result
+from flowctl.engine.result import NoResult, Result
 from flowctl.engine.state_results import ResultHolder, TagsOnly, same_details
 from flowctl.utilities.context import thread_local
 
@@ -30,7 +30,9 @@ class State(ResultHolder):
     def __init__(self, message: str | None = None, result: Any = None, context: dict | None = None,
                  cached_inputs: dict | None = None) -> None:
         self.message = message
-        if result is not None and isinstance(result, Result):
+        if result is None:  # no result: Prefect 1's NoResult (a run's None is a plain value: Result(None))
+            self._value, self._result_object = None, NoResult
+        elif isinstance(result, Result):
             self._value, self._result_object = result.value, result
         else:
             self._value, self._result_object = result, None
@@ -274,9 +276,12 @@ class Cached(Success):
 
 
 class Mapped(Success):
-    """A mapped parent: ``map_states`` holds its children's states in map order."""
+    """A mapped parent: ``map_states`` holds its children's states in map order.
 
-    __slots__ = ("map_states", "_n_map_states")
+    Its result is None until its children have all run; from then on it is their results in map order,
+    read from ``map_states`` when asked (Prefect 1's flow runner sets the same list then)."""
+
+    __slots__ = ("map_states", "_n_map_states", "_children_done")
     color = "#003ccb"
 
     def __init__(self, message: str | None = None, result: Any = None, map_states: list | None = None,
@@ -285,6 +290,11 @@ class Mapped(Success):
         super().__init__(message, result, context, cached_inputs)
         self.map_states = map_states if map_states is not None else []
         self._n_map_states = n_map_states
+        self._children_done = False
+
+    def children_finished(self) -> None:
+        """The runner's word that every child has run: ``result`` now reads their results."""
+        self._children_done = True
 
     @property
     def n_map_states(self) -> int:
@@ -296,8 +306,9 @@ class Mapped(Success):
 
     @property
     def result(self) -> Any:
-        # the children's results in map order, unless a value was set explicitly
-        if self._value is None and self._result_object is None:
+        if self._value is None and (self._result_object is None or self._result_object is NoResult):  # none set
+            if not self._children_done:
+                return None
             # State.result inlined: a reduce reads a million children here
             return [None if s is None else s._value if s._result_object is None else s.result
                     for s in self.map_states]
@@ -309,8 +320,8 @@ class Mapped(Success):
 
     @property
     def _result(self) -> Result:
-        if self._value is None and self._result_object is None:
-            return Result(value=self.result)
+        if self._value is None and (self._result_object is None or self._result_object is NoResult):
+            return Result(value=self.result) if self._children_done else NoResult
         return State._result.fget(self)  # type: ignore[attr-defined]
 
     @_result.setter

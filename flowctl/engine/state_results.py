@@ -74,7 +74,7 @@ class ResultHolder:
         """The ``Result`` holding this state's value (created on first use)."""
         result_object = self._result_object
         if result_object is None:
-            result_object = NoResult if self._value is None else Result(value=self._value)
+            result_object = Result(value=self._value)  # (a run's None too: a state made without one has NoResult)
             self._result_object = result_object
         return result_object
 
@@ -104,6 +104,7 @@ class ResultHolder:
         """Read the value back from ``_result.location`` (with ``result``'s logic when given)."""
         if self.is_mapped():
             self.map_states = [s.load_result(result) if s is not None else None for s in self.map_states]
+            self.children_finished()  # (Prefect 1 sets the result to the children's then)
             return self
         known = self._result
         if known.value is None and known.location is not None:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from flowctl.core.task import _LOGGERS
 from flowctl.engine.events import TaskStateChanged, bus
-from flowctl.engine.result import Result
+from flowctl.engine.result import NoResult, Result
 from flowctl.engine.state import Pending, Running, Success
 from flowctl.engine.state_results import TagsOnly
 from flowctl.triggers import all_successful
@@ -186,11 +186,12 @@ def _bare_success(task: Any, value: Any) -> Success:
     return state
 
 
-def _bare(kind: type, message: str | None, value: Any) -> Any:
-    """``kind(message, value)`` for a plain value, without ``State.__init__``'s checks."""
+def _bare(kind: type, message: str | None, value: Any, result_object: Any = None) -> Any:
+    """``kind(message, value)`` for a plain value (or none: ``result_object`` NoResult), without
+    ``State.__init__``'s checks."""
     state = _new_state(kind)
-    state.message, state._value = message, value
-    state._result_object = state._context = state._cached_inputs = None
+    state.message, state._value, state._result_object = message, value, result_object
+    state._context = state._cached_inputs = None
     return state
 
 
@@ -208,8 +209,9 @@ def call_told(runner: Any, raw: dict, base: dict, index: int) -> Any:
         previous = {}
     local.data = Deferred((runner.unit_context, base, index))
     try:
-        running = _bare(Running, "Starting task run.", None)
-        emit(TaskStateChanged(flow_name, task, name, index, _bare(Pending, None, None), running, time.time()))
+        running = _bare(Running, "Starting task run.", None, NoResult)
+        emit(TaskStateChanged(flow_name, task, name, index, _bare(Pending, None, None, NoResult), running,
+                              time.time()))
         try:
             value = task.run(**raw)
         except BaseException as exc:  # noqa: BLE001 - the runner ends the run from here

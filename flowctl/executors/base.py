@@ -67,3 +67,35 @@ class Executor:
                 raise
             name = task.name if map_index is None else f"{task.name}[{map_index}]"
             return Failed(f"Task {name!r} could not be run by {type(self).__name__}: {exc!r}", result=exc)
+
+
+_CONTAINERS = (list, tuple, set, frozenset)
+
+
+def substitute_futures(value: Any, is_future: Callable[[Any], bool], resolve: Callable[[Any], Any]) -> Any:
+    """``value`` with each future in it replaced by ``resolve(future)``, at any depth of lists, tuples,
+    sets and dicts; anything else is returned as it is.
+
+    Prefect 1's executors resolve such structures in ``wait`` (``dask.compute``, ``Client.gather``) and
+    in the arguments of ``submit`` (so ``submit(inc, submit(inc, 0))`` chains), and scripts rely on it.
+    """
+    if is_future(value):
+        return resolve(value)
+    kind = type(value)
+    if kind in _CONTAINERS:
+        return kind([substitute_futures(item, is_future, resolve) for item in value])
+    if kind is dict:
+        return {key: substitute_futures(item, is_future, resolve) for key, item in value.items()}
+    return value
+
+
+def holds_future(value: Any, is_future: Callable[[Any], bool]) -> bool:
+    """Whether ``value`` is, or holds (as ``substitute_futures`` looks), a future."""
+    if is_future(value):
+        return True
+    kind = type(value)
+    if kind in _CONTAINERS:
+        return any(holds_future(item, is_future) for item in value)
+    if kind is dict:
+        return any(holds_future(item, is_future) for item in value.values())
+    return False

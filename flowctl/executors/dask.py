@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from flowctl.engine.task_runner import run_unit
-from flowctl.executors.base import Executor, ExecutorError
+from flowctl.executors.base import Executor, ExecutorError, holds_future, substitute_futures
 from flowctl.executors.dask_connection import (
     CONNECT_TIMEOUT_ENV, HEARTBEAT_TIMEOUT_ENV, Heartbeat, bounded, check_connection, check_scheduler, close_quietly,
     parse_address, performance_report, quiet_distributed, resolve_class, seconds_from_env,
@@ -42,7 +42,7 @@ from flowctl.executors.forwarding import EventRelay
 from flowctl.utilities.configuration import config
 from flowctl.utilities.logging import get_logger
 from flowctl.executors.pools import LocalDaskExecutor  # noqa: F401 - Prefect 1 path: prefect.executors.dask
-from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled
+from flowctl.executors.remote import RemoteUnit, UnitSender, _call_pickled, is_unit
 from flowctl.executors.dask_chunks import GATHER_TIMEOUT_S, ChunkFeeder, _Chunk, _killed_worker
 
 __all__ = ["DaskExecutor", "parse_address", "check_connection"]
@@ -321,6 +321,8 @@ class DaskExecutor(ChunkFeeder, Executor):
         if self.client is None:
             raise RuntimeError("DaskExecutor.submit() called outside `with executor.start():`")
         inputs = None
+        if fn is not run_unit and holds_future((args, kwargs), is_unit):  # submit(inc, submit(inc, 0))
+            args, kwargs = self.wait(args), self.wait(kwargs)
         if self._origins and fn is run_unit and len(args) == 6:
             args, inputs = self._chain_inputs(args)
         unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
@@ -372,21 +374,22 @@ class DaskExecutor(ChunkFeeder, Executor):
         return state
 
     def wait(self, futures: Any) -> Any:
-        """Results of ``submit`` calls (a single future, or a list of them)."""
-        units = list(futures) if isinstance(futures, (list, tuple)) else [futures]
+        """Results of ``submit`` calls: ``futures`` with each unit in it replaced by its result."""
         arrived = []
-        for unit in units:
+
+        def watch(unit: RemoteUnit) -> None:
             event = threading.Event()
             if unit.state is None and unit.outcome is None and unit.callback is None:
                 self.on_done(unit, lambda _unit, event=event: event.set())
             else:
                 event.set()
             arrived.append(event)
+
+        substitute_futures(futures, is_unit, watch)
         self.flush(force=True)
         for event in arrived:
             event.wait()
-        results = [self.result_of(unit, unit.task, unit.map_index) for unit in units]
-        return results if isinstance(futures, (list, tuple)) else results[0]
+        return substitute_futures(futures, is_unit, lambda unit: self.result_of(unit, unit.task, unit.map_index))
 
 
 def _outcome_of(future: Any) -> tuple[str, Any]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from flowctl.engine.task_execution import run_holding_retries
 from flowctl.engine.task_runner import run_unit
-from flowctl.executors.base import Executor
+from flowctl.executors.base import Executor, holds_future, substitute_futures
 from flowctl.executors.forwarding import EventRelay, _console_logging_enabled
 from flowctl.executors.process_pool import ProcessPool
 from flowctl.executors.remote import RemoteUnit, UnitSender
@@ -75,10 +75,8 @@ class LocalDaskExecutor(Executor):
         if self.runs_inline:
             yield
             return
-        cores = os.cpu_count() or 1
-        # Workflow tasks mostly wait on I/O, so threads default to the standard
-        # library's choice for that (cores + 4, at most 32); processes to one per core.
-        workers = self.num_workers or (min(32, cores + 4) if self.scheduler == "threads" else cores)
+        # One worker per core unless told (Dask's local schedulers, so Prefect 1's executor, do the same)
+        workers = self.num_workers or os.cpu_count() or 1
         if self.scheduler == "threads":
             self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flowctl-worker")
         else:
@@ -117,6 +115,11 @@ class LocalDaskExecutor(Executor):
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         if self.runs_inline:
             return fn(*args, **kwargs)
+        if fn is not run_unit and holds_future((args, kwargs), _is_future):  # submit(inc, submit(inc, 0))
+            if self._processes is None:  # a worker thread waits (for futures submitted before it: no deadlock)
+                fn, args, kwargs = _call_resolved, (fn, args, kwargs), {}
+            else:
+                args, kwargs = self.wait(args), self.wait(kwargs)
         if self._processes is not None:
             unit, bundle, payload = self._sender.prepare(fn, args, kwargs)
             if unit.state is None:
@@ -169,14 +172,25 @@ class LocalDaskExecutor(Executor):
         return self._sender.failed(future, POOL_NAME, value)
 
     def wait(self, futures: Any) -> Any:
-        """Results of ``submit`` calls (a single future, or a list of them)."""
+        """Results of ``submit`` calls: ``futures`` with each future in it replaced by its result."""
         if self.runs_inline:
             return futures
-        if isinstance(futures, (list, tuple)):
-            return [self.wait(future) for future in futures]
-        if isinstance(futures, RemoteUnit):
+        return substitute_futures(futures, _is_future, self._result)
+
+    def _result(self, future: Any) -> Any:
+        if isinstance(future, RemoteUnit):
             arrived = threading.Event()
-            self.on_done(futures, lambda _unit: arrived.set())
+            self.on_done(future, lambda _unit: arrived.set())
             arrived.wait()
-            return self.result_of(futures, futures.task, futures.map_index)
-        return futures.result()
+            return self.result_of(future, future.task, future.map_index)
+        return future.result()
+
+
+def _is_future(value: Any) -> bool:
+    return isinstance(value, (Future, RemoteUnit))
+
+
+def _call_resolved(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    """``fn`` called with the results of the thread pool's futures among its arguments."""
+    resolve = Future.result
+    return fn(*substitute_futures(args, _is_future, resolve), **substitute_futures(kwargs, _is_future, resolve))

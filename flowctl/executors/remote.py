@@ -62,6 +62,11 @@ def done_future(value: Any) -> Future:
     return future
 
 
+def is_unit(value: Any) -> bool:
+    """Whether ``value`` is a unit's handle (what the process pool's and Dask's ``submit`` return)."""
+    return isinstance(value, RemoteUnit)
+
+
 class UnitSender:
     """Encodes units for another process and decodes their final states."""
 

@@ -72,7 +72,31 @@ def test_mapped_state_carries_children_in_order():
     mapped = st.Mapped(map_states=children)
     assert mapped.map_states == children
     assert mapped.n_map_states == 3
-    assert mapped.result == [0, 1, 2]
+    assert mapped.result is None  # as Prefect 1's: a Mapped state made by hand has no result
+    assert mapped.load_result().result == [0, 1, 2]  # until its children's results are loaded
+
+
+def test_a_mapped_parent_has_no_result_until_its_children_ran():
+    from flowctl import Flow, task
+    from flowctl.engine.result import NoResult
+
+    seen = []
+
+    def handler(task_, old, new):
+        if isinstance(new, st.Mapped):
+            seen.append((new.message, new.result, new._result))
+        return new
+
+    @task(state_handlers=[handler])
+    def inc(x):
+        return x + 1
+
+    with Flow("mapped-result") as flow:
+        result = inc.map([1, 2, 3])
+    state = flow.run()
+    assert seen == [("Ready to proceed with mapping.", None, NoResult)]
+    assert state.result[result].result == [2, 3, 4]
+    assert state.result[result]._result.value == [2, 3, 4]
 
 
 def test_retrying_and_scheduled_carry_start_time_and_run_count():

@@ -39,6 +39,37 @@ def test_plain_submit_and_wait_on_dask(dask_cluster):
         assert executor.wait([executor.submit(pow, 3, n) for n in range(3)]) == [1, 3, 9]
 
 
+def _inc(x):
+    return x + 1
+
+
+def _resolves_structures_and_chains(executor):
+    """Prefect 1's executor contract: ``wait`` takes any value (futures in lists, tuples, sets and dicts
+    replaced by results, anything else as it is) and ``submit`` accepts futures among its arguments."""
+    with executor.start():
+        assert executor.wait(1) == 1
+        assert executor.wait(executor.submit(_inc, executor.submit(_inc, 0))) == 2
+        gathered = executor.wait({"a": [executor.submit(_inc, 1), 5], "b": (executor.submit(_inc, 2),), "c": "x"})
+        assert gathered == {"a": [2, 5], "b": (3,), "c": "x"}
+        assert executor.wait(executor.submit(sum, [executor.submit(_inc, n) for n in range(4)])) == 10
+        assert executor.wait(executor.submit(dict, a=executor.submit(_inc, 6))) == {"a": 7}
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes", "synchronous"])
+def test_wait_resolves_any_structure_and_submit_takes_futures(scheduler):
+    _resolves_structures_and_chains(LocalDaskExecutor(scheduler, num_workers=2))
+
+
+def test_wait_resolves_any_structure_and_submit_takes_futures_on_dask(dask_cluster):
+    _resolves_structures_and_chains(DaskExecutor(address=dask_cluster.scheduler_address))
+
+
+def test_threads_default_to_one_worker_per_core_as_dask_does():
+    executor = LocalDaskExecutor("threads")
+    with executor.start():
+        assert executor._pool._max_workers == (os.cpu_count() or 1)
+
+
 class RecordingCluster:
     """Wraps LocalCluster to let the test see the temporary cluster after the run."""
 

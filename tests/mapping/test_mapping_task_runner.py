@@ -40,8 +40,19 @@ def test_task_runner_reduce_receives_the_children_results():
         return sum(values)
 
     upstream = Mapped(map_states=[Success(result=5), Success(result=6)])
+    upstream.children_finished()  # (as the flow runner says once the children ran)
     state = TaskRunner(total).run(upstream_states={Edge(Task(), total, key="values"): upstream})
     assert state.result == 11
+
+
+def test_task_runner_reduce_over_a_mapped_state_made_by_hand_gets_none_as_in_prefect():
+    @task
+    def total(values):
+        return sum(values)
+
+    upstream = Mapped(map_states=[Success(result=5), Success(result=6)])  # no result: Prefect 1's flow
+    state = TaskRunner(total).run(upstream_states={Edge(Task(), total, key="values"): upstream})  # runner sets it
+    assert state.is_failed() and "'NoneType' object is not iterable" in state.message
 
 
 def test_task_runner_reduce_with_all_finished_sees_failed_children():
@@ -50,6 +61,7 @@ def test_task_runner_reduce_with_all_finished_sees_failed_children():
         return len(values)
 
     upstream = Mapped(map_states=[Success(result=5), Failed("boom", result=ValueError("x"))])
+    upstream.children_finished()
     state = TaskRunner(count).run(upstream_states={Edge(Task(), count, key="values"): upstream})
     assert state.result == 2
 
