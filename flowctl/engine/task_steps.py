@@ -164,8 +164,8 @@ class TaskSteps:
                 value = call_with_timeout(task, raw, flowctl_context.to_dict(), self.logger)  # type: ignore[attr-defined]
         except BaseException as exc:  # noqa: BLE001 - call_outcome says which ones go on up
             return self.call_outcome(exc)
-        if isinstance(value, Result):  # returned by the task: its value, held by a Result as in Prefect 1
-            value = Result(value)
+        if value is None or isinstance(value, Result):  # held by a Result, as in Prefect 1 (None too: a
+            value = Result(value)  # run's None is Result(None), a state made without a result has NoResult)
         return Success("Task run succeeded.", value)  # positional: a keyword call costs 3x
 
     def call_outcome(self, exc: BaseException) -> State:

@@ -95,3 +95,24 @@ def build():
         gather(flaky.map(numbers()))
     return flow, {{"executor": Wrapping({_inner})}}
 '''
+
+# The executor contract itself, as scripts use it outside a flow run: wait() takes any value and
+# resolves futures inside lists, tuples and dicts; submit() takes futures among its arguments.
+for _scheduler in ("threads", "synchronous"):
+    SCENARIOS[f"submit_and_wait_by_hand_{_scheduler}"] = f'''
+def build():
+    with Flow("executors") as flow:
+        numbers()
+    return flow
+
+def observe(flow, state):
+    def inc(x):
+        return x + 1
+
+    executor = LocalDaskExecutor(scheduler="{_scheduler}", num_workers=2)
+    with executor.start():
+        chained = executor.wait(executor.submit(inc, executor.submit(inc, 0)))
+        gathered = executor.wait({{"a": [executor.submit(inc, 1), 5], "b": (executor.submit(inc, 2),)}})
+        summed = executor.wait(executor.submit(sum, [executor.submit(inc, n) for n in range(4)]))
+        return [executor.wait(1), executor.wait("text"), chained, gathered, summed]
+'''

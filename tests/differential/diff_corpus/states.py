@@ -119,4 +119,44 @@ def observe(flow, state):
 def observe(flow, state):
     return [repr(states.Success("done")), repr(states.Pending()), repr(final(flow, state, "boom"))]
 ''',
+    "a_runs_none_is_a_result_and_a_state_made_without_one_has_none": '''
+@task
+def nothing():
+    return None
+
+def build():
+    with Flow("states") as flow:
+        nothing()
+    return flow
+
+def observe(flow, state):
+    s = final(flow, state, "nothing")
+    made, set_none = states.Success(), states.Success(result=1)
+    set_none.result = None
+    return [type(s._result).__name__, s.result, type(made._result).__name__,
+            type(states.Failed("x")._result).__name__, type(set_none._result).__name__]
+''',
+    "a_mapped_state_has_no_result_until_its_children_ran": '''
+seen = []
+
+def remember(task, old, new):
+    if new.is_mapped():
+        seen.append([new.message, new.result, type(new._result).__name__])
+    return new
+
+@task(state_handlers=[remember])
+def double(x):
+    return 2 * x
+
+def build():
+    with Flow("states") as flow:
+        double.map([1, 2])
+    return flow
+
+def observe(flow, state):
+    by_hand = states.Mapped(map_states=[states.Success(result=1), states.Success(result=2)])
+    before = [by_hand.result, type(by_hand._result).__name__, states.Mapped().result]
+    by_hand.load_result()
+    return [seen, final(flow, state, "double").result, before, by_hand.result]
+''',
 }
