@@ -55,3 +55,17 @@ def test_a_pickle_written_as_base64_text_still_reads_and_garbage_raises_its_own_
     assert serializer.deserialize(base64.b64encode(pickle.dumps({"old": 1}))) == {"old": 1}
     with pytest.raises(pickle.UnpicklingError):
         serializer.deserialize(b"not a pickle at all")
+
+
+def test_a_prefect_result_refuses_a_serializer_that_does_not_write_text():
+    from flowctl.engine.results import PrefectResult
+
+    with pytest.raises(TypeError, match="only supports JSONSerializer or DateTimeSerializer"):
+        PrefectResult(serializer=PickleSerializer())
+    result = PrefectResult(serializer=DateTimeSerializer())
+    with pytest.raises(TypeError, match="only supports JSONSerializer or DateTimeSerializer"):
+        result.serializer = PickleSerializer()
+    when = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
+    written = result.write(when)
+    assert result.read(written.location).value == when
+    assert PrefectResult().write({"a": [1]}).location == '{"a": [1]}'

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowctl.engine.result import Result
-from flowctl.engine.serializers import JSONSerializer, Serializer
+from flowctl.engine.serializers import DateTimeSerializer, JSONSerializer, Serializer
 
 
 class PrefectResult(Result):
@@ -12,6 +12,18 @@ class PrefectResult(Result):
 
     def __init__(self, value: Any = None, location: str | None = None, serializer: Serializer | None = None) -> None:
         super().__init__(value=value, location=location, serializer=serializer or JSONSerializer())
+
+    @property
+    def serializer(self) -> Serializer:
+        return self._serializer
+
+    @serializer.setter
+    def serializer(self, value: Serializer) -> None:
+        """Only a serializer that writes text can make the location: refused at once, as Prefect 1 does,
+        rather than when a write first fails to decode the bytes."""
+        if not isinstance(value, (JSONSerializer, DateTimeSerializer)):
+            raise TypeError("PrefectResult only supports JSONSerializer or DateTimeSerializer")
+        self._serializer = value
 
     def read(self, location: str) -> "PrefectResult":
         new = self.copy()
