@@ -12,6 +12,10 @@ def ok():
 def boom():
     raise ValueError("boom")
 
+@task
+def double(x):
+    return 2 * x
+
 def final(flow, state, name):
     return state.result[flow.get_tasks(name=name)[0]]
 
@@ -94,10 +98,6 @@ def observe(flow, state):
     return [r.run_count, r.is_retrying(), r.is_scheduled()]
 ''',
     "mapped_state_children": '''
-@task
-def double(x):
-    return 2 * x
-
 def build():
     with Flow("states") as flow:
         double.map([1, 2])
@@ -144,13 +144,9 @@ def remember(task, old, new):
         seen.append([new.message, new.result, type(new._result).__name__])
     return new
 
-@task(state_handlers=[remember])
-def double(x):
-    return 2 * x
-
 def build():
     with Flow("states") as flow:
-        double.map([1, 2])
+        double.map([1, 2], task_args={"state_handlers": [remember]})
     return flow
 
 def observe(flow, state):
