@@ -104,7 +104,8 @@ class Context:
         try:
             return self._data[key]
         except KeyError:
-            raise AttributeError(f"flowctl.context has no key {key!r}") from None
+            # Prefect 1's words (its Context is a DotDict): a task failing on an unset key says the same
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'") from None
 
     def __setattr__(self, key: str, value: Any) -> None:
         self._data[key] = value
@@ -183,7 +184,7 @@ class ContextCopy(dict):
         try:
             return self[key]
         except KeyError:
-            raise AttributeError(f"Context has no attribute {key!r}") from None
+            raise AttributeError(f"'Context' object has no attribute '{key}'") from None  # (Prefect 1's words)
 
     def __setattr__(self, key: str, value: Any) -> None:
         self[key] = value

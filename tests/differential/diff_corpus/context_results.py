@@ -175,6 +175,25 @@ def observe(flow, state):
     s = final(flow, state, "one")
     return type(s.context).__name__
 ''',
+    "an_unset_context_key_fails_the_task_with_prefects_words": '''
+@task
+def read_unset():
+    return prefect.context.never_set
+
+def build():
+    with Flow("ctx") as flow:
+        read_unset()
+    return flow
+
+def observe(flow, state):
+    seen = [final(flow, state, "read_unset").message]
+    for ctx in (prefect.context, prefect.context.copy()):
+        try:
+            ctx.never_set
+        except AttributeError as exc:
+            seen.append(str(exc))
+    return seen
+''',
     "task_slug_in_context": '''
 @task
 def one():
