@@ -5,7 +5,7 @@
 is the secret ``SLACK_WEBHOOK_URL`` (or the one named by ``webhook_secret``),
 read as every local secret is (``flowctl.client.Secret``). Prefect 1's links
 to its backend's pages (``backend_info``) have no counterpart here: there is
-no backend. The e-mail notifiers are not provided.
+no backend. The e-mail notifiers are not provided (the `EmailTask` task is).
 """
 from __future__ import annotations
 
@@ -75,12 +75,12 @@ def slack_notifier(tracked_obj: Any = _NOT_GIVEN, old_state: Any = _NOT_GIVEN, n
         return new_state
     if only_states and not any(isinstance(new_state, included) for included in only_states):
         return new_state
-    _post_json(webhook_url, slack_message_formatter(tracked_obj, new_state, backend_info), proxies,
+    post_json(webhook_url, slack_message_formatter(tracked_obj, new_state, backend_info), proxies,
                f"Slack notification for {tracked_obj} failed")
     return new_state
 
 
-def _post_json(url: str, payload: dict, proxies: dict | None, failure: str) -> None:
+def post_json(url: str, payload: dict, proxies: dict | None, failure: str) -> None:
     """POST ``payload`` as JSON to an http(s) ``url``; ValueError(``failure``) when it does not succeed."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"{failure}: the webhook URL must be http or https")

@@ -6,6 +6,7 @@ import json, threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from prefect.engine.state import Failed, Running, Success
 from prefect.utilities.notifications import slack_notifier, slack_message_formatter
+from prefect.tasks.notifications import SlackTask
 
 POSTS = []
 
@@ -69,5 +70,81 @@ def observe(flow, state):
     return [slack_message_formatter(task, Success("done"), backend_info=False),
             slack_message_formatter(task, Failed("bad", result=KeyError("k")), backend_info=False),
             slack_message_formatter(flow, Running(), backend_info=False)]
+''',
+    "slack_task_posts_text_a_dict_and_to_a_url_given_at_run_time": '''
+def build():
+    with Flow("slack-task") as flow:
+        SlackTask(message="hello", name="text")()
+        SlackTask(name="payload")(message={"blocks": [{"type": "section"}]}, webhook_secret="OTHER")
+        SlackTask(name="by_url")(message="direct", webhook_url=URL + "/direct")
+    return flow, {"context": {"secrets": {"SLACK_WEBHOOK_URL": URL + "/hook", "OTHER": URL + "/other"}}}
+''',
+    "slack_task_without_its_secret_fails": '''
+def build():
+    with Flow("slack-task") as flow:
+        SlackTask(message="hello", webhook_secret="NOT_SET")()
+    return flow, {"context": {"secrets": {}}}
+''',
+    "email_task_sends_through_a_local_relay": '''
+import email, os, socketserver, tempfile
+from prefect.tasks.notifications import EmailTask
+
+MAILS = []
+
+class Relay(socketserver.StreamRequestHandler):
+    def reply(self, text):
+        self.wfile.write((text + "\\r\\n").encode())
+
+    def handle(self):
+        self.reply("220 relay")
+        recipients = []
+        while True:
+            line = self.rfile.readline().decode().rstrip("\\r\\n")
+            verb = line[:4].upper()
+            if not line or verb == "QUIT":
+                self.reply("221 bye")
+                return
+            if verb == "RCPT":
+                recipients.append(line.split(":", 1)[1].strip())
+            if verb == "DATA":
+                self.reply("354 go on")
+                body = []
+                while (data := self.rfile.readline().decode()) not in (".\\r\\n", ""):
+                    body.append(data)
+                MAILS.append([sorted(recipients), "".join(body)])
+            self.reply("250 ok")
+
+RELAY = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Relay)
+threading.Thread(target=RELAY.serve_forever, daemon=True).start()
+FOLDER = tempfile.mkdtemp()
+ATTACHED = os.path.join(FOLDER, "report.csv")
+with open(ATTACHED, "w") as file:
+    file.write("a,b\\n1,2\\n")
+
+def build():
+    relay = {"smtp_server": "127.0.0.1", "smtp_port": RELAY.server_address[1], "smtp_type": "INSECURE"}
+    with Flow("email-task") as flow:
+        EmailTask(subject="Report", email_to="ann@example.com", name="mail", **relay)(
+            msg="<b>done</b>", msg_plain="done", email_to_cc="bob@example.com",
+            email_to_bcc="cid@example.com", attachments=[ATTACHED])
+        EmailTask(name="bad_type", smtp_type="CARRIER_PIGEON")()
+    return flow, {"context": {"secrets": {"EMAIL_USERNAME": "u", "EMAIL_PASSWORD": "p"}}}
+
+def observe(flow, state):
+    seen = []
+    for recipients, text in MAILS:
+        mail = email.message_from_string(text)
+        parts = [[part.get_content_type(), part.get_payload(decode=True), part.get_filename()]
+                 for part in mail.walk() if not part.is_multipart()]
+        seen.append([recipients, mail["Subject"], mail["From"], mail["To"], mail["Cc"], mail["Bcc"], parts])
+    return seen
+''',
+    "email_task_over_ssl_needs_its_secrets": '''
+from prefect.tasks.notifications import EmailTask
+
+def build():
+    with Flow("email-task") as flow:
+        EmailTask(subject="s", email_to="ann@example.com", smtp_server="127.0.0.1", smtp_port=9)()
+    return flow, {"context": {"secrets": {}}}
 ''',
 }
