@@ -296,6 +296,9 @@ class Scheduler:
         done: queue.SimpleQueue = queue.SimpleQueue()
         in_flight = 0
         limit = max(1, int(getattr(executor, "max_in_flight", 0) or 256))
+        if self.fail_fast:  # only what can start at once: nothing queued starts after a failure
+            concurrency = getattr(executor, "concurrency", None)
+            limit = min(limit, max(1, (concurrency() if concurrency is not None else None) or 1))
         flush = getattr(executor, "flush", None)
         feeds_children = getattr(executor, "feeds_children", None)  # executors that chain map after map
         while True:

@@ -35,6 +35,13 @@ class Executor:
         """Set up (and finally tear down) whatever the executor needs."""
         yield
 
+    def concurrency(self) -> int | None:
+        """How many submitted units run at once (once started); None when the executor cannot tell.
+
+        Fail-fast (``flowctl run -x``) submits no more than this, so no unit waits in a queue to start
+        after another has failed."""
+        return None
+
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 

@@ -83,6 +83,10 @@ class ChunkFeeder:
 
     _origins: dict
 
+    def concurrency(self) -> int:
+        """The cluster's threads (counted when the run started)."""
+        return self._threads
+
     # -- a map after a map: children read their inputs where Dask holds them ------------------
     def feeds_children(self, unit: RemoteUnit, consumers: int) -> None:
         """The scheduler's word that this child's state will be read ``consumers`` times (once per mapped edge)."""

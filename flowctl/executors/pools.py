@@ -112,6 +112,9 @@ class LocalDaskExecutor(Executor):
         pool.shutdown(wait=False, cancel_futures=True)  # running threads finish on their own
 
     # -- units -----------------------------------------------------------------------------
+    def concurrency(self) -> int:
+        return 1 if self.runs_inline else self.num_workers or os.cpu_count() or 1
+
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         if self.runs_inline:
             return fn(*args, **kwargs)

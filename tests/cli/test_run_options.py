@@ -145,6 +145,44 @@ def test_fail_fast_starts_no_task_after_the_first_failure(run_cli, write, tmp_pa
     assert "first failure here" in summary["failed"][0]["message"]
 
 
+PARALLEL_FAILING_FLOW = '''
+import time
+from pathlib import Path
+from flowctl import Flow, task
+
+@task
+def boom():
+    Path("BOOM").write_text("failing")
+    raise ValueError("first failure here")
+
+@task
+def later(i):
+    Path(f"LATER_{i}").write_text("started")
+    deadline = time.monotonic() + 20
+    while not Path("BOOM").exists() and time.monotonic() < deadline:  # runs alongside boom, ends after it
+        time.sleep(0.01)
+    time.sleep(0.5)
+    return i
+
+with Flow("failing") as flow:
+    boom()
+    for i in range(4):
+        later(i)
+'''
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes", "dask"])
+def test_fail_fast_on_parallel_executors_queues_nothing_to_start_after_the_failure(run_cli, write, tmp_path,
+                                                                                  executor):
+    write("flow.py", PARALLEL_FAILING_FLOW)
+    result = run_cli("run", "flow.py", "-x", "-e", executor, "-w", "2", "-o", "json")
+    assert result.returncode == 1, result.stderr
+    # two workers: boom and one later ran together; no other later started once boom had failed
+    assert len(list(tmp_path.glob("LATER_*"))) == 1
+    (summary,) = [e for e in json_events(result.stdout) if e["event"] == "summary"]
+    assert [f["task"] for f in summary["failed"]] == ["boom"]
+
+
 def test_without_fail_fast_every_independent_task_runs(run_cli, write, tmp_path):
     write("flow.py", FAILING_FLOW)
     result = run_cli("run", "flow.py", "-o", "plain")
