@@ -102,15 +102,17 @@ def check_output_paths(**paths: Path | None) -> None:
             raise FlowctlError(f"--{option.replace('_', '-')} {path}: {problem}. Nothing was run.")
 
 
-def _shown(name: str, value: Any) -> str:
+def _shown(name: str, value: Any, secret: set) -> str:
     from flowctl.store.secrets import looks_secret
 
-    return "***" if looks_secret(name) else repr(value)
+    return "***" if name in secret or looks_secret(name) else repr(value)
 
 
 def print_plan(flow: Any, parameters: dict, executor: Any, address: str | None, workers: int | None,
-               as_json: bool = False) -> None:
-    """``--check``: what a run would do (tasks, resolved parameters, executor), without running it."""
+               as_json: bool = False, secret: set | frozenset = frozenset()) -> None:
+    """``--check``: what a run would do (tasks, resolved parameters, executor), without running it.
+
+    ``secret``: the parameters given as ``-p NAME=@env:VAR``, shown as ``***`` as a run's header shows them."""
     from flowctl.core.parameter import Parameter
 
     tasks = [t for t in flow.sorted_tasks() if not isinstance(t, Parameter)]
@@ -124,7 +126,8 @@ def print_plan(flow: Any, parameters: dict, executor: Any, address: str | None, 
         from flowctl.render.jsonable import jsonable
 
         plan = {"flow": flow.name, "valid": True, "executor": name, "address": address, "workers": workers,
-                "parameters": {k: "***" if _shown(k, v) == "***" else jsonable(v) for k, v in resolved.items()},
+                "parameters": {k: "***" if _shown(k, v, secret) == "***" else jsonable(v)
+                               for k, v in resolved.items()},
                 "tasks": [{"name": flow.slugs.get(t, t.name), "mapped": t in mapped} for t in tasks]}
         typer.echo(json.dumps(plan))
         return
@@ -133,7 +136,7 @@ def print_plan(flow: Any, parameters: dict, executor: Any, address: str | None, 
     lines = [f"Flow {flow.name!r}: parameters are valid; nothing was run (--check).",
              f"Executor: {name}{where}{sized}", "Parameters:"]
     for key, value in resolved.items():
-        lines.append(f"  {key} = {_shown(key, value)}{'' if key in parameters else '  (default)'}")
+        lines.append(f"  {key} = {_shown(key, value, secret)}{'' if key in parameters else '  (default)'}")
     if not resolved:
         lines.append("  (none)")
     lines.append(f"Tasks ({len(tasks)}, in run order):")

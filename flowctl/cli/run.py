@@ -172,10 +172,12 @@ def _print_check_plan_and_exit(flow: Any, mode: OutputMode, param: Any, params_f
     The Dask scheduler is not dialled: a plan must not depend on the cluster being up.
     """
     from flowctl.cli.params import collect_parameters
+    from flowctl.store.secrets import env_sources
 
     parameters = collect_parameters(flow, param or (), [str(p) for p in params_file or ()])
     build_executor(executor, address, workers, connect=False)
-    print_plan(flow, parameters, executor, address, workers, as_json=mode is OutputMode.json)
+    print_plan(flow, parameters, executor, address, workers, as_json=mode is OutputMode.json,
+               secret=set(env_sources(param or ())))
     raise typer.Exit(0)
 
 

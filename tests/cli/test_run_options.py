@@ -126,6 +126,19 @@ def test_check_validates_and_prints_the_plan_without_running(run_cli, write, tmp
     assert not (tmp_path / ".flowctl").exists()
 
 
+@pytest.mark.parametrize("mode", ["plain", "json"])
+def test_check_shows_a_parameter_read_from_the_environment_as_stars(run_cli, write, mode):
+    write("flow.py", MARKED_FLOW)
+    result = run_cli("run", "flow.py", "--check", "-p", "name=@env:FLOWCTL_TEST_SECRET", "-o", mode,
+                     env={**cli_env(), "FLOWCTL_TEST_SECRET": "hunter2-value"})
+    assert result.returncode == 0, result.stderr
+    assert "hunter2-value" not in result.stdout + result.stderr
+    if mode == "plain":
+        assert "name = ***" in result.stdout
+    else:
+        assert json.loads(result.stdout)["parameters"]["name"] == "***"
+
+
 def test_check_exits_2_on_bad_parameters_and_runs_nothing(run_cli, write, tmp_path):
     write("flow.py", MARKED_FLOW)
     result = run_cli("run", "flow.py", "--check", "-p", "nmae=x")
