@@ -26,6 +26,7 @@ def describe_flow(flow: Any, variable: str | None = None) -> dict:
     """A flow's structure as plain data (the ``--json`` document)."""
     from flowctl.core.parameter import Parameter
     from flowctl.render.graph import node_kind
+    from flowctl.store.secrets import looks_secret
 
     tasks = list(flow.sorted_tasks())
     slug = {task: flow.slugs.get(task, task.name) for task in tasks}
@@ -44,14 +45,17 @@ def describe_flow(flow: Any, variable: str | None = None) -> dict:
             "max_retries": task.max_retries, "retry_delay_s": _seconds(task.retry_delay),
             "timeout": _seconds(task.timeout),
         } for task in tasks],
-        "parameters": [{"name": p.name, "default": _jsonable(p.default), "required": bool(p.required)}
+        "parameters": [{"name": p.name, "default": "***" if looks_secret(p.name) else _jsonable(p.default),
+                        "required": bool(p.required)}
                        for p in sorted(flow.parameters(), key=lambda p: p.name) if isinstance(p, Parameter)],
         "edges": [{"upstream": slug[e.upstream_task], "downstream": slug[e.downstream_task], "key": e.key,
                    "mapped": e.mapped, "flattened": e.flattened}
                   for e in sorted(flow.edges, key=lambda e: (order[e.downstream_task], order[e.upstream_task],
                                                             e.key or ""))],
         "reference_tasks": sorted(slug[t] for t in flow.reference_tasks()),
-        "executor": None if executor is None else type(executor).__name__,
+        # a flow that sets none runs on the local executor unless --executor says otherwise
+        "executor": "LocalExecutor" if executor is None else type(executor).__name__,
+        "executor_is_default": executor is None,
     }
 
 
@@ -118,7 +122,8 @@ def _flow_tables(document: dict) -> list:
     from rich.markup import escape
     from rich.table import Table
 
-    executor = document["executor"] or "LocalExecutor (default; --executor chooses at run time)"
+    executor = document["executor"] + (" (default; --executor chooses at run time)"
+                                       if document["executor_is_default"] else "")
     heading = f"[bold]Flow {escape(repr(document['flow']))}[/bold]" + escape(
         (f" (variable {document['variable']})" if document["variable"] else "") + f"  executor: {executor}")
     tasks = Table(title="Tasks (* reference task)", title_justify="left")
@@ -141,7 +146,8 @@ def _flow_tables(document: dict) -> list:
     for column in ("name", "default", "required"):
         parameters.add_column(column)
     for p in document["parameters"]:
-        parameters.add_row(escape(p["name"]), "" if p["required"] else escape(repr(p["default"])),
+        default = p["default"] if p["default"] == "***" else repr(p["default"])  # (a secret's, hidden)
+        parameters.add_row(escape(p["name"]), "" if p["required"] else escape(default),
                            "yes" if p["required"] else "no")
     edges = Table(title="Edges", title_justify="left")
     for column in ("upstream", "downstream", "key", "mapped", "flattened"):

@@ -59,7 +59,32 @@ def test_json_describes_parameters_tasks_edges_and_reference_tasks(project):
     assert {"upstream": "load-1", "downstream": "count-1", "key": "rows", "mapped": False,
             "flattened": False} in document["edges"]
     assert document["reference_tasks"] == ["count-1"]
-    assert document["executor"] is None
+    assert document["executor"] == "LocalExecutor" and document["executor_is_default"] is True
+
+
+SECRET_MODULE = """
+from flowctl import Flow, Parameter, task
+from flowctl.executors import LocalDaskExecutor
+
+@task
+def login(password, user):
+    return user
+
+with Flow("login", executor=LocalDaskExecutor("threads")) as flow:
+    login(Parameter("password", default="defaultpw"), Parameter("user", default="ann"))
+"""
+
+
+def test_a_secret_parameters_default_is_hidden_and_a_set_executor_named(tmp_path):
+    (tmp_path / "login.py").write_text(textwrap.dedent(SECRET_MODULE))
+    as_json = flowctl("login.py", "--json", cwd=tmp_path)
+    table = flowctl("login.py", cwd=tmp_path)
+    assert as_json.returncode == 0 and table.returncode == 0, as_json.stderr + table.stderr
+    document = json.loads(as_json.stdout)
+    assert {p["name"]: p["default"] for p in document["parameters"]} == {"password": "***", "user": "ann"}
+    assert document["executor"] == "LocalDaskExecutor" and document["executor_is_default"] is False
+    assert "defaultpw" not in as_json.stdout + table.stdout
+    assert "***" in table.stdout and "'ann'" in table.stdout and "LocalDaskExecutor" in table.stdout
 
 
 def test_a_module_with_several_flows_lists_them(project):
