@@ -144,8 +144,26 @@ def _validated_flow(target: str, force: bool, resume: str | None, junit: Path | 
     if force and resume is None:
         raise FlowctlError("--force only relaxes --resume's parameter check; add --resume or drop --force.")
     check_output_paths(junit=junit, visualize=visualize, report=report)
+    if visualize is not None:
+        _check_graph_output(visualize)
     _module, _variable, flow = _load_flow(target, junit)
     return flow
+
+
+def _check_graph_output(path: Path) -> None:
+    """``--visualize``'s format (from the suffix) and, for an image, Graphviz: checked before the run, so a
+    finished run never ends on a usage error."""
+    import shutil
+
+    from flowctl.render.graph import IMAGE_FORMATS, GraphFormatError, format_for
+    from flowctl.render.graph_dot import INSTALL_HINT, GraphvizNotFound
+
+    try:
+        fmt = format_for(path)
+    except GraphFormatError as exc:
+        raise GraphFormatError(f"--visualize {path}: {exc} Nothing was run.") from None
+    if fmt in IMAGE_FORMATS and shutil.which("dot") is None:
+        raise GraphvizNotFound(f"--visualize {path}: {INSTALL_HINT.format(fmt=fmt.upper())} Nothing was run.")
 
 
 def _load_flow(target: str, junit: Path | None) -> Any:

@@ -139,6 +139,23 @@ def test_check_shows_a_parameter_read_from_the_environment_as_stars(run_cli, wri
         assert json.loads(result.stdout)["parameters"]["name"] == "***"
 
 
+def test_a_visualize_path_of_unknown_format_is_refused_before_the_run(run_cli, write, tmp_path):
+    write("flow.py", MARKED_FLOW)
+    result = run_cli("run", "flow.py", "--visualize", "graph.xyz", "-o", "plain")
+    assert result.returncode == 2
+    assert "Cannot tell the graph format" in result.stderr and "Nothing was run" in result.stderr
+    assert not (tmp_path / "RAN").exists() and not (tmp_path / ".flowctl").exists()
+
+
+def test_an_image_without_graphviz_is_refused_before_the_run(run_cli, write, tmp_path):
+    write("flow.py", MARKED_FLOW)
+    no_dot = {**cli_env(), "PATH": str(tmp_path / "empty-bin")}
+    result = run_cli("run", "flow.py", "--visualize", "graph.svg", "-o", "plain", env=no_dot)
+    assert result.returncode == 2
+    assert "Graphviz" in result.stderr and "Nothing was run" in result.stderr
+    assert not (tmp_path / "RAN").exists()
+
+
 def test_check_exits_2_on_bad_parameters_and_runs_nothing(run_cli, write, tmp_path):
     write("flow.py", MARKED_FLOW)
     result = run_cli("run", "flow.py", "--check", "-p", "nmae=x")
