@@ -121,11 +121,6 @@ class RunRecord:
                                                     default=str)),
                 "parameter_values": data, "parameter_checksum": stored_values.checksum(data) if data else None,
                 "secret_sources": self._recorded_sources(), "executor": self.executor_label}
-        try:  # the default retention; a store that cannot be pruned now is pruned by a later run
-            if needs_retention(self.root, self.flow.name, DEFAULT_KEEP):
-                prune(self.root, keep=DEFAULT_KEEP)
-        except (OSError, sqlite3.Error):
-            pass
         try:
             connection = connect(self.root)
             try:
@@ -136,11 +131,16 @@ class RunRecord:
                                     force=force, on_error=self._write_failed)
         except ResumeRefused as exc:
             raise RunRecordError(f"Cannot resume: {exc}") from None
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, UnicodeError) as exc:  # (a flow name SQLite cannot store, too)
             self._write_failed(exc)
             self.active = None
             return self
         self.run_id = self.active.run_id
+        try:  # the default retention, counting this run (alive, so never deleted); a store that cannot
+            if needs_retention(self.root, self.flow.name, DEFAULT_KEEP):  # be pruned now is by a later run
+                prune(self.root, keep=DEFAULT_KEEP)
+        except (OSError, sqlite3.Error):
+            pass
         self._register_tasks(salt)
         return self
 

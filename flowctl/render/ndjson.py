@@ -24,6 +24,29 @@ from flowctl.render.tracebacks import trim_traceback_text
 _to_json = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 
+def json_line(record: dict) -> str:
+    """``record`` as one line of JSON that is valid UTF-8: a string holding undecodable bytes (a name
+    read from a file or the environment) has them written ``\\xNN`` inside the JSON string, never raw."""
+    text = _to_json(record)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _to_json(_printable(record))
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return utf8(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value
+
+
 def iso_time(at: float) -> str:
     return datetime.datetime.fromtimestamp(at, datetime.timezone.utc).isoformat()
 
@@ -85,14 +108,14 @@ class JsonRenderer:
         if record is not None:
             if self.clean is not None and isinstance(record.get("message"), str):
                 record["message"] = self.clean(record["message"])
-            self.out.write_line(_to_json(record))
+            self.out.write_line(json_line(record))
 
     def finish(self, summary: Summary) -> None:
         record = summary_record(summary)
         if self.clean is not None:
             for failure in record["failed"]:
                 failure["message"] = self.clean(failure["message"])
-        self.out.write_line(_to_json(record))
+        self.out.write_line(json_line(record))
         self.out.close()
 
     def close(self) -> None:

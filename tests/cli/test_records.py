@@ -468,3 +468,13 @@ def test_the_record_names_the_executor_the_run_used(tmp_path, write, run_cli):
     [run] = runs(tmp_path / ".flowctl")
     details = json.loads(run_cli("runs", "show", run["run_id"], "--json").stdout)
     assert details["executor"] == "threads"
+
+
+def test_a_flow_name_sqlite_cannot_store_is_a_store_warning_not_a_crash(run_cli, write):
+    write("flow.py", 'from flowctl import Flow, task\n\n@task\ndef one():\n    return 1\n\n'
+                     'with Flow("utf-\\udcff") as flow:\n    one()\n')
+    result = run_cli("run", "flow.py", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["event"] == "summary" and "surrogates not allowed" in summary["store_warning"]
