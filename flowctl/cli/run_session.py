@@ -145,6 +145,7 @@ def _run_until_stopped(flow: Any, parameters: dict, flow_executor: Any, run_cont
                          task_states=task_states, freeze_gc=True)
     except KeyboardInterrupt as exc:
         stopped = exc
+        _cancel_running_units(model, on_event)
     except BaseException:
         if recording.record is not None:  # a bug of ours: close the record rather than leave it "Running"
             recording.record.finish(build_summary(model, None, True), None, state_name="Crashed")
@@ -154,6 +155,21 @@ def _run_until_stopped(flow: Any, parameters: dict, flow_executor: Any, run_cont
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     return state, stopped
+
+
+def _cancel_running_units(model: Any, on_event: Callable[[Any], None]) -> None:
+    """Each unit still running when the run was stopped ends ``Cancelled`` for every subscriber (the
+    output, the record), as the summary counts it: its last transition is shown, not left Running."""
+    import time
+
+    from flowctl.engine.events import TaskStateChanged
+    from flowctl.engine.state import Cancelled, Running
+
+    for task, map_index in model.running_units():
+        row = model.rows.get(task)
+        name = row.name if row is not None else getattr(task, "name", str(task))
+        on_event(TaskStateChanged(model.flow_name, task, name, map_index, Running(),
+                                  Cancelled("Interrupted while running."), time.time()))
 
 
 def _close_run(model: Any, state: Any, stopped: KeyboardInterrupt | None, tally: Any, recording: Recording) -> Any:

@@ -47,6 +47,13 @@ def test_signal_mid_run_closes_the_record_as_cancelled_and_keeps_checkpoints(tmp
     assert "Traceback" not in stderr
     summary = json_events(stdout)[-1]
     assert summary["event"] == "summary" and summary["state"] == "Cancelled"
+    last = {}
+    for event in json_events(stdout):
+        if event["event"] == "task_state":
+            last[(event["task"], event["map_index"])] = event
+    # a unit that was running when the run stopped ends with its own Cancelled transition
+    assert not [unit for unit, event in last.items() if event["state"] == "Running"]
+    assert all(e["final"] for e in last.values() if e["state"] == "Cancelled")
 
     run = latest(root)
     assert run["state"] == "Cancelled" and run["ended"] is not None
