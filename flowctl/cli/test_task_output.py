@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from flowctl.render.tracebacks import failure_details
+from flowctl.render.tracebacks import failure_details, trim_traceback_text
 from flowctl.render.jsonable import jsonable as _jsonable
 
 
@@ -60,7 +60,8 @@ def show_json(task: Any, report: dict) -> None:
             if "result" in entry:
                 entry["result"] = _jsonable(entry["result"])
             document["map_states"].append(entry)
-    document["logs"] = [{"map_index": log.map_index, "level": log.level, "message": log.message,
+    document["logs"] = [{"map_index": log.map_index, "level": log.level,
+                         "message": trim_traceback_text(log.message),  # (the user's frames only)
                          "time": datetime.datetime.fromtimestamp(log.at, datetime.timezone.utc).isoformat()}
                         for log in report["logs"]]
     document["stdout"] = report["stdout"]

@@ -100,6 +100,8 @@ def test_failure_in_json_carries_exception_type_and_traceback(project):
     assert report["state"] == "Failed"
     assert report["exception"]["type"] == "ValueError"
     assert "in helper" in report["exception"]["traceback"]
+    logged = "\n".join(log["message"] for log in report["logs"])
+    assert "in helper" in logged and "flowctl/engine" not in logged  # the user's frames only
 
 
 def test_mapped_run_gives_one_child_per_item(project):
