@@ -44,15 +44,27 @@ def choose_run(root: Path, flow_name: str, run_id: str) -> dict:
     from flowctl.store.query import get_run, list_runs
 
     if run_id == LATEST:
-        for run in list_runs(root, flow=flow_name):
-            if run["state"] not in ("Success", "Running") and not run["claimed_by"]:
+        runs = list_runs(root, flow=flow_name)
+        live = {run["run_id"] for run in runs if run["state"] == "Running"}
+        for run in runs:
+            if run["state"] in ("Success", "Running"):
+                continue
+            if not run["claimed_by"]:
                 return run
+            if run["claimed_by"] in live:  # the latest one to resume is being resumed right now
+                raise RunRecordError(f"Nothing to resume now: run {run['run_id']} is being resumed by run "
+                                     f"{run['claimed_by']}; wait for it to finish "
+                                     f"(see `flowctl runs show {run['claimed_by']}`).")
         raise RunRecordError(f"Nothing to resume: no unfinished or failed run of flow {flow_name!r} in "
                              f"{str(root)!r} (see `flowctl runs`). Run it without --resume.")
     matches = get_run(root, run_id)
     if not matches:
-        known = ", ".join(r["run_id"] for r in list_runs(root, limit=5)) or "none yet"
-        raise RunRecordError(f"No run {run_id!r} in {str(root)!r}. Recent runs: {known} (see `flowctl runs`).")
+        from flowctl.utilities.suggest import did_you_mean
+
+        recorded = [r["run_id"] for r in list_runs(root)]
+        known = ", ".join(recorded[:5]) or "none yet"
+        raise RunRecordError(f"No run {run_id!r} in {str(root)!r}.{did_you_mean(run_id, recorded)} "
+                             f"Recent runs: {known} (see `flowctl runs`).")
     if len(matches) > 1:
         raise RunRecordError(f"Run id {run_id!r} is ambiguous: {', '.join(r['run_id'] for r in matches[:5])}. "
                              f"Give more of the id.")

@@ -102,7 +102,7 @@ def list_command(
         typer.echo(json.dumps([public(run) for run in runs], indent=2, default=str))
         return
     if not runs:
-        typer.echo(f"No runs recorded in {str(root)!r} yet.")
+        typer.echo(_no_runs(root, flow))
         return
     header = ("RUN ID", "FLOW", "STATE", "STARTED", "DURATION", "PARAMETERS")
     rows = [(str(r["run_id"]), str(r["flow"]), str(r["state"]), _local_time(r.get("started")), _duration(r),
@@ -110,6 +110,18 @@ def list_command(
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+
+
+def _no_runs(root: Path, flow: str | None) -> str:
+    """Why the listing is empty: no run at all yet, or none of that flow (naming the closest flow that has)."""
+    from flowctl.store.query import list_runs
+    from flowctl.utilities.suggest import did_you_mean
+
+    flows = sorted({str(run["flow"]) for run in _guarded(list_runs, root, None, None)}) if flow is not None else []
+    if not flows:
+        return f"No runs recorded in {str(root)!r} yet."
+    return f"No runs of flow {flow!r} in {str(root)!r}.{did_you_mean(str(flow), flows)} Flows with runs: " \
+           f"{', '.join(flows[:12])}{', …' if len(flows) > 12 else ''}."
 
 
 def _guarded(function: Any, *args: Any) -> Any:

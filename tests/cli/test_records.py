@@ -225,6 +225,13 @@ def test_runs_show_gives_the_summary_and_failures_of_one_run(tmp_path, write, ru
     assert details["state"] == "Failed" and details["checkpoints"] == 3 and details["flow"] == "mixed"
     missing = run_cli("runs", "show", "nope")
     assert missing.returncode == 2 and "No run 'nope'" in missing.stderr
+    typo = run_id[:-1] + ("x" if run_id[-1] != "x" else "y")  # one character off: the run is suggested
+    for args in (("runs", "show", typo), ("run", "mixed.py", "--resume", typo)):
+        mistaken = run_cli(*args)
+        assert mistaken.returncode == 2 and f"Did you mean '{run_id}'?" in mistaken.stderr
+    other_flow = run_cli("runs", "--flow", "mixd")
+    assert other_flow.returncode == 0
+    assert "No runs of flow 'mixd'" in other_flow.stdout and "Did you mean 'mixed'?" in other_flow.stdout
 
 
 def test_runs_show_counts_the_task_runs_of_a_killed_run(tmp_path, write, run_cli):

@@ -134,6 +134,9 @@ def test_two_concurrent_resumes_of_one_run_only_one_proceeds(tmp_path, write, ru
     assert second.returncode == 2
     claimant = runs(tmp_path / ".flowctl")[-1]["run_id"]
     assert f"run {failed['run_id']} is being resumed by run {claimant}" in second.stderr
+    implicit = run_cli("run", "slow.py", "--resume")  # the latest failed run: the same answer
+    assert implicit.returncode == 2
+    assert f"run {failed['run_id']} is being resumed by run {claimant}" in implicit.stderr
     assert first.wait(timeout=120) == 0, output_of(first)[1][-2000:]
     assert len(runs(tmp_path / ".flowctl")) == 2  # the refused resume left no run behind
     again = run_cli("run", "slow.py", "--resume=" + failed["run_id"])
