@@ -1,4 +1,4 @@
-"""Template values are names, never paths; planted links are never written through."""
+"""Template values never lead out of the template's directory; planted links are never written through."""
 from __future__ import annotations
 
 import os

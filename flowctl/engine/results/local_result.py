@@ -7,9 +7,11 @@ and writes the serialized value under ``dir``. Two things are stricter:
 - every write goes through ``flowctl.utilities.files.atomic_write``
   (unguessable temporary name opened ``O_EXCL|O_NOFOLLOW``, fsync, rename;
   a symlink at the destination is refused);
-- template values are names, never paths: a formatted location that leaves
-  the directory its template names (a parameter ``../../x``, a mapped value
-  ``/etc/x``) raises ``LocationEscapeError``, which fails the task.
+- template values never lead out of the template's directory: a formatted
+  location that leaves the directory its template names (a parameter
+  ``../../x``, a mapped value ``/etc/x``) raises ``LocationEscapeError``,
+  which fails the task. Inside it they may name subfolders, as in Prefect 1
+  (``{date:%Y/%m}``).
 """
 from __future__ import annotations
 
@@ -59,8 +61,8 @@ def check_contained(template: str, location: str, root: str) -> str:
     if full != base and not full.startswith(base.rstrip(os.sep) + os.sep):
         raise LocationEscapeError(
             f"The location template {template!r} formatted to {location!r}, which is outside {base!r}. "
-            f"Values filled into a target or result location are names, never paths: check the parameter "
-            f"or input that contains '..' or starts with '/'.")
+            f"Values filled into a target or result location may not lead out of its directory: check the "
+            f"parameter or input that contains '..' or starts with '/'.")
     return location
 
 
