@@ -9,6 +9,7 @@ from it, so consulting configuration costs nothing per task.
 from __future__ import annotations
 
 import ast
+import datetime
 import json
 import os
 from contextlib import contextmanager
@@ -76,7 +77,25 @@ def load_configuration(environ: dict[str, str] | None = None) -> DotDict:
         node[path[-1]] = _parse_env_value(raw)
     if isinstance(config.get("home_dir"), str):  # a real directory, as Prefect 1's (its results go there)
         config["home_dir"] = os.path.expanduser(config["home_dir"])
+    _task_defaults_as_objects(config)
     return config
+
+
+def _task_defaults_as_objects(config: DotDict) -> None:
+    """Task defaults read from the environment as Prefect 1 reads them: a ``retry_delay`` in seconds
+    becomes a ``timedelta`` (a handler may add it to a datetime), ``false`` means none."""
+    tasks = config.get("tasks")
+    defaults = tasks.get("defaults") if isinstance(tasks, dict) else None
+    if not isinstance(defaults, dict):
+        return
+    defaults["max_retries"] = defaults.get("max_retries") or 0
+    delay = defaults.get("retry_delay")
+    if delay is False:
+        defaults["retry_delay"] = None
+    elif isinstance(delay, int) and not isinstance(delay, bool):
+        defaults["retry_delay"] = datetime.timedelta(seconds=delay)
+    if defaults.get("timeout") is False:
+        defaults["timeout"] = None
 
 
 config: DotDict = load_configuration()

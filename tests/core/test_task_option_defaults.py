@@ -128,3 +128,15 @@ def test_tasks_with_default_options_run_and_retry_as_configured():
     state = flow.run()
     assert state.is_successful()
     assert state.result[doubled].result == 4 and state.result[retried].result == "ok" and len(calls) == 2
+
+
+@pytest.mark.parametrize("raw, expected", [("5", datetime.timedelta(seconds=5)), ("false", None),
+                                           ("2.5", 2.5)])
+def test_a_retry_delay_default_from_the_environment_is_read_as_prefect_1_reads_it(raw, expected):
+    from flowctl.utilities.configuration import load_configuration
+
+    settings = load_configuration({"FLOWCTL__TASKS__DEFAULTS__RETRY_DELAY": raw,
+                                   "FLOWCTL__TASKS__DEFAULTS__TIMEOUT": "false"})
+    assert settings.tasks.defaults.retry_delay == expected
+    assert type(settings.tasks.defaults.retry_delay) is type(expected)
+    assert settings.tasks.defaults.timeout is None and settings.tasks.defaults.max_retries == 0
